@@ -1,0 +1,54 @@
+"""Where the project's folders are: labs, hardware, games, curricula, hub_config, data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The checkout that holds ``labs/`` and ``hub_config/`` (override: ``YOUTHLAB_ROOT``)."""
+    env = os.environ.get("YOUTHLAB_ROOT")
+    if env:
+        return Path(env).resolve()
+    return PACKAGE_DIR.parent
+
+
+def labs_dir() -> Path:
+    return project_root() / "labs"
+
+
+def hardware_dir() -> Path:
+    return project_root() / "hardware"
+
+
+def games_dir() -> Path:
+    return project_root() / "games"
+
+
+def curricula_dir() -> Path:
+    return project_root() / "curricula"
+
+
+def hub_config_dir() -> Path:
+    return project_root() / "hub_config"
+
+
+def data_dir() -> Path:
+    """Runtime state (hub database, secrets, student homes); ``YOUTHLAB_DATA_DIR`` or ``var/``."""
+    env = os.environ.get("YOUTHLAB_DATA_DIR")
+    return Path(env).resolve() if env else project_root() / "var"
+
+
+def venv_bin() -> Path:
+    """The ``bin`` folder of the Python running us (the project's ``.venv``)."""
+    import sys
+
+    return Path(sys.executable).parent
+
+
+def node_bin() -> Path:
+    """Where ``npm install`` put the project's node tools (configurable-http-proxy)."""
+    return project_root() / "node_modules" / ".bin"

@@ -1,0 +1,102 @@
+"""JupyterHub configuration for YouthLab on one machine.
+
+This is the real configuration: `youthlab up` starts `jupyterhub -f` this file, and its
+embedded defaults (SQLite, demo accounts, loopback ports) come from here. Every setting
+an operator may want to change is read from an environment variable with a safe
+default, so the same file serves a laptop, a test run and the hall's server:
+
+  YOUTHLAB_DATA_DIR        state: hub database, cookie secret, student homes (./var)
+  YOUTHLAB_HUB_IP          public address of the proxy (127.0.0.1; 0.0.0.0 for the hall)
+  YOUTHLAB_HUB_PORT        public port (8000)
+  YOUTHLAB_HUB_API_PORT    hub's internal API port (8081)
+  YOUTHLAB_PROXY_API_PORT  proxy's REST API port (8001)
+  YOUTHLAB_ACCOUNTS        accounts/classes plan (hub_config/accounts.yaml)
+  YOUTHLAB_MEM_LIMIT       memory per process of a student server or kernel (1G)
+  YOUTHLAB_CULL_IDLE       seconds before an idle student server is stopped (3600; 0 = never)
+  YOUTHLAB_SPAWNER         "simple" (default; shared system user, per-user homes) or
+                           "system-users" (one system user per account; real isolation)
+
+On Kubernetes use hub_config/z2jh/values.yaml instead.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+from youthlab.hub.accounts import SEED_FILE, load_plan
+from youthlab.paths import data_dir, labs_dir, node_bin, project_root
+
+c = get_config()  # noqa: F821 (provided by JupyterHub)
+
+DATA = data_dir()
+DATA.mkdir(parents=True, exist_ok=True)
+VENV_BIN = Path(sys.executable).parent
+PLAN = load_plan(Path(os.environ.get("YOUTHLAB_ACCOUNTS", project_root() / "hub_config" / "accounts.yaml")))
+
+# --- network: loopback unless the operator opens it ------------------------------
+c.JupyterHub.ip = os.environ.get("YOUTHLAB_HUB_IP", "127.0.0.1")
+c.JupyterHub.port = int(os.environ.get("YOUTHLAB_HUB_PORT", "8000"))
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = int(os.environ.get("YOUTHLAB_HUB_API_PORT", "8081"))
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{os.environ.get('YOUTHLAB_PROXY_API_PORT', '8001')}"
+c.ConfigurableHTTPProxy.command = [str(node_bin() / "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.pid_file = str(DATA / "jupyterhub-proxy.pid")
+
+# --- state: SQLite and secrets in the data folder ----------------------------------
+c.JupyterHub.db_url = f"sqlite:///{DATA / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(DATA / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(DATA / "jupyterhub.pid")
+c.JupyterHub.cleanup_servers = True  # Ctrl-C stops every student server too
+c.JupyterHub.cleanup_proxy = True
+
+# --- accounts: NativeAuthenticator, demo accounts seeded at first start -----------
+c.JupyterHub.authenticator_class = "youthlab.hub.authenticator.YouthLabAuthenticator"
+c.YouthLabAuthenticator.seed_file = str(DATA / SEED_FILE)
+c.Authenticator.admin_users = {PLAN.operator}
+c.Authenticator.allow_all = True  # NativeAuthenticator itself only lets authorized accounts in
+c.NativeAuthenticator.open_signup = False  # new sign-ups wait for the operator's approval
+c.NativeAuthenticator.check_common_password = True
+c.NativeAuthenticator.minimum_password_length = 8
+c.NativeAuthenticator.allowed_failed_logins = 5
+c.NativeAuthenticator.seconds_before_next_try = 60
+
+# Classes become groups; teachers get group-scoped rights over their class, not admin.
+c.JupyterHub.load_groups = PLAN.groups()
+c.JupyterHub.load_roles = PLAN.roles()
+
+# --- student servers ------------------------------------------------------------------
+if os.environ.get("YOUTHLAB_SPAWNER", "simple") == "system-users":
+    c.JupyterHub.spawner_class = "youthlab.hub.spawner.YouthLabSystemUserSpawner"
+    c.LocalAuthenticator.create_system_users = True
+else:
+    c.JupyterHub.spawner_class = "youthlab.hub.spawner.YouthLabSpawner"
+    c.YouthLabSpawner.home_dir_template = str(DATA / "homes" / "{username}")
+c.Spawner.cmd = [str(VENV_BIN / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.Spawner.labs_dir = str(labs_dir())
+c.Spawner.mem_limit = os.environ.get("YOUTHLAB_MEM_LIMIT", "1G")
+c.Spawner.environment = {
+    "YOUTHLAB_ROOT": str(project_root()),
+    "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "/usr/bin:/bin")]),
+}
+# A single-user server takes 5–12 s on 2 cores, much longer when a class starts at once.
+c.Spawner.http_timeout = 180
+c.Spawner.start_timeout = 180
+c.JupyterHub.concurrent_spawn_limit = 20
+
+# --- idle culler: stop servers nobody used for a while ------------------------------
+cull_after = int(os.environ.get("YOUTHLAB_CULL_IDLE", "3600"))
+if cull_after > 0:
+    c.JupyterHub.services = [
+        {
+            "name": "idle-culler",
+            "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={cull_after}"],
+        }
+    ]
+    c.JupyterHub.load_roles.append(
+        {
+            "name": "idle-culler",
+            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+            "services": ["idle-culler"],
+        }
+    )

@@ -1,0 +1,142 @@
+"""Start `youthlab up` on free loopback ports for a test, log users in, stop it by PID."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import requests
+import websocket
+
+from tests.conftest import ROOT, free_port
+
+ACCOUNT_LINE = re.compile(r"^\s+(operator|teacher|student)\s+(\S+)\s+(\S+)\s*$")
+
+
+@dataclass
+class RunningHub:
+    proc: subprocess.Popen
+    url: str
+    data_dir: Path
+    passwords: dict[str, str]
+    output: list[str] = field(default_factory=list)
+
+    def all_pids(self) -> set[int]:
+        try:
+            parent = psutil.Process(self.proc.pid)
+            return {parent.pid} | {p.pid for p in parent.children(recursive=True)}
+        except psutil.NoSuchProcess:
+            return set()
+
+    def login(self, username: str) -> requests.Session:
+        """Log in through the hub's HTML login form, as a browser would."""
+        s = requests.Session()
+        page = s.get(f"{self.url}hub/login", timeout=10)
+        page.raise_for_status()
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+        r = s.post(f"{self.url}hub/login?next=", data={"username": username,
+                   "password": self.passwords[username], "_xsrf": xsrf}, timeout=10)
+        r.raise_for_status()
+        assert "jupyterhub-session-id" in s.cookies or any("jupyterhub-hub-login" in c.name for c in s.cookies), \
+            f"login of {username} failed: {r.url}"
+        s.headers["X-XSRFToken"] = s.cookies.get("_xsrf", path="/hub/")
+        return s
+
+    def token(self, username: str) -> str:
+        """A real API token the user made for themself through the REST API."""
+        s = self.login(username)
+        r = s.post(f"{self.url}hub/api/users/{username}/tokens", json={"note": "test"}, timeout=10)
+        r.raise_for_status()
+        return r.json()["token"]
+
+    def wait_ready(self, session: requests.Session, username: str, timeout: float = 120) -> None:
+        """Poll the user model until the server is ready (the hub may answer 500 to a slow spawn)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = session.get(f"{self.url}hub/api/users/{username}", timeout=10)
+            if r.ok and r.json().get("servers", {}).get("", {}).get("ready"):
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"server of {username} not ready after {timeout} s")
+
+    def stop(self, timeout: float = 60) -> None:
+        pids = self.all_pids()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        from tests.conftest import kill_tree
+
+        for pid in pids:  # never leave anything behind, even if the test failed
+            if psutil.pid_exists(pid):
+                kill_tree(pid, timeout=5)
+
+
+def start_hub(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90) -> RunningHub:
+    port = free_port()
+    env = dict(os.environ, YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1", **(extra_env or {}))
+    cmd = [str(Path(sys.executable).parent / "youthlab"), "up", "--port", str(port),
+           "--hub-api-port", str(free_port()), "--proxy-api-port", str(free_port()),
+           "--data-dir", str(data_dir)]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    hub = RunningHub(proc, f"http://127.0.0.1:{port}/", data_dir, {})
+    deadline = time.monotonic() + timeout
+    for line in proc.stdout:
+        hub.output.append(line)
+        m = ACCOUNT_LINE.match(line)
+        if m:
+            hub.passwords[m.group(2)] = m.group(3)
+        if "Press Ctrl-C" in line:
+            break
+        if time.monotonic() > deadline:
+            break
+    if proc.poll() is not None or "Press Ctrl-C" not in "".join(hub.output):
+        hub.stop()
+        log = (data_dir / "jupyterhub.log")
+        raise RuntimeError("hub did not start:\n" + "".join(hub.output) +
+                           (log.read_text()[-4000:] if log.exists() else ""))
+    return hub
+
+
+def run_code(base: str, session: requests.Session, kernel_id: str, code: str, timeout: float = 60) -> str:
+    """Execute code in a kernel over its websocket (through the proxy); return stdout text."""
+    ws_url = base.replace("http://", "ws://") + f"api/kernels/{kernel_id}/channels"
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    ws = websocket.create_connection(ws_url, cookie=cookie, timeout=timeout,
+                                     header=[f"X-XSRFToken: {session.headers.get('X-XSRFToken', '')}"])
+    msg_id = f"test-{time.time()}"
+    ws.send(json.dumps({
+        "header": {"msg_id": msg_id, "username": "test", "session": msg_id, "msg_type": "execute_request",
+                   "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "channel": "shell",
+        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True},
+    }))
+    out = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            msg = json.loads(ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg["msg_type"]
+            if kind == "stream":
+                out.append(msg["content"]["text"])
+            elif kind == "error":
+                out.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
+            elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    finally:
+        ws.close()
+    return "".join(out)

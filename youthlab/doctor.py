@@ -1,0 +1,124 @@
+"""``youthlab doctor``: check the installation and say what to fix, in the user's language.
+
+Tools installed by pip live in the project's venv; system tools (node, chromium, socat,
+fonts) are looked up on ``PATH`` exactly as the hub and the tests will find them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+import click
+
+from youthlab.i18n import t
+from youthlab.paths import node_bin, venv_bin
+
+
+@dataclass
+class Check:
+    name: str  # message key suffix: doctor.check.<name> and doctor.check.<name>.fix
+    required: bool
+    probe: Callable[[], str | None]  # returns what was found, or None when missing
+
+
+def _which(*names: str) -> str | None:
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _venv_tool(name: str) -> str | None:
+    candidate = venv_bin() / name
+    return str(candidate) if candidate.exists() else _which(name)
+
+
+def _python() -> str | None:
+    return sys.version.split()[0] if sys.version_info >= (3, 11) else None
+
+
+def _node() -> str | None:
+    return _which("node", "nodejs")
+
+
+def _proxy() -> str | None:
+    local = node_bin() / "configurable-http-proxy"
+    path = str(local) if local.exists() else _which("configurable-http-proxy")
+    return path if path and _node() else None  # the proxy is a node program
+
+
+def _hub() -> str | None:
+    if not all(importlib.util.find_spec(m) for m in ("jupyterhub", "jupyterlab", "nativeauthenticator")):
+        return None
+    return _venv_tool("jupyterhub-singleuser")
+
+
+def _nbgrader() -> str | None:
+    # nbgrader runs `alembic` from PATH when it creates a gradebook.
+    if importlib.util.find_spec("nbgrader") is None:
+        return None
+    return _venv_tool("alembic")
+
+
+def _micropython() -> str | None:
+    return _venv_tool("micropython")
+
+
+def _fonts() -> str | None:
+    fc_list = _which("fc-list")
+    if fc_list:
+        out = subprocess.run([fc_list, ":lang=ko", "family"], capture_output=True, text=True).stdout
+        families = sorted({line.split(",")[0] for line in out.splitlines() if line.strip()})
+        return ", ".join(families[:3]) if families else None
+    from youthlab.plotting import use_korean_font
+
+    return use_korean_font()
+
+
+CHECKS = [
+    Check("python", True, _python),
+    Check("hub", True, _hub),
+    Check("node", True, _node),
+    Check("proxy", True, _proxy),
+    Check("nbgrader", True, _nbgrader),
+    Check("micropython", True, _micropython),
+    Check("fonts", True, _fonts),
+    Check("socat", False, lambda: _which("socat")),
+    Check("chromium", False, lambda: _which("chromium", "chromium-browser")),
+    Check("prusa", False, lambda: _which("prusa-slicer")),
+]
+
+
+def run_checks() -> list[tuple[Check, str | None]]:
+    return [(check, check.probe()) for check in CHECKS]
+
+
+@click.command()
+def doctor() -> None:
+    """Check the installation (python, hub, node, proxy, fonts, micropython, chromium)."""
+    click.secho(t("doctor.title"), bold=True)
+    problems = optional_missing = 0
+    for check, found in run_checks():
+        label = t(f"doctor.check.{check.name}")
+        if found:
+            click.echo(f"  ✓ {label}: {found}")
+            continue
+        mark = "✗" if check.required else "–"
+        click.secho(f"  {mark} {label}: {t('doctor.missing')}", fg="red" if check.required else "yellow")
+        click.echo(f"      → {t(f'doctor.check.{check.name}.fix')}")
+        if check.required:
+            problems += 1
+        else:
+            optional_missing += 1
+    if optional_missing:
+        click.secho(t("doctor.optional", count=optional_missing), fg="yellow")
+    if problems:
+        click.secho(t("doctor.problems", count=problems), fg="red", bold=True)
+        raise SystemExit(1)
+    click.secho(t("doctor.ok"), fg="green", bold=True)

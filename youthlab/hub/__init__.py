@@ -1,0 +1,1 @@
+"""JupyterHub integration: accounts, roles, the spawner, the launcher (`youthlab up`)."""

@@ -1,0 +1,65 @@
+"""NativeAuthenticator plus first-start account seeds.
+
+NativeAuthenticator keeps bcrypt password hashes in the hub's own database and gives
+users a signup and change-password page. We add one thing: at start it imports the
+hashes that ``youthlab up`` prepared for the demo accounts (see ``accounts.py``), marks
+those accounts authorized, and deletes the seed file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nativeauthenticator import NativeAuthenticator
+from nativeauthenticator.handlers import LoginHandler as NativeLoginHandler
+from nativeauthenticator.orm import UserInfo
+from traitlets import Unicode
+
+from youthlab.hub.accounts import read_seeds
+
+
+class _NoTimer:
+    def start(self) -> "_NoTimer":
+        return self
+
+    def stop(self, send: bool = True) -> None:
+        pass
+
+
+class _NoStatsd:
+    def timer(self, name: str) -> _NoTimer:
+        return _NoTimer()
+
+
+class LoginHandler(NativeLoginHandler):
+    """NativeAuthenticator 1.3's login form on JupyterHub 6, which dropped ``statsd``
+    (its POST raised AttributeError and every login failed with HTTP 500)."""
+
+    statsd = _NoStatsd()
+
+
+class YouthLabAuthenticator(NativeAuthenticator):
+    seed_file = Unicode(
+        "",
+        config=True,
+        help="JSON file {username: bcrypt-hash} imported (then deleted) at hub start.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.seed_file:
+            self.import_seeds(Path(self.seed_file))
+
+    def get_handlers(self, app):
+        return [(route, LoginHandler if handler is NativeLoginHandler else handler)
+                for route, handler in super().get_handlers(app)]
+
+    def import_seeds(self, path: Path) -> None:
+        seeds = read_seeds(path)
+        for username, hashed in seeds.items():
+            if UserInfo.find(self.db, username) is None:
+                self.db.add(UserInfo(username=username, password=hashed.encode(), is_authorized=True))
+                self.log.info("YouthLab: account %s created from first-start seeds", username)
+        self.db.commit()
+        if path.exists():
+            path.unlink()

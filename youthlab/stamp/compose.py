@@ -126,9 +126,16 @@ def compose(design: shapely.Geometry, options: StampOptions | None = None, name:
     if o.handle:
         taper = min(o.handle_height * 0.9, 0.3 * min(plate.bounds[2] - plate.bounds[0], plate.bounds[3] - plate.bounds[1]))
         bottom = plate_3d.buffer(-taper)
-        parts.append(frustum(plate_3d, bottom, 0.0, o.handle_height + 0.01))
         z = o.handle_height
-    parts.append(extrude(plate_3d, z, z + o.base_height))
+        if plate_3d.convex_hull.area - plate_3d.area < 1e-6 * plate_3d.area:
+            # grip and plate as one convex solid: walls at most 45° from vertical
+            parts.append(frustum([(bottom, 0.0), (plate_3d, z), (plate_3d, z + o.base_height)]))
+        else:
+            parts.append(frustum([(bottom, 0.0), (bottom.buffer(taper * 0.5), z + 0.01)]))
+    if not parts:
+        parts.append(extrude(plate_3d, z, z + o.base_height))
+    elif plate_3d.convex_hull.area - plate_3d.area >= 1e-6 * plate_3d.area:
+        parts.append(extrude(plate_3d, z, z + o.base_height))
     overlap = min(0.5, o.base_height / 2)
     parts.append(extrude(relief, z + o.base_height - overlap, z + o.base_height + o.relief_height))
     solid = parts[0]

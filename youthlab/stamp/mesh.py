@@ -32,10 +32,12 @@ def extrude(geom: shapely.Geometry, z0: float, z1: float) -> Manifold:
     return cs.extrude(z1 - z0).translate((0.0, 0.0, z0))
 
 
-def frustum(top: shapely.Geometry, bottom: shapely.Geometry, z0: float, z1: float) -> Manifold:
-    """Convex hull between a (smaller) outline at ``z0`` and a (larger) one at ``z1``."""
-    pts = [np.c_[np.asarray(shapely.convex_hull(bottom).exterior.coords), np.full(len(shapely.convex_hull(bottom).exterior.coords), z0)],
-           np.c_[np.asarray(shapely.convex_hull(top).exterior.coords), np.full(len(shapely.convex_hull(top).exterior.coords), z1)]]
+def frustum(layers: list[tuple[shapely.Geometry, float]]) -> Manifold:
+    """Convex hull of outlines placed at heights, e.g. [(small, 0), (plate, 12), (plate, 15)]."""
+    pts = []
+    for geom, z in layers:
+        xy = np.asarray(shapely.convex_hull(geom).exterior.coords)[:, :2]
+        pts.append(np.c_[xy, np.full(len(xy), z)])
     return Manifold.hull_points(np.vstack(pts))
 
 

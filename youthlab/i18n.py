@@ -73,6 +73,25 @@ def current_language() -> str:
     return DEFAULT_LANGUAGE
 
 
+def language_from_accept_header(header: str | None) -> str | None:
+    """The best of ko/en in a browser's ``Accept-Language`` header (kiosk and web pages)."""
+    if not header:
+        return None
+    choices = []
+    for position, part in enumerate(header.split(",")):
+        code, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        lang = normalize_language(code)
+        if lang and quality > 0:
+            choices.append((-quality, position, lang))
+    return min(choices)[2] if choices else None
+
+
 def set_language(lang: str | None) -> None:
     """Force a language for this process (None returns to automatic choice)."""
     global _override

@@ -67,3 +67,12 @@ def test_unknown_language_is_refused():
     with pytest.raises(ValueError):
         i18n.set_language("fr")
     assert t("doctor.ok", "ko") == "모두 준비됐어요."
+
+
+def test_browser_accept_language_picks_the_preferred_of_ko_and_en():
+    from youthlab.i18n import language_from_accept_header as pick
+
+    assert pick("ko-KR,ko;q=0.9,en-US;q=0.8") == "ko"
+    assert pick("en-GB,en;q=0.9,ko;q=0.5") == "en"
+    assert pick("fr-FR,fr;q=0.9,en;q=0.3") == "en"
+    assert pick("fr-FR") is None and pick(None) is None

@@ -133,6 +133,8 @@ def run_code(base: str, session: requests.Session, kernel_id: str, code: str, ti
             kind = msg["msg_type"]
             if kind == "stream":
                 out.append(msg["content"]["text"])
+            elif kind == "display_data":
+                out.append(msg["content"]["data"].get("text/html", ""))
             elif kind == "error":
                 out.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
             elif kind == "status" and msg["content"]["execution_state"] == "idle":

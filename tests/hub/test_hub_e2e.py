@@ -63,6 +63,11 @@ def test_student_logs_in_spawns_opens_welcome_lab_and_runs_a_cell(hub):
     out = run_code(base, s, kernel.json()["id"], first_code["source"])
     assert "안녕하세요, 우체국!" in out and "Hello, 우체국!" in out
 
+    # A YouthLab error in a student's cell reads as a friendly message, not a traceback.
+    out = run_code(base, s, kernel.json()["id"],
+                   "from youthlab.errors import ConfigError\nraise ConfigError(detail='x')")
+    assert "youthlab-error" in out and "Traceback" not in out and "ConfigError:" not in out
+
     # JupyterLab speaks Korean by default.
     settings = s.get(f"{base}lab/api/settings/@jupyterlab/translation-extension:plugin", timeout=30)
     assert settings.ok and settings.json()["settings"].get("locale") == "ko_KR"

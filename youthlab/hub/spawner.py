@@ -26,6 +26,7 @@ from traitlets import Bool, Unicode
 
 from youthlab.hub.labs import copy_labs
 
+IPYTHON_KERNEL_CONFIG = Path(".ipython/profile_default/ipython_kernel_config.py")
 LAB_LOCALE_SETTINGS = Path(".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings")
 
 
@@ -35,6 +36,10 @@ def _prepare_home(home: Path, labs_dir: str, locale: str) -> list[str]:
     if locale and not settings.exists():
         settings.parent.mkdir(parents=True, exist_ok=True)
         settings.write_text(json.dumps({"locale": locale}, indent=2))
+    kernel_config = home / IPYTHON_KERNEL_CONFIG
+    if not kernel_config.exists():  # friendly YouthLab errors and magics in every kernel
+        kernel_config.parent.mkdir(parents=True, exist_ok=True)
+        kernel_config.write_text('c.InteractiveShellApp.extensions = ["youthlab"]\n')
     return copy_labs(Path(labs_dir), home) if labs_dir else []
 
 

@@ -214,14 +214,15 @@ def check(stamp, nozzle: float | None = None, profile: str | PrinterProfile | No
     thin_share = thin.area / ink.area if ink.area else 1.0
     suggested = None
     target = 1.5 * nozzle
-    size = getattr(stamp, "meta", {}).get("size")
+    meta = getattr(stamp, "meta", {})
+    size = meta.get("size") or meta.get("width")
     if width < target and size:
         suggested = math.ceil(size * target / max(width, 1e-3) * 2) / 2
     level = "error" if width < nozzle or thin_share > 0.05 else ("warning" if width < target or thin.area > 0 else "ok")
     findings.append(Finding("stamp.report.stroke." + level, level,
                             dict(width=f"{width:.2f}", nozzle=f"{nozzle:.2f}", share=f"{100 * thin_share:.0f}")))
     if suggested:
-        findings.append(Finding("stamp.report.suggest_size", "warning" if level != "error" else "error",
+        findings.append(Finding("stamp.report.suggest_size" if meta.get("size") else "stamp.report.suggest_width", "warning" if level != "error" else "error",
                                 dict(size=f"{size:g}", suggested=f"{suggested:g}")))
     g_level = "warning" if gaps.area > 0 else "ok"
     findings.append(Finding("stamp.report.gap." + g_level, g_level, dict(gap=f"{min_gap:.2f}", area=f"{gaps.area:.1f}")))

@@ -1,0 +1,157 @@
+"""Drawings (PNG/JPEG) → threshold → smooth vector outlines in millimetres.
+
+Untrusted uploads are opened defensively: a byte limit, a pixel limit checked from the
+header *before* decoding (decompression bombs), Pillow's own bomb check as errors, and
+clear messages for files that are not pictures or are damaged.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import shapely
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from shapely.affinity import scale as _scale
+from shapely.geometry import MultiPolygon, Polygon
+
+from youthlab.stamp.errors import CorruptImage, EmptyDrawing, ImageTooLarge, NotAnImage
+
+ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+MAX_PIXELS = 16_000_000  # 16 MP: a phone photo; anything larger is refused
+MAX_BYTES = 20 * 1024 * 1024
+WORK_PX = 600  # drawings are traced at most this many pixels on their long side
+
+# File signatures of the allowed formats: such a file that Pillow cannot read is damaged.
+_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"RIFF")
+
+Source = str | os.PathLike | bytes | BinaryIO
+
+
+def load_image(source: Source, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_BYTES,
+               name: str | None = None) -> Image.Image:
+    """Open an uploaded picture safely as greyscale ("L"), transparent parts white."""
+    data, name = _read_bytes(source, max_bytes, name)
+    if len(data) > max_bytes:
+        raise ImageTooLarge(detail=f"{len(data) / 1e6:.1f} MB", limit=f"{max_bytes / 1e6:.0f} MB")
+    limit = f"{max_pixels / 1e6:.0f} MP"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(io.BytesIO(data))
+            fmt = im.format
+            w, h = im.size
+            if fmt not in ALLOWED_FORMATS:
+                raise NotAnImage(name=name, formats=", ".join(ALLOWED_FORMATS))
+            if w * h > max_pixels:
+                raise ImageTooLarge(detail=f"{w}×{h} px", limit=limit)
+            if fmt == "JPEG":
+                im.draft("L", (WORK_PX, WORK_PX))
+            im.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            m = re.search(r"(\d+) pixels", str(exc))
+            size = f"{int(m.group(1)) / 1e6:.0f} MP, " if m else ""
+            raise ImageTooLarge(detail=f"{size}decompression bomb", limit=limit) from None
+        except UnidentifiedImageError:
+            if data.startswith(_MAGIC):  # looks like a picture, but is broken
+                raise CorruptImage(name=name) from None
+            raise NotAnImage(name=name, formats=", ".join(ALLOWED_FORMATS)) from None
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            if "too large" in str(exc).lower():
+                raise ImageTooLarge(detail=str(exc)[:80], limit=limit) from None
+            raise CorruptImage(name=name) from None
+    im = ImageOps.exif_transpose(im)
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        im = im.convert("RGBA")
+        bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(bg, im)
+    im = im.convert("L")
+    if max(im.size) > WORK_PX:
+        im.thumbnail((WORK_PX, WORK_PX), Image.LANCZOS)
+    return im
+
+
+def _read_bytes(source: Source, max_bytes: int, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), name or "upload"
+    if hasattr(source, "read"):
+        return source.read(max_bytes + 1), name or getattr(source, "name", "upload")
+    path = Path(source)
+    if not path.is_file():
+        raise NotAnImage(name=path.name, formats=", ".join(ALLOWED_FORMATS))
+    if path.stat().st_size > max_bytes:
+        raise ImageTooLarge(detail=f"{path.stat().st_size / 1e6:.1f} MB", limit=f"{max_bytes / 1e6:.0f} MB")
+    return path.read_bytes(), name or path.name
+
+
+def otsu(gray: np.ndarray) -> float:
+    """Otsu's threshold (0..255) of a greyscale array."""
+    hist = np.bincount(gray.ravel().astype(np.uint8), minlength=256).astype(float)
+    p = hist / hist.sum()
+    omega = np.cumsum(p)
+    mu = np.cumsum(p * np.arange(256))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = (mu[-1] * omega - mu) ** 2 / (omega * (1 - omega))
+    sigma = np.nan_to_num(sigma)
+    best = np.flatnonzero(sigma >= sigma.max() * (1 - 1e-9))  # a plateau: take its middle
+    return float(best.mean()) + 0.5
+
+
+def image_outline(source: Source | Image.Image, width: float = 30.0, threshold: float | None = None,
+                  invert: bool = False, smooth: float = 1.0, min_feature: float = 0.2,
+                  max_pixels: int = MAX_PIXELS) -> MultiPolygon:
+    """Outline of the dark parts of a drawing (``invert``: the light parts), ``width`` mm wide.
+
+    ``threshold`` is 0–255 (default: Otsu's automatic choice); ``smooth`` blurs by that many
+    pixels first; specks smaller than ``min_feature`` mm are dropped.
+    """
+    import contourpy
+
+    im = source if isinstance(source, Image.Image) else load_image(source, max_pixels=max_pixels)
+    im = im.convert("L")
+    gray = np.asarray(im, dtype=np.uint8)
+    level = otsu(gray) if threshold is None else float(threshold)
+    if smooth > 0:
+        gray = np.asarray(im.filter(ImageFilter.GaussianBlur(smooth)), dtype=np.uint8)
+    ink = (255.0 - gray) if not invert else gray.astype(float)
+    level = 255.0 - level if not invert else level
+    if ink.max() <= level or ink.min() >= level:
+        raise EmptyDrawing()
+    h, w = ink.shape
+    z = np.pad(ink, 1, constant_values=ink.min() if ink.min() < level else 0)
+    z = z[::-1]  # row 0 at the bottom, so y goes up
+    gen = contourpy.contour_generator(z=z, fill_type=contourpy.FillType.OuterOffset)
+    points, offsets = gen.filled(level, float(z.max()) + 1.0)
+    polys = []
+    for pts, offs in zip(points, offsets):
+        rings = [pts[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
+        if rings and len(rings[0]) >= 4:
+            polys.append(Polygon(rings[0], [r for r in rings[1:] if len(r) >= 4]))
+    geom = shapely.make_valid(MultiPolygon(polys))
+    k = width / w
+    geom = _scale(geom, k, k, origin=(0, 0)).simplify(0.3 * k)
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > min_feature ** 2]
+    if not parts:
+        raise EmptyDrawing()
+    return MultiPolygon(parts) if all(p.is_valid for p in parts) else _as_mp(shapely.union_all(parts))
+
+
+def _as_mp(g) -> MultiPolygon:
+    return MultiPolygon([p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty])
+
+
+def image_stamp(source: Source, width: float = 30.0, threshold: float | None = None, invert: bool = False,
+                smooth: float = 1.0, **options):
+    """A rubber stamp from a drawing, ``width`` mm wide (mirrored by default)."""
+    from youthlab.stamp.compose import StampOptions, compose
+
+    design = image_outline(source, width=width, threshold=threshold, invert=invert, smooth=smooth)
+    name = Path(source).stem if isinstance(source, (str, os.PathLike)) else "drawing"
+    st = compose(design, StampOptions(**options), name=name)
+    st.meta.update(kind="image", width=width)
+    return st

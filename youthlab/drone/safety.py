@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from youthlab.drone import sdk
 from youthlab.drone.backends.base import FlightBackend, Telemetry
-from youthlab.drone.errors import CommandRefused, EmergencyStopped, SafetyError
+from youthlab.drone.errors import DroneError, EmergencyStopped, SafetyError
 from youthlab.i18n import t
 
 
@@ -87,6 +87,7 @@ class Supervisor:
         self._last_command_clock = -1e9
         self._closing = threading.Event()
         self.rate_limited = 0
+        self._recovering = False
         backend.set_guard(self._guard)
         self._watchdog = None
         if watchdog:
@@ -122,7 +123,7 @@ class Supervisor:
 
     def _guard(self, tel: Telemetry) -> str | None:
         """Runs during long commands (in the backend's thread)."""
-        if not tel.flying:
+        if not tel.flying or self._recovering:
             return None
         if not self.limits.inside(tel.x, tel.y, tel.z, self.limits.fence_grace):
             return "fence"
@@ -163,17 +164,23 @@ class Supervisor:
         """Hover for ``seconds`` (a command too: it resets the watchdog)."""
         if self.stopped:
             raise EmergencyStopped()
+        intervened = False
         with self._busy:
+            if self.flight_over:
+                raise self.refuse("refused_flight_over")
             remaining = seconds
             while remaining > 1e-9 and not self.stopped:
                 chunk = min(remaining, 1.0)
                 self.backend.wait(chunk)
                 remaining -= chunk
-                if self._check_flight() and self.flight_over:
+                if self._check_flight():
+                    intervened = True
                     break
             self._touch()
         if self.stopped:
             raise EmergencyStopped()
+        if intervened:
+            raise DroneError(key="drone.flight_stopped", reason=self.events[-1].message())
 
     def _touch(self) -> None:
         self._last_command_wall = self._last_link = time.monotonic()
@@ -217,9 +224,11 @@ class Supervisor:
 
     # ---- interventions (safety's own commands skip the student checks) ----------------
     def _raw(self, text: str) -> str:
+        self._recovering = True
         try:
             return self.backend.send(text)
         finally:
+            self._recovering = False
             self._last_link = time.monotonic()
 
     def _safe_land(self) -> None:

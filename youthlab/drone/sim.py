@@ -237,6 +237,8 @@ class QuadSim:
                 ex, ey, ez = tx - x, ty - y, tz - z
                 if mode == "hold":
                     dvx, dvy, dvz = kp * ex, kp * ey, kp * ez
+                elif mode == "land":  # straight down first; hold x/y as well as we can
+                    dvx, dvy, dvz = kp * ex, kp * ey, -vmax
                 else:
                     d = math.sqrt(ex * ex + ey * ey + ez * ez)
                     s = kp if d * kp <= vmax else vmax / d

@@ -1,0 +1,173 @@
+"""A Tello SDK 2.0 emulator on UDP, backed by our simulator — for tests and for classes
+without drones.
+
+It listens for text commands on the command port (8889), answers ``ok`` / ``error …`` /
+values like a Tello (motion commands answer when the move is done), and once it is in
+SDK mode (after ``command``) streams state packets to the client's state port (8890) ten
+times a second. Like a real Tello it lands by itself when it hears nothing for 15 s.
+Loopback by default; every port is configurable.
+"""
+
+from __future__ import annotations
+
+import queue
+import socket
+import threading
+import time
+from typing import Any
+
+from youthlab.drone import sdk
+from youthlab.drone.backends.sim import SimBackend
+from youthlab.drone.sim import QuadSim
+
+
+class TelloEmulator:
+    """``TelloEmulator(port=0).start()``; ``.address`` is where to send commands."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 8889, state_port: int = 8890,
+                 time_scale: float = 1.0, link_timeout_s: float = sdk.LINK_TIMEOUT_S,
+                 state_hz: float = 10.0, **sim_options: Any) -> None:
+        self.host, self.port, self.state_port = host, port, state_port
+        self.time_scale = time_scale
+        self.link_timeout_s = link_timeout_s
+        self.state_period = 1.0 / state_hz
+        self.backend = SimBackend(QuadSim(time_scale=time_scale, **sim_options))
+        self.sdk_mode = False
+        self.client: tuple[str, int] | None = None
+        self.received: list[str] = []  # every command heard, for tests and teachers
+        self.auto_landings = 0
+        self._sock: socket.socket | None = None
+        self._state_sock: socket.socket | None = None
+        self._queue: queue.Queue[tuple[str, tuple[str, int]]] = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._last_heard = time.monotonic()
+        self._busy = False
+
+    @property
+    def sim(self) -> QuadSim:
+        return self.backend.sim
+
+    @property
+    def address(self) -> tuple[str, int]:
+        assert self._sock is not None, "start() first"
+        return self._sock.getsockname()
+
+    def start(self) -> "TelloEmulator":
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind((self.host, self.port))
+        self._sock.settimeout(0.1)
+        self._state_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for target in (self._receive, self._work, self._stream):
+            th = threading.Thread(target=target, name=f"tello-emu-{target.__name__}", daemon=True)
+            th.start()
+            self._threads.append(th)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.sim.abort = True
+        for th in self._threads:
+            th.join(timeout=5)
+        for s in (self._sock, self._state_sock):
+            if s is not None:
+                s.close()
+
+    def __enter__(self) -> "TelloEmulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        self.start()
+        try:
+            while not self._stop.wait(0.5):
+                pass
+        finally:
+            self.stop()
+
+    # ---- threads ---------------------------------------------------------------------
+    def _reply(self, text: str, addr: tuple[str, int]) -> None:
+        try:
+            assert self._sock is not None
+            self._sock.sendto(text.encode("utf-8"), addr)
+        except OSError:
+            pass
+
+    def _receive(self) -> None:
+        assert self._sock is not None
+        while not self._stop.is_set():
+            try:
+                data, addr = self._sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            text = data.decode("utf-8", "replace").strip()
+            self.received.append(text)
+            self._last_heard = time.monotonic()
+            self.client = addr
+            if text == "command":
+                self.sdk_mode = True
+                self._reply(sdk.OK, addr)
+                continue
+            if not self.sdk_mode:
+                continue  # a Tello ignores everything before "command"
+            parsed = sdk.parse(text)
+            if isinstance(parsed, str):
+                self._reply(parsed, addr)
+            elif parsed.name == "emergency":
+                self._reply(sdk.OK, addr)
+                self.backend.emergency()
+            elif parsed.name in sdk.READS:
+                self._reply(self.backend._read(parsed.name), addr)
+            else:
+                if parsed.name == "stop":
+                    self.sim.abort = True  # "stop" interrupts the current move: hover
+                self._queue.put((text, addr))
+
+    def _work(self) -> None:
+        period = 0.1
+        while not self._stop.is_set():
+            try:
+                text, addr = self._queue.get(timeout=period)
+            except queue.Empty:
+                self._idle(period)
+                continue
+            self._busy = True
+            try:
+                if text.split()[0] == "stop":
+                    self.sim.abort = False
+                if not self.sim.flying:
+                    self.sim.resync_clock()
+                reply = self.backend.send(text)
+            finally:
+                self._busy = False
+            self._reply(reply, addr)
+
+    def _idle(self, period: float) -> None:
+        """Between commands time still passes: hover (draining the battery), and land
+        after ``link_timeout_s`` without a word, as a Tello does."""
+        if not self.sim.flying:
+            return
+        if time.monotonic() - self._last_heard > self.link_timeout_s:
+            self.auto_landings += 1
+            self.backend.send("land")
+            return
+        self.backend.wait(period * self.time_scale)
+
+    def _stream(self) -> None:
+        assert self._state_sock is not None
+        while not self._stop.wait(self.state_period):
+            if not self.sdk_mode or self.client is None:
+                continue
+            s = self.sim
+            packet = sdk.state_packet(
+                yaw=int(round(s.yaw_deg)), vgx=int(round(s.vx * 10)), vgy=int(round(s.vy * 10)),
+                vgz=int(round(s.vz * 10)), tof=int(s.z * 100) + 10, h=int(round(s.z * 100)),
+                bat=int(s.battery), baro=s.z, time=int(s.t))
+            try:
+                self._state_sock.sendto(packet, (self.client[0], self.state_port))
+            except OSError:
+                pass

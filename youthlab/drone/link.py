@@ -1,0 +1,99 @@
+"""The board backend: a mission program elsewhere sends commands as text lines.
+
+A program (MicroPython on a student's board, the unix-port MicroPython, or CPython in a
+sandbox process) uses ``hardware/micropython/drone.py``, which prints one line per
+command — ``@ylab {"drone": "move", "args": [], "kw": {"forward": 100}}`` — and reads one
+JSON reply line. :class:`BoardBackend` reads those lines from any text stream, flies
+them on a host :class:`~youthlab.drone.api.Drone` (simulator or Tello, with every safety
+rule), and writes the replies back. Other lines are the program's own output.
+
+Because the program never runs in our process, it cannot reach the safety layer at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import IO, Any, Callable
+
+from youthlab.drone.api import Drone
+from youthlab.errors import YouthLabError
+
+PREFIX = "@ylab "
+ACTIONS = {"takeoff", "land", "move", "forward", "back", "left", "right", "up", "down",
+           "rotate", "go_to", "hover", "set_speed", "drop", "emergency"}
+READS = {"battery", "position", "heading", "flying"}
+
+
+@dataclass
+class LinkResult:
+    commands: int = 0
+    output: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class BoardBackend:
+    """Serve one program's command lines onto ``drone``."""
+
+    name = "board"
+
+    def __init__(self, drone: Drone, reader: IO[str], writer: IO[str],
+                 on_output: Callable[[str], None] | None = None) -> None:
+        self.drone = drone
+        self.reader = reader
+        self.writer = writer
+        self.on_output = on_output
+        self.result = LinkResult()
+
+    def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        """One command → one reply (never raises)."""
+        name = message.get("drone")
+        args = message.get("args") or []
+        kw = message.get("kw") or {}
+        try:
+            if name in READS:
+                value = getattr(self.drone, name)
+                return {"ok": True, "value": list(value) if isinstance(value, tuple) else value}
+            if name not in ACTIONS or not isinstance(args, list) or not isinstance(kw, dict):
+                return {"ok": False, "error": "unknown", "message": f"unknown command: {name}"}
+            value = getattr(self.drone, name)(*args, **kw)
+            return {"ok": True, "value": _plain(value)}
+        except YouthLabError as exc:
+            self.result.errors.append(exc.message("en"))
+            return {"ok": False, "error": type(exc).__name__, "message": exc.message()}
+        except (TypeError, ValueError) as exc:
+            self.result.errors.append(str(exc))
+            return {"ok": False, "error": type(exc).__name__, "message": str(exc)}
+
+    def serve(self) -> LinkResult:
+        """Until the program's output ends."""
+        for raw in iter(self.reader.readline, ""):
+            line = raw.rstrip("\r\n")
+            if not line.startswith(PREFIX):
+                self.result.output.append(line)
+                if self.on_output:
+                    self.on_output(line)
+                continue
+            try:
+                message = json.loads(line[len(PREFIX):])
+                reply = self.handle(message) if isinstance(message, dict) else \
+                    {"ok": False, "error": "protocol", "message": "expected a JSON object"}
+            except ValueError:
+                reply = {"ok": False, "error": "protocol", "message": "bad JSON"}
+            self.result.commands += 1
+            try:
+                self.writer.write(json.dumps(reply, ensure_ascii=False) + "\n")
+                self.writer.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                break
+        return self.result
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 2)
+    return value

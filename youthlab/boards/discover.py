@@ -1,0 +1,100 @@
+"""Discovery and catalog: which boards are connected, and what are they?
+
+Serial ports come from pyserial's ``list_ports``; each is matched against
+``hardware/boards.yaml`` by USB VID:PID. Virtual boards running on this machine (see
+:mod:`youthlab.boards.virtual`) are listed too, with serial numbers ``VIRT-<name>``,
+so a Session can find any board again by its serial number after a replug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from serial.tools import list_ports
+
+from youthlab.paths import hardware_dir
+
+
+@dataclass
+class BoardInfo:
+    port: str
+    name: str
+    chip: str
+    serial_number: str | None
+    vid_pid: str | None = None
+    kind: str = "usb"  # usb | virtual | remote
+    known: bool = True
+    reset: str = "none"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def catalog() -> list[dict[str, Any]]:
+    """The known boards from ``hardware/boards.yaml``."""
+    path = hardware_dir() / "boards.yaml"
+    try:
+        return list(yaml.safe_load(path.read_text(encoding="utf-8"))["boards"])
+    except (OSError, KeyError, TypeError):
+        return []
+
+
+def identify(vid: int | None, pid: int | None) -> dict[str, Any] | None:
+    """The catalog entry for a USB VID:PID, or None."""
+    if vid is None or pid is None:
+        return None
+    exact = f"{vid:04x}:{pid:04x}"
+    wildcard = f"{vid:04x}:*"
+    for entry in catalog():
+        usb = [u.lower() for u in entry.get("usb", [])]
+        if exact in usb or wildcard in usb:
+            return entry
+    return None
+
+
+def usb_boards(include_unknown: bool = False) -> list[BoardInfo]:
+    """Serial ports with a USB VID:PID, named from the catalog."""
+    out = []
+    for p in sorted(list_ports.comports(), key=lambda p: p.device):
+        if p.vid is None:
+            continue
+        entry = identify(p.vid, p.pid)
+        if entry is None and not include_unknown:
+            continue
+        out.append(BoardInfo(
+            port=p.device,
+            name=entry["name"] if entry else (p.product or p.description or "?"),
+            chip=entry.get("chip", "?") if entry else "?",
+            serial_number=p.serial_number,
+            vid_pid=f"{p.vid:04x}:{p.pid:04x}",
+            known=entry is not None,
+            reset=entry.get("reset", "none") if entry else "none",
+        ))
+    return out
+
+
+def virtual_boards() -> list[BoardInfo]:
+    from youthlab.boards.virtual import running_virtual_boards
+
+    return [
+        BoardInfo(port=v["port"], name=f"virtual:{v['name']}", chip="unix port",
+                  serial_number=v["serial_number"], kind="virtual")
+        for v in running_virtual_boards() if v.get("port")
+    ]
+
+
+def list_boards(include_unknown: bool = False) -> list[BoardInfo]:
+    """Every board this machine can reach right now: USB first, then virtual."""
+    return usb_boards(include_unknown) + virtual_boards()
+
+
+def find_port(serial_number: str) -> str | None:
+    """The current port of the board with this serial number (None if absent)."""
+    for board in list_boards(include_unknown=True):
+        if board.serial_number == serial_number:
+            return board.port
+    return None

@@ -1,0 +1,76 @@
+"""One kernel owns a board: a lock file per board with who holds it.
+
+The lock is an ``flock`` on ``<data_dir>/boards/locks/<key>.lock`` (released by the OS
+when the owning kernel dies, so no stale locks); the file's text names the owner so
+the next student reads "board in use by …".
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import json
+import os
+import re
+import socket
+from pathlib import Path
+
+from youthlab.boards.errors import BoardInUse
+from youthlab.paths import data_dir
+
+
+def lock_dir() -> Path:
+    return data_dir() / "boards" / "locks"
+
+
+def default_owner() -> str:
+    """A readable owner: the hub user if any, else the login name, with host and pid."""
+    user = os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+    return f"{user}@{socket.gethostname()} (pid {os.getpid()})"
+
+
+class BoardLock:
+    """Exclusive ownership of the board called ``key`` (serial number, port or URL)."""
+
+    def __init__(self, key: str, owner: str | None = None) -> None:
+        self.key = key
+        self.owner = owner or default_owner()
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", key).strip("_") or "board"
+        self.path = lock_dir() / f"{safe}.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> "BoardLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+            except ValueError:
+                info = {}
+            os.close(fd)
+            raise BoardInUse(owner=info.get("owner", "?"), port=self.key) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"owner": self.owner, "key": self.key}).encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            try:
+                os.ftruncate(self._fd, 0)
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            finally:
+                os.close(self._fd)
+                self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def __enter__(self) -> "BoardLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -1,0 +1,310 @@
+"""The hall's print queue: OctoPrint REST client, a fair queue over several printers.
+
+* Printers and their OctoPrint URLs come from ``printers.yaml`` (see
+  ``hardware/printers/README.md``); API keys from an environment variable or the
+  operator's ``var/printers.yaml`` — never from the repository.
+* A printer whose OctoPrint is connected to the bundled **Virtual Printer** is refused
+  (nothing would really print) unless test mode is on: ``test_mode=True`` or
+  ``YOUTHLAB_STAMP_TEST_MODE=1``.
+* Fair order: jobs are taken round-robin by owner (student), so one student's five
+  stamps do not hold up everybody else; within an owner, first come first served.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+import requests
+import yaml
+
+from youthlab.paths import data_dir
+from youthlab.stamp.errors import PrinterBusy, PrinterError, UnknownPrinter, VirtualPrinterRefused
+from youthlab.stamp.profiles import printers_dir
+
+VIRTUAL_PORT = "VIRTUAL"
+
+
+def test_mode_enabled() -> bool:
+    return os.environ.get("YOUTHLAB_STAMP_TEST_MODE", "").lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    name: str
+    url: str | None = None
+    api_key: str | None = None
+    profile: str = "hall-i3.ini"
+
+
+def printers_file() -> Path:
+    env = os.environ.get("YOUTHLAB_PRINTERS")
+    if env:
+        return Path(env)
+    local = data_dir() / "printers.yaml"
+    return local if local.is_file() else printers_dir() / "printers.yaml"
+
+
+def load_printers(path: str | Path | None = None) -> dict[str, PrinterConfig]:
+    """Printers by name from the YAML config (``api_key`` or ``api_key_env`` per printer)."""
+    p = Path(path) if path else printers_file()
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    out = {}
+    for name, spec in (data.get("printers") or {}).items():
+        spec = spec or {}
+        key = spec.get("api_key") or (os.environ.get(spec["api_key_env"]) if spec.get("api_key_env") else None)
+        out[name] = PrinterConfig(name=name, url=spec.get("url"), api_key=key,
+                                  profile=spec.get("profile", "hall-i3.ini"))
+    return out
+
+
+def get_printer(name: str, path: str | Path | None = None) -> PrinterConfig:
+    printers = load_printers(path)
+    if name not in printers:
+        raise UnknownPrinter(printer=name, known=", ".join(printers) or "-")
+    return printers[name]
+
+
+@dataclass
+class JobProgress:
+    state: str  # OctoPrint's text: Operational, Printing, Paused, Cancelling, Offline, …
+    file: str | None
+    completion: float | None  # percent
+    print_time: int | None
+    print_time_left: int | None
+
+    @property
+    def printing(self) -> bool:
+        return self.state.startswith(("Printing", "Paused", "Pausing", "Cancelling", "Starting", "Resuming"))
+
+
+class OctoPrintClient:
+    """A small client for OctoPrint's REST API (``X-Api-Key`` authentication)."""
+
+    def __init__(self, url: str, api_key: str | None, name: str = "printer", timeout: float = 10.0) -> None:
+        if not url:
+            raise PrinterError(printer=name, detail="no OctoPrint URL configured")
+        self.url = url.rstrip("/")
+        self.name = name
+        self.timeout = timeout
+        self.session = requests.Session()
+        if api_key:
+            self.session.headers["X-Api-Key"] = api_key
+
+    @classmethod
+    def from_config(cls, cfg: PrinterConfig) -> "OctoPrintClient":
+        return cls(cfg.url or "", cfg.api_key, name=cfg.name)
+
+    def _call(self, method: str, path: str, **kw: Any) -> Any:
+        try:
+            r = self.session.request(method, self.url + path, timeout=kw.pop("timeout", self.timeout), **kw)
+        except requests.RequestException as exc:
+            raise PrinterError(printer=self.name, detail=type(exc).__name__) from None
+        if r.status_code in (401, 403) or (r.status_code == 400 and "CSRF" in r.text):
+            # a wrong key makes OctoPrint treat us as an anonymous browser (CSRF check)
+            raise PrinterError(printer=self.name, detail=f"HTTP {r.status_code}: API key rejected")
+        if r.status_code == 409:
+            raise PrinterBusy(printer=self.name, state=_short(r.text))
+        if not r.ok:
+            raise PrinterError(printer=self.name, detail=f"HTTP {r.status_code}: {_short(r.text)}")
+        return r.json() if r.content and "json" in r.headers.get("Content-Type", "") else None
+
+    def version(self) -> dict:
+        return self._call("GET", "/api/version")
+
+    def connection(self) -> dict:
+        return self._call("GET", "/api/connection")["current"]
+
+    def is_virtual(self) -> bool:
+        """True when OctoPrint talks to its bundled Virtual Printer, not real hardware."""
+        return (self.connection().get("port") or "") == VIRTUAL_PORT
+
+    def job(self) -> JobProgress:
+        j = self._call("GET", "/api/job")
+        prog = j.get("progress") or {}
+        f = (j.get("job") or {}).get("file") or {}
+        return JobProgress(state=j.get("state", "Unknown"), file=f.get("name"),
+                           completion=prog.get("completion"), print_time=prog.get("printTime"),
+                           print_time_left=prog.get("printTimeLeft"))
+
+    def is_ready(self) -> bool:
+        """Connected, idle and able to take a job."""
+        st = self.connection().get("state", "")
+        return st.startswith("Operational") and not self.job().printing
+
+    def upload(self, gcode: str | Path, select: bool = True, print_: bool = False,
+               remote_name: str | None = None) -> dict:
+        gcode = Path(gcode)
+        with gcode.open("rb") as f:
+            return self._call("POST", "/api/files/local",
+                              files={"file": (remote_name or gcode.name, f, "application/octet-stream")},
+                              data={"select": str(select).lower(), "print": str(print_).lower()},
+                              timeout=max(self.timeout, 60))
+
+    def start(self) -> None:
+        self._call("POST", "/api/job", json={"command": "start"})
+
+    def cancel(self) -> None:
+        self._call("POST", "/api/job", json={"command": "cancel"})
+
+
+def _short(text: str) -> str:
+    return " ".join(text.split())[:160]
+
+
+def send_to_printer(gcode: str | Path, client: OctoPrintClient, test_mode: bool | None = None,
+                    start: bool = True, remote_name: str | None = None) -> JobProgress:
+    """Upload G-code to one printer and start it. Refuses the Virtual Printer outside test
+    mode and a printer that is busy."""
+    test_mode = test_mode_enabled() if test_mode is None else test_mode
+    if client.is_virtual() and not test_mode:
+        raise VirtualPrinterRefused(printer=client.name)
+    current = client.job()
+    if current.printing:
+        raise PrinterBusy(printer=client.name, state=current.state)
+    client.upload(gcode, select=True, print_=start, remote_name=remote_name)
+    return client.job()
+
+
+def watch(client: OctoPrintClient, until: Callable[[JobProgress], bool], timeout: float = 60,
+          interval: float = 1.0, on_progress: Callable[[JobProgress], None] | None = None) -> JobProgress:
+    """Poll the job until ``until(progress)`` is true (or the timeout), reporting progress."""
+    deadline = time.monotonic() + timeout
+    while True:
+        p = client.job()
+        if on_progress:
+            on_progress(p)
+        if until(p) or time.monotonic() > deadline:
+            return p
+        time.sleep(interval)
+
+
+# -- fair queue over several printers ---------------------------------------------------
+class PrinterLike(Protocol):
+    name: str
+
+    def is_ready(self) -> bool: ...
+    def is_virtual(self) -> bool: ...
+    def job(self) -> JobProgress: ...
+    def upload(self, gcode: str | Path, select: bool = True, print_: bool = False,
+               remote_name: str | None = None) -> dict: ...
+    def cancel(self) -> None: ...
+
+
+@dataclass
+class PrintJob:
+    id: int
+    owner: str
+    gcode: Path
+    status: str = "queued"  # queued | printing | done | cancelled | failed
+    printer: str | None = None
+    remote_name: str | None = None
+    error: str | None = None
+    submitted: float = field(default_factory=time.time)
+
+
+class PrintQueue:
+    """Jobs from many students spread over the hall's printers, round-robin by owner."""
+
+    def __init__(self, printers: list[PrinterLike], test_mode: bool | None = None) -> None:
+        self.printers = {p.name: p for p in printers}
+        self.test_mode = test_mode_enabled() if test_mode is None else test_mode
+        self._waiting: "OrderedDict[str, deque[PrintJob]]" = OrderedDict()
+        self.jobs: dict[int, PrintJob] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def submit(self, owner: str, gcode: str | Path) -> PrintJob:
+        with self._lock:
+            job = PrintJob(id=next(self._ids), owner=owner, gcode=Path(gcode))
+            job.remote_name = f"{job.id:04d}-{_safe(owner)}-{Path(gcode).name}"
+            self.jobs[job.id] = job
+            self._waiting.setdefault(owner, deque()).append(job)
+            return job
+
+    def _next_fair(self) -> PrintJob | None:
+        """The next job: first owner in the rotation, who then goes to the back."""
+        for owner in list(self._waiting):
+            q = self._waiting.pop(owner)
+            if q:
+                job = q.popleft()
+                if q:
+                    self._waiting[owner] = q
+                return job
+        return None
+
+    def order(self) -> list[PrintJob]:
+        """The order in which the waiting jobs would be started (without starting them)."""
+        queues = [list(q) for q in self._waiting.values()]
+        out = []
+        for rnd in itertools.zip_longest(*queues):
+            out.extend(j for j in rnd if j is not None)
+        return out
+
+    def dispatch(self) -> list[PrintJob]:
+        """Start waiting jobs on every ready printer; returns the jobs started now."""
+        started = []
+        with self._lock:
+            for printer in self.printers.values():
+                if not self._waiting:
+                    break
+                try:
+                    if not printer.is_ready():
+                        continue
+                    if printer.is_virtual() and not self.test_mode:
+                        continue  # never send real work to a simulated printer
+                except PrinterError:
+                    continue
+                job = self._next_fair()
+                if job is None:
+                    break
+                try:
+                    printer.upload(job.gcode, select=True, print_=True, remote_name=job.remote_name)
+                    job.status, job.printer = "printing", printer.name
+                    started.append(job)
+                except PrinterError as exc:
+                    job.status, job.error = "failed", exc.message()
+        return started
+
+    def poll(self) -> list[PrintJob]:
+        """Mark printing jobs done once their printer has finished (or moved on)."""
+        finished = []
+        with self._lock:
+            for job in self.jobs.values():
+                if job.status != "printing":
+                    continue
+                try:
+                    p = self.printers[job.printer].job()
+                except PrinterError:
+                    continue
+                if p.file != job.remote_name or not p.printing:
+                    job.status = "done" if (p.file != job.remote_name or (p.completion or 0) >= 100) else "cancelled"
+                    finished.append(job)
+        return finished
+
+    def cancel(self, job_id: int) -> PrintJob:
+        with self._lock:
+            job = self.jobs[job_id]
+            if job.status == "queued":
+                q = self._waiting.get(job.owner)
+                if q and job in q:
+                    q.remove(job)
+                    if not q:
+                        del self._waiting[job.owner]
+            elif job.status == "printing":
+                self.printers[job.printer].cancel()
+            job.status = "cancelled"
+            return job
+
+    def status(self) -> list[PrintJob]:
+        return sorted(self.jobs.values(), key=lambda j: j.id)
+
+
+def _safe(s: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in s)[:32] or "user"

@@ -1,0 +1,86 @@
+"""Session against the real virtual board — directly and through the RFC 2217 bridge."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from youthlab.boards.errors import BoardCodeError, BoardTimeout
+
+
+def _interrupt_me_after(seconds: float) -> threading.Timer:
+    """What Jupyter's ■ button does: SIGINT to the kernel (here: to pytest)."""
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+def test_runs_code_and_keeps_state_between_cells(session):
+    assert session.exec("x = 20", on_output=lambda s: None) == ""
+    assert session.exec("print(x + 22)", on_output=lambda s: None) == "42\n"
+    assert session.eval("[x, 'a', 1.5]") == [20, "a", 1.5]
+
+
+def test_output_streams_while_the_program_runs(session):
+    seen: list[tuple[float, str]] = []
+    t0 = time.monotonic()
+    session.exec("import time\nprint('first')\ntime.sleep(0.8)\nprint('second')",
+                 on_output=lambda s: seen.append((time.monotonic() - t0, s)))
+    text = "".join(s for _, s in seen)
+    assert text == "first\nsecond\n"
+    first_at = next(t for t, s in seen if "first" in s)
+    assert first_at < 0.6, seen  # shown before the program ended, not at the end
+
+
+def test_error_on_the_board_is_a_clear_error(session):
+    with pytest.raises(BoardCodeError) as info:
+        session.exec("def f():\n    return 1 / 0\nf()", on_output=lambda s: None)
+    assert "ZeroDivisionError" in info.value.traceback
+    assert "ZeroDivisionError" in info.value.message("en")
+    assert session.exec("print('still fine')", on_output=lambda s: None) == "still fine\n"
+
+
+def test_interrupt_stops_an_infinite_loop_and_board_recovers(session):
+    session.exec("counter = 0", on_output=lambda s: None)
+    timer = _interrupt_me_after(0.7)
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        session.exec("while True: pass", on_output=lambda s: None)
+    timer.cancel()
+    assert time.monotonic() - t0 < 4
+    # The board is usable again and kept the student's variables.
+    assert session.exec("print(counter + 1)", on_output=lambda s: None) == "1\n"
+
+
+def test_timeout_stops_a_runaway_program(session):
+    t0 = time.monotonic()
+    with pytest.raises(BoardTimeout):
+        session.exec("while True: pass", on_output=lambda s: None, timeout=1)
+    assert time.monotonic() - t0 < 5
+    assert session.eval("2 * 21") == 42
+
+
+def test_data_channel_lines_are_split_from_prints(session):
+    printed: list[str] = []
+    session.exec(
+        "import json\nfor i in range(5):\n    print('@ylab', json.dumps({'i': i, 'v': i * i}))\n"
+        "    print('step', i)",
+        on_output=printed.append,
+    )
+    assert "".join(printed) == "".join(f"step {i}\n" for i in range(5))
+    assert [r["v"] for r in session.data.rows] == [0, 1, 4, 9, 16]
+    csv = session.data.to_csv()
+    assert csv.splitlines()[0] == "_t,i,v" and len(csv.splitlines()) == 6
+
+
+def test_board_reboot_under_a_program_is_reported(session):
+    notes: list[str] = []
+    session.notify = notes.append
+    session.exec("y = 1", on_output=lambda s: None)
+    session.exec("import machine\nmachine.reset()", on_output=lambda s: None)
+    assert any("restarted" in n for n in notes)
+    assert session.eval("'y' in globals()") is False

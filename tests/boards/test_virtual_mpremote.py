@@ -1,0 +1,87 @@
+"""Unmodified mpremote (default soft-reset path, no `resume`) against the virtual board."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import serial
+
+MPREMOTE = str(Path(sys.executable).with_name("mpremote"))
+
+
+def mp(port: str, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([MPREMOTE, "connect", port, *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_exec_eval_run(vboard, tmp_path):
+    r = mp(vboard.port, "exec", "print(6 * 7)")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "42"
+    assert mp(vboard.port, "eval", "1 + 2").stdout.strip() == "3"
+    script = tmp_path / "hello.py"
+    script.write_text("import sys\nprint('hello from', sys.implementation.name)\n")
+    assert mp(vboard.port, "run", str(script)).stdout.strip() == "hello from micropython"
+
+
+def test_soft_reset_clears_state_like_a_board(vboard):
+    # mpremote soft-resets on connect: a variable set by one call is gone in the next.
+    assert mp(vboard.port, "exec", "x = 5").returncode == 0
+    r = mp(vboard.port, "exec", "print('x' in globals())")
+    assert r.stdout.strip() == "False"
+    boots = vboard.boots
+    r = mp(vboard.port, "soft-reset", "exec", "print('again')")
+    assert r.returncode == 0 and r.stdout.strip() == "again"
+    assert vboard.boots > boots  # the interpreter really restarted
+
+
+def test_fs_cp_ls_cat_rm(vboard, tmp_path):
+    src = tmp_path / "blink.py"
+    src.write_text("# blink\nprint('blink')\n" * 50)
+    assert mp(vboard.port, "fs", "cp", str(src), ":blink.py").returncode == 0
+    assert (vboard.fs_dir / "blink.py").read_text() == src.read_text()
+    ls = mp(vboard.port, "fs", "ls")
+    assert "blink.py" in ls.stdout
+    assert mp(vboard.port, "fs", "cat", "blink.py").stdout.count("blink") >= 50
+    back = tmp_path / "back.py"
+    assert mp(vboard.port, "fs", "cp", ":blink.py", str(back)).returncode == 0
+    assert back.read_text() == src.read_text()
+    assert mp(vboard.port, "exec", "import blink").stdout.count("blink") == 50
+    assert mp(vboard.port, "fs", "mkdir", "lib").returncode == 0
+    assert (vboard.fs_dir / "lib").is_dir()
+    assert mp(vboard.port, "fs", "rm", "blink.py").returncode == 0
+    assert not (vboard.fs_dir / "blink.py").exists()
+
+
+def test_filesystem_is_the_board_folder_not_the_host(vboard):
+    r = mp(vboard.port, "exec", "import os; print(sorted(os.listdir('/')))")
+    assert r.stdout.strip() == "[]"  # a fresh board: empty root, not the host's /
+
+
+def test_main_py_runs_after_soft_reset_to_friendly_repl(vboard):
+    (vboard.fs_dir / "main.py").write_text("print('main ran')\n")
+    # Ctrl-D in the friendly REPL (what a student types) boots and runs main.py.
+    with serial.Serial(vboard.port, timeout=0.2) as s:
+        s.write(b"\r\x03\x02")  # friendly REPL
+        time.sleep(0.3)
+        s.read(4096)
+        s.write(b"\x04")
+        out = b""
+        deadline = time.monotonic() + 5
+        while b">>> " not in out.split(b"main ran")[-1] or b"main ran" not in out:
+            out += s.read(4096)
+            assert time.monotonic() < deadline, out
+    assert b"MPY: soft reboot" in out and b"main ran" in out
+
+
+def test_machine_shim_reaches_the_simulator(vboard):
+    r = mp(vboard.port, "exec",
+           "from machine import Pin, PWM, ADC\nPin(2, Pin.OUT).on()\nPWM(Pin(5), freq=50, duty_u16=4915)\n"
+           "print(ADC(Pin(26)).read_u16())")
+    assert r.returncode == 0, r.stderr
+    assert vboard.simulator.pins[2] == 1
+    assert vboard.simulator.pwms[5] == (50, 4915)
+    assert r.stdout.strip() == "0"

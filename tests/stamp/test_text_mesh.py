@@ -116,10 +116,13 @@ def test_postage_plaque_has_perforated_edge_and_denomination():
     s = postage_stamp(text_outline("★", 10, font="dejavu-sans-bold"), denomination="430원")
     assert s.mesh.is_watertight and s.mesh.is_volume
     w, h, _ = s.size_mm
-    assert (w, h) == pytest.approx((30, 36), abs=0.01)
+    assert (w, h) == pytest.approx((40, 48), abs=0.01)
     # perforation: the plate outline is scalloped, so its perimeter is much longer than a box's
-    assert s.plate.length > 1.2 * 2 * (30 + 36)
-    assert s.plate.area < 30 * 36 * 0.98
+    assert s.plate.length > 1.2 * 2 * (40 + 48)
+    assert s.plate.area < 40 * 48 * 0.98
+    # the default plaque (labels included) is printable on the hall's 0.4 mm nozzle
+    r = s.check()
+    assert r.printable, r.text("en")
 
 
 def test_exports_roundtrip(tmp_path):

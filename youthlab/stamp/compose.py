@@ -173,7 +173,7 @@ def perforated_rect(width: float, height: float, pitch: float = 2.4, hole: float
 
 
 def postage_stamp(picture: shapely.Geometry | None = None, denomination: str = "430원",
-                  country: str = "대한민국 KOREA", width: float = 30.0, height: float = 36.0,
+                  country: str = "대한민국", width: float = 40.0, height: float = 48.0,
                   mirror: bool = False, font: str | None = None, **options) -> Stamp:
     """A postage-stamp plaque: perforated edge, frame, picture, denomination and country name.
 
@@ -187,15 +187,15 @@ def postage_stamp(picture: shapely.Geometry | None = None, denomination: str = "
     plate = perforated_rect(width, height)
     inner_w, inner_h = width - 2 * 2.2, height - 2 * 2.2
     frame = box(-inner_w / 2, -inner_h / 2, inner_w / 2, inner_h / 2)
-    frame = frame.difference(frame.buffer(-0.9, join_style="mitre"))
+    frame = frame.difference(frame.buffer(-1.0, join_style="mitre"))
     parts = [frame]
-    label_h = max(2.5, min(4.0, height * 0.1))
+    label_h = max(5.0, height * 0.11)  # Hangul below ~5 mm loses strokes at a 0.4 mm nozzle
     win = box(-inner_w / 2 + 1.8, -inner_h / 2 + 1.8 + label_h + 1.0, inner_w / 2 - 1.8, inner_h / 2 - 1.8 - label_h - 1.0)
     if denomination:
         d = text_outline(denomination, size=label_h, font=font)
         parts.append(_translate(d, inner_w / 2 - 1.8 - d.bounds[2], -inner_h / 2 + 1.6))
     if country:
-        c = text_outline(country, size=label_h * 0.8, font=font)
+        c = text_outline(country, size=label_h, font=font)
         k = min(1.0, (inner_w - 3.6) / max(c.bounds[2], 1e-6))
         c = _scale(c, k, k, origin=(0, 0))
         parts.append(_translate(c, -c.bounds[2] / 2, inner_h / 2 - 1.6 - c.bounds[3]))

@@ -80,6 +80,12 @@ def ink_preview(stamp, px_per_mm: float = 12.0, color: tuple[int, int, int] = IN
     return rasterize(printed_outline(mesh), px_per_mm=px_per_mm, ink=color)
 
 
+def face_preview(stamp, px_per_mm: float = 12.0, color: tuple[int, int, int] = (60, 60, 60)) -> Image.Image:
+    """A picture of the raised face seen from above (how a plaque looks on the table)."""
+    mesh = stamp.mesh if hasattr(stamp, "mesh") else stamp
+    return rasterize(face_outline(mesh), px_per_mm=px_per_mm, ink=color)
+
+
 def save(stamp, path: str | Path) -> Path:
     """Write ``.stl``, ``.3mf``, ``.png`` (ink preview) or ``.gcode`` (via the slicer)."""
     path = Path(path)
@@ -124,12 +130,13 @@ def png_data_uri(img: Image.Image) -> str:
 def summary_html(stamp) -> str:
     """A small card for notebooks: ink preview, size and volume."""
     x, y, z = stamp.size_mm
-    img = ink_preview(stamp, px_per_mm=8)
+    mirrored = getattr(getattr(stamp, "options", None), "mirror", True)
+    img = ink_preview(stamp, px_per_mm=8) if mirrored else face_preview(stamp, px_per_mm=8)
     return (
         f'<div style="display:flex;gap:1em;align-items:center">'
         f'<img src="{png_data_uri(img)}" style="max-width:260px;border:1px solid #ccc"/>'
         f"<div><b>{html.escape(stamp.name)}</b><br>"
         f"{html.escape(t('stamp.summary.size', x=f'{x:.1f}', y=f'{y:.1f}', z=f'{z:.1f}'))}<br>"
         f"{html.escape(t('stamp.summary.volume', volume=f'{stamp.mesh.volume / 1000:.2f}'))}<br>"
-        f"{html.escape(t('stamp.summary.ink_caption'))}</div></div>"
+        f"{html.escape(t('stamp.summary.ink_caption' if mirrored else 'stamp.summary.face_caption'))}</div></div>"
     )

@@ -1,0 +1,218 @@
+"""``youthlab stamp …``: design, check, slice and print stamps from the terminal."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+
+from youthlab.i18n import t
+
+_OUT_HELP = "Output file(s): .stl .3mf .png (ink print) .gcode — repeat -o for several."
+
+
+def _build_options(f):
+    for opt in reversed([
+        click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False), help=_OUT_HELP),
+        click.option("--plate", type=click.Choice(["rect", "round", "oval"]), default="rect", show_default=True),
+        click.option("--border", type=float, default=0.0, show_default=True, help="Frame width, mm (0 = none)."),
+        click.option("--margin", type=float, default=2.0, show_default=True),
+        click.option("--handle/--no-handle", default=False, help="Add a tapered grip."),
+        click.option("--mirror/--no-mirror", default=True, show_default=True, help="Mirror for a rubber stamp."),
+        click.option("--nozzle", type=float, default=None, help="Nozzle width for the check (default: profile)."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _finish(stamp, outputs, nozzle) -> None:
+    report = stamp.check(nozzle=nozzle)
+    click.echo(report.text())
+    outputs = outputs or (f"{_safe_name(stamp.name)}.stl",)
+    for out in outputs:
+        path = stamp.save(out)
+        click.echo(t("stamp.cli.saved", path=str(path)))
+    if not report.printable:
+        click.secho(t("stamp.cli.saved_not_printable"), fg="yellow", err=True)
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40] or "stamp"
+
+
+@click.group()
+def stamp() -> None:
+    """Stamp lab: text or drawing → 3-D printable stamp → check → slice → print queue."""
+
+
+@stamp.command("text")
+@click.argument("text")
+@click.option("--size", type=float, default=10.0, show_default=True, help="Letter height, mm.")
+@click.option("--font", default=None, help="Font name (see `youthlab stamp fonts`) or a font file.")
+@click.option("--vertical", is_flag=True, help="Stack the letters top to bottom (name seal).")
+@_build_options
+def text_cmd(text, size, font, vertical, outputs, plate, border, margin, handle, mirror, nozzle) -> None:
+    """A stamp from TEXT, e.g. youthlab stamp text "우체국" --size 10 -o stamp.stl"""
+    from youthlab.stamp.compose import text_stamp
+
+    s = text_stamp(text, size, font=font, vertical=vertical, plate=plate, border=border,
+                   margin=margin, handle=handle, mirror=mirror)
+    _finish(s, outputs, nozzle)
+
+
+@stamp.command("image")
+@click.argument("picture", type=click.Path(dir_okay=False))
+@click.option("--width", type=float, default=30.0, show_default=True, help="Picture width, mm.")
+@click.option("--threshold", type=float, default=None, help="0–255 (default: automatic).")
+@click.option("--invert", is_flag=True, help="Use the light parts instead of the dark ones.")
+@_build_options
+def image_cmd(picture, width, threshold, invert, outputs, plate, border, margin, handle, mirror, nozzle) -> None:
+    """A stamp from a PNG/JPEG drawing."""
+    from youthlab.stamp.image import image_stamp
+
+    s = image_stamp(picture, width=width, threshold=threshold, invert=invert, plate=plate,
+                    border=border, margin=margin, handle=handle, mirror=mirror)
+    _finish(s, outputs, nozzle)
+
+
+@stamp.command("postage")
+@click.argument("picture", type=click.Path(dir_okay=False), required=False)
+@click.option("--denomination", default="430원", show_default=True)
+@click.option("--country", default="대한민국", show_default=True)
+@click.option("--width", type=float, default=40.0, show_default=True)
+@click.option("--height", type=float, default=48.0, show_default=True)
+@click.option("--mirror/--no-mirror", default=False, show_default=True, help="Mirror it to stamp with ink.")
+@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False), help=_OUT_HELP)
+@click.option("--nozzle", type=float, default=None)
+def postage_cmd(picture, denomination, country, width, height, mirror, outputs, nozzle) -> None:
+    """A postage-stamp plaque with a perforated edge, a picture and a denomination."""
+    from youthlab.stamp.compose import postage_stamp
+    from youthlab.stamp.image import image_outline
+
+    pic = image_outline(picture, width=width) if picture else None
+    s = postage_stamp(pic, denomination=denomination, country=country, width=width, height=height, mirror=mirror)
+    _finish(s, outputs, nozzle)
+
+
+@stamp.command("check")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.option("--nozzle", type=float, default=None)
+@click.option("--picture", type=click.Path(dir_okay=False), default=None, help="Save the problem-spot picture (PNG).")
+def check_cmd(model, nozzle, picture) -> None:
+    """Check an STL/3MF for printing; without a file, check the stamp lab's tools."""
+    if model is None:
+        _check_tools()
+        return
+    from youthlab.stamp.export import load_mesh
+    from youthlab.stamp.mesh import check_solid
+    from youthlab.stamp.printability import check
+
+    mesh = load_mesh(model)
+    check_solid(mesh)
+    report = check(mesh, nozzle=nozzle)
+    click.echo(report.text())
+    if picture:
+        Path(picture).write_bytes(report.png())
+        click.echo(t("stamp.cli.saved", path=picture))
+    if not report.printable:
+        raise SystemExit(1)
+
+
+def _check_tools() -> None:
+    from youthlab.stamp.fonts import available_fonts
+
+    rows = [
+        (t("stamp.cli.tool.fonts"), ", ".join(available_fonts())),
+        ("PrusaSlicer", shutil.which("prusa-slicer")),
+        ("OpenSCAD", shutil.which("openscad")),
+    ]
+    ok = True
+    for name, found in rows:
+        ok &= bool(found)
+        click.echo(f"  {'✓' if found else '✗'} {name}: {found or t('stamp.cli.tool.missing')}")
+    if not ok:
+        raise SystemExit(1)
+
+
+@stamp.command("fonts")
+def fonts_cmd() -> None:
+    """List the installed stamp fonts."""
+    from youthlab.stamp.fonts import DEFAULT_FONT, available_fonts, resolve_font
+
+    for name in available_fonts():
+        click.echo(f"{'*' if name == DEFAULT_FONT else ' '} {name:<26} {resolve_font(name).path}")
+
+
+@stamp.command("slice")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@click.option("--printer", default=None, help="Use this printer's profile (printers.yaml).")
+@click.option("--profile", default=None, help="A PrusaSlicer .ini (default: hall-i3.ini).")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False))
+def slice_cmd(model, printer, profile, output) -> None:
+    """Slice an STL/3MF with PrusaSlicer; print time and filament."""
+    r = _slice(model, printer, profile, output)
+    click.echo(t("stamp.cli.sliced", path=str(r.gcode), time=r.time_text, grams=f"{r.filament_g:.1f}",
+                 metres=f"{r.filament_mm / 1000:.2f}"))
+
+
+def _slice(model, printer, profile, output):
+    from youthlab.stamp.queue import get_printer
+    from youthlab.stamp.slicer import slice_file
+
+    if printer and not profile:
+        profile = get_printer(printer).profile
+    with click.progressbar(length=1, label=t("stamp.cli.slicing")) as bar:
+        r = slice_file(model, out=output, profile=profile)
+        bar.update(1)
+    return r
+
+
+@stamp.command("print")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@click.option("--printer", required=True, help="Printer name from printers.yaml, e.g. hall-1.")
+@click.option("--test-mode", is_flag=True, envvar="YOUTHLAB_STAMP_TEST_MODE",
+              help="Allow OctoPrint's Virtual Printer (nothing really prints).")
+@click.option("--watch/--no-watch", default=False, help="Follow the progress for a while.")
+def print_cmd(model, printer, test_mode, watch) -> None:
+    """Slice (if needed) and send to a hall printer through OctoPrint."""
+    from youthlab.stamp.queue import OctoPrintClient, get_printer, send_to_printer
+    from youthlab.stamp.queue import watch as watch_job
+
+    cfg = get_printer(printer)
+    gcode = Path(model)
+    if gcode.suffix.lower() != ".gcode":
+        r = _slice(model, printer, None, None)
+        click.echo(t("stamp.cli.sliced", path=str(r.gcode), time=r.time_text, grams=f"{r.filament_g:.1f}",
+                     metres=f"{r.filament_mm / 1000:.2f}"))
+        gcode = r.gcode
+    client = OctoPrintClient.from_config(cfg)
+    if test_mode:
+        click.secho(t("stamp.queue.test_mode"), fg="yellow")
+    p = send_to_printer(gcode, client, test_mode=bool(test_mode))
+    click.echo(t("stamp.queue.sent", file=gcode.name, printer=printer, state=p.state))
+    if watch:
+        def show(p):
+            click.echo(t("stamp.queue.progress", printer=printer, state=p.state,
+                         completion=f"{p.completion or 0:.1f}"))
+        watch_job(client, lambda p: not p.printing, timeout=30, interval=3, on_progress=show)
+
+
+@stamp.command("status")
+@click.option("--printer", required=True)
+def status_cmd(printer) -> None:
+    """Show what a printer is doing."""
+    from youthlab.stamp.queue import OctoPrintClient, get_printer
+
+    p = OctoPrintClient.from_config(get_printer(printer)).job()
+    click.echo(t("stamp.queue.progress", printer=printer, state=p.state, completion=f"{p.completion or 0:.1f}"))
+
+
+@stamp.command("cancel")
+@click.option("--printer", required=True)
+def cancel_cmd(printer) -> None:
+    """Cancel the print on a printer."""
+    from youthlab.stamp.queue import OctoPrintClient, get_printer
+
+    OctoPrintClient.from_config(get_printer(printer)).cancel()
+    click.echo(t("stamp.queue.cancelled", printer=printer))

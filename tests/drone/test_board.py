@@ -16,6 +16,23 @@ from youthlab.drone.link import BoardBackend
 from youthlab.drone.program import fly_real, run_program
 from youthlab.drone.errors import SimulateFirst
 
+def stop_when(drone, condition, timeout=10.0):
+    """Press the emergency button (from another thread) once ``condition()`` holds."""
+    import time as _t
+
+    def run():
+        end = _t.time() + timeout
+        while _t.time() < end:
+            if condition():
+                drone.emergency()
+                return
+            _t.sleep(0.01)
+
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    return th
+
+
 SQUARE = """
 from drone import Drone
 d = Drone()
@@ -125,8 +142,9 @@ def test_host_emergency_mid_flight_while_board_flies():
              json.dumps({"drone": "land"})]
     reader = io.StringIO("".join(f"@ylab {line}\n" for line in lines))
     out = io.StringIO()
-    threading.Timer(0.8, drone.emergency).start()
+    button = stop_when(drone, lambda: drone.position[0] > 60)
     BoardBackend(drone, reader, out).serve()
+    button.join()
     replies = [json.loads(line) for line in out.getvalue().splitlines()]
     assert replies[0]["ok"] and not replies[1]["ok"] and not replies[2]["ok"]
     assert replies[1]["error"] == "EmergencyStopped"

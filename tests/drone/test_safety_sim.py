@@ -95,11 +95,12 @@ def test_watchdog_hovers_then_lands():
 def test_emergency_mid_flight_from_another_thread():
     d = Drone(time_scale=5.0, watchdog=False)  # paced, so the move takes ~1 s of wall time
     d.takeoff()
-    timer = threading.Timer(0.3, d.emergency)
-    timer.start()
+    from tests.drone.test_board import stop_when
+
+    th = stop_when(d, lambda: d.position[0] > 60)
     with pytest.raises(EmergencyStopped):
         d.move(forward=280)
-    timer.join()
+    th.join()
     assert not d.flying
     assert 0 < d.position[0] < 250  # stopped part-way
     assert "emergency" in kinds(d)

@@ -160,7 +160,9 @@ def test_emergency_mid_flight(emulator):
     emu = emulator(time_scale=2.0)
     d = Drone(client(emu), clearance=cleared())
     d.takeoff()
-    threading.Timer(0.4, d.emergency).start()
+    from tests.drone.test_board import stop_when
+
+    stop_when(d, lambda: emu.sim.x > 0.3)
     with pytest.raises(EmergencyStopped):
         d.forward(300)
     deadline = time.time() + 3

@@ -228,7 +228,7 @@ def check(stamp, nozzle: float | None = None, profile: str | PrinterProfile | No
     findings.append(Finding("stamp.report.gap." + g_level, g_level, dict(gap=f"{min_gap:.2f}", area=f"{gaps.area:.1f}")))
 
     ext = mesh.extents
-    fits = (ext[2] <= prof.max_height and
+    fits = bool(ext[2] <= prof.max_height and
             ((ext[0] <= prof.bed_width - 10 and ext[1] <= prof.bed_depth - 10) or
              (ext[1] <= prof.bed_width - 10 and ext[0] <= prof.bed_depth - 10)))
     findings.append(Finding("stamp.report.bed." + ("ok" if fits else "error"), "ok" if fits else "error",
@@ -248,4 +248,4 @@ def check(stamp, nozzle: float | None = None, profile: str | PrinterProfile | No
     return Report(nozzle=nozzle, stroke_width=width, thin_area=thin.area, thin_spots=thin,
                   gap_area=gaps.area, gap_spots=gaps, fits_bed=fits, overhang_area=oh_area,
                   overhang_spots=oh_spots, volume_cm3=volume, filament_g=grams, filament_m=metres,
-                  time_min=minutes, suggested_size=suggested, findings=findings, ink=ink, plate=plate)
+                  time_min=float(minutes), suggested_size=suggested, findings=findings, ink=ink, plate=plate)

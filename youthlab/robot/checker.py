@@ -1,0 +1,228 @@
+"""Task checkers: did the robot follow the line, escape the maze, deliver the letters?
+
+:func:`check` turns a :class:`~youthlab.robot.runner.RunResult` into a :class:`Report`
+(score 0..100, passed, feedback lines in Korean and English). :func:`grade` runs a
+program in the fast simulator and checks it in one call — what an nbgrader test cell
+does. :func:`done_condition` lets the runner stop as soon as the task is complete.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from youthlab.i18n import t
+from youthlab.robot.worlds import World
+
+FOLLOW_RADIUS = 8.0  # cm: the axle counts as "on the line" near a checkpoint
+CHECKPOINT_EVERY = 5.0  # cm along the line
+LINE_PASS_PROGRESS = 0.9
+
+
+@dataclass
+class Report:
+    """A checker's verdict: score out of 100 and feedback (message keys + params)."""
+
+    task: str
+    passed: bool
+    score: float
+    feedback: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def lines(self, lang: str | None = None) -> list[str]:
+        return [t(key, lang, **params) for key, params in self.feedback]
+
+    def text(self, lang: str | None = None) -> str:
+        head = t("robot.check.score", lang, score=round(self.score), verdict=t(
+            "robot.check.passed" if self.passed else "robot.check.not_passed", lang))
+        return "\n".join([head] + [f"• {line}" for line in self.lines(lang)])
+
+    def _repr_html_(self) -> str:
+        import html
+
+        colour = "#2e7d32" if self.passed else "#c62828"
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.lines())
+        head = html.escape(self.text().splitlines()[0])
+        return f'<div style="border-left:4px solid {colour};padding:.4em 1em"><b>{head}</b><ul>{items}</ul></div>'
+
+
+# -- line ---------------------------------------------------------------------------------
+def checkpoints(world: World) -> list[tuple[float, float]]:
+    """Points every few cm along the track's line (the first path)."""
+    pts = world.paths[0]
+    out = [pts[0]]
+    carry = 0.0
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        seg = math.hypot(x1 - x0, y1 - y0)
+        d = CHECKPOINT_EVERY - carry
+        while d <= seg:
+            f = d / seg
+            out.append((x0 + (x1 - x0) * f, y0 + (y1 - y0) * f))
+            d += CHECKPOINT_EVERY
+        carry = seg - (d - CHECKPOINT_EVERY)
+    return out
+
+
+def _line_progress(world: World, poses: list[tuple[float, float]]) -> float:
+    cps = checkpoints(world)
+    seen = [False] * len(cps)
+    r2 = FOLLOW_RADIUS ** 2
+    for x, y in poses:
+        for i, (cx, cy) in enumerate(cps):
+            if not seen[i] and (cx - x) ** 2 + (cy - y) ** 2 <= r2:
+                seen[i] = True
+    return sum(seen) / len(seen)
+
+
+def _at_finish(world: World, x: float, y: float) -> bool:
+    f = world.finish or {}
+    return bool(f) and math.hypot(f["x"] - x, f["y"] - y) <= f["r"]
+
+
+def _check_line(result: Any) -> Report:
+    w = result.world
+    poses = [(p.x, p.y) for p in result.trace]
+    progress = _line_progress(w, poses)
+    reached = next((p.t for p in result.trace if _at_finish(w, p.x, p.y)), None)
+    passed = reached is not None and progress >= LINE_PASS_PROGRESS
+    fb: list[tuple[str, dict[str, Any]]] = []
+    if passed:
+        score = 100.0
+        fb.append(("robot.check.line.pass", {"time": round(reached, 1)}))
+    else:
+        score = round(70 * progress, 1)
+        fb.append(("robot.check.line.partial", {"percent": round(100 * progress)}))
+        if reached is not None:
+            fb.append(("robot.check.line.shortcut", {}))
+    return Report("line", passed, score, fb, {"progress": progress, "finish_time": reached})
+
+
+# -- maze ---------------------------------------------------------------------------------
+def maze_distances(world: World) -> dict[tuple[int, int], int]:
+    """Steps from every maze cell to the goal (breadth-first search over open passages)."""
+    m = world.maze or {}
+    nbrs: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for a, b in m["open"]:
+        a, b = tuple(a), tuple(b)
+        nbrs.setdefault(a, []).append(b)
+        nbrs.setdefault(b, []).append(a)
+    goal = tuple(m["goal"])
+    dist = {goal: 0}
+    q = deque([goal])
+    while q:
+        c = q.popleft()
+        for n in nbrs.get(c, []):
+            if n not in dist:
+                dist[n] = dist[c] + 1
+                q.append(n)
+    return dist
+
+
+def _cell(world: World, x: float, y: float) -> tuple[int, int]:
+    m = world.maze or {}
+    ox, oy = m["origin"]
+    return int((x - ox) // m["cell"]), int((y - oy) // m["cell"])
+
+
+def _check_maze(result: Any) -> Report:
+    w = result.world
+    dist = maze_distances(w)
+    start = dist.get(tuple(w.maze["start"]), 1) or 1
+    best = start
+    reached = None
+    for p in result.trace:
+        best = min(best, dist.get(_cell(w, p.x, p.y), best))
+        if reached is None and _at_finish(w, p.x, p.y):
+            reached = p.t
+    fb: list[tuple[str, dict[str, Any]]] = []
+    bumps = result.collisions
+    if reached is not None and reached <= w.time_limit:
+        score = max(70.0, 100.0 - 5 * bumps)
+        fb.append(("robot.check.maze.pass", {"time": round(reached, 1), "limit": round(w.time_limit)}))
+        passed = True
+    else:
+        progress = 1 - best / start
+        score = round(60 * progress, 1)
+        fb.append(("robot.check.maze.partial", {"cells": best, "limit": round(w.time_limit)}))
+        passed = False
+    if bumps:
+        fb.append(("robot.check.bumps", {"n": bumps}))
+    return Report("maze", passed, score, fb, {"goal_time": reached, "cells_left": best, "collisions": bumps})
+
+
+# -- town ---------------------------------------------------------------------------------
+def _check_town(result: Any) -> Report:
+    w = result.world
+    letters = [(w.house(a).address if w.house(a) else a) for a in w.letters]
+    k, mistakes = 0, 0
+    fb: list[tuple[str, dict[str, Any]]] = []
+    for when, d in result.sim.deliveries():
+        house = d.get("house")
+        if k < len(letters) and house == letters[k]:
+            fb.append(("robot.check.town.delivered", {"address": house, "time": round(when, 1)}))
+            k += 1
+        elif house is None:
+            mistakes += 1
+            fb.append(("robot.check.town.no_house", {"x": d["x"], "y": d["y"]}))
+        else:
+            mistakes += 1
+            expected = letters[k] if k < len(letters) else "-"
+            fb.append(("robot.check.town.wrong_house", {"address": house, "expected": expected}))
+    n = len(letters)
+    bumps = result.collisions
+    passed = k == n and mistakes == 0
+    score = max(0.0, 100.0 * k / n - 10 * mistakes - min(20, 5 * bumps)) if n else 100.0
+    if passed:
+        fb.append(("robot.check.town.pass", {"n": n}))
+    elif k < n:
+        fb.append(("robot.check.town.missing", {"addresses": ", ".join(letters[k:])}))
+    if bumps:
+        fb.append(("robot.check.bumps", {"n": bumps}))
+    return Report("town", passed, round(score, 1), fb, {"delivered": k, "mistakes": mistakes, "collisions": bumps})
+
+
+_CHECKERS = {"line": _check_line, "maze": _check_maze, "town": _check_town}
+
+
+def check(result: Any) -> Report:
+    """Grade one run (see the module docstring)."""
+    report = _CHECKERS[result.world.task](result)
+    if result.error:
+        last = result.error.strip().splitlines()[-1]
+        report.feedback.insert(0, ("robot.check.error", {"error": last}))
+    elif result.ended == "timeout":
+        report.feedback.insert(0, ("robot.check.spinning", {}))
+    report.details.update(ended=result.ended, sim_time=round(result.sim_time, 2))
+    return report
+
+
+def done_condition(world: World) -> Callable[[Any], bool]:
+    """A test the fast runner calls now and then: is the task already complete?"""
+    if world.task == "town":
+        letters = [(world.house(a).address if world.house(a) else a) for a in world.letters]
+
+        def town_done(sim: Any) -> bool:
+            got = [d.get("house") for _, d in sim.deliveries()]
+            return got == letters
+
+        return town_done
+
+    def at_goal(sim: Any) -> bool:
+        b = sim.body
+        if not _at_finish(world, b.x, b.y):
+            return False
+        if world.task == "line":
+            return _line_progress(world, [(p.x, p.y) for p in b.trace]) >= LINE_PASS_PROGRESS
+        return True
+
+    return at_goal
+
+
+def grade(program: str | os.PathLike, world: str | World = "line", **kw: Any) -> Report:
+    """Run ``program`` in the fast simulator on ``world`` and check it."""
+    from youthlab.robot.runner import run_fast
+
+    return check(run_fast(program, world, **kw))

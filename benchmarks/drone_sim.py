@@ -27,7 +27,7 @@ def one_flight(seed: int) -> tuple[float, float]:
         last = i == len(out) - 1
         mission.add(x, y, 60 if last else spec.cruise_height_cm, drop=last, hover=60 if last else 0)
     start = time.perf_counter()
-    drone = Drone(mission=spec, seed=seed, watchdog=False)
+    drone = Drone(mission=spec, seed=seed, watchdog=False, battery_pct=100)
     mission.fly(drone)
     wall = time.perf_counter() - start
     sim_t = drone.flight_time

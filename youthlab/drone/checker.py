@@ -1,0 +1,191 @@
+"""Mission checker for grading: did the parcel arrive, safely, within battery, and how
+efficiently? Returns a score and feedback in Korean and English.
+
+    result = check_program(open("mission.py").read())        # runs it in the simulator
+    result = check_function(lambda drone: ..., mission="island")
+    result.score, result.passed, result.feedback("ko")
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from youthlab.drone.missions import MissionSpec, get_mission
+from youthlab.i18n import t
+
+
+@dataclass
+class CheckItem:
+    key: str
+    points: float
+    max_points: float
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str | None = None) -> str:
+        return t(self.key, lang, **self.params)
+
+
+@dataclass
+class CheckResult:
+    score: float
+    max_score: float
+    passed: bool
+    items: list[CheckItem]
+    record: dict[str, Any]
+
+    def feedback(self, lang: str | None = None) -> str:
+        head = t("drone.check.summary", lang, score=round(self.score), max=round(self.max_score))
+        lines = [f"{'✓' if i.points >= i.max_points else '✗'} {i.text(lang)} "
+                 f"({i.points:g}/{i.max_points:g})" for i in self.items]
+        return "\n".join([head, *lines])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "max_score": self.max_score, "passed": self.passed,
+                "feedback": {"ko": self.feedback("ko"), "en": self.feedback("en")}}
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(f"<li>{'✅' if i.points >= i.max_points else '⚠️'} {html.escape(i.text())} "
+                       f"<small>({i.points:g}/{i.max_points:g})</small></li>" for i in self.items)
+        return (f"<div><b>{html.escape(t('drone.check.summary', score=round(self.score), max=round(self.max_score)))}"
+                f"</b><ul>{rows}</ul></div>")
+
+
+def path_length(points: list[tuple[float, float, float]]) -> float:
+    return sum(math.dist(a, b) for a, b in zip(points, points[1:]))
+
+
+def _track(record: dict) -> list[tuple[float, float, float]]:
+    if record.get("samples"):
+        return [(s[1], s[2], s[3]) for s in record["samples"]]
+    return [(p[1], p[2], p[3]) for p in record.get("path", [])]
+
+
+def check_flight(record: dict[str, Any], mission: str | MissionSpec = "island") -> CheckResult:
+    """Score a flight record (from ``Drone.record()`` or ``run_program``)."""
+    spec = get_mission(mission)
+    if spec.target is None:
+        raise ValueError(f"mission {spec.name!r} has no delivery target")
+    items: list[CheckItem] = []
+    final = record["final"]
+    tx, ty = spec.target
+    tol = spec.drop_tolerance_cm
+    # 1. the parcel (40)
+    drops = record.get("drops") or []
+    delivered = False
+    if not drops:
+        items.append(CheckItem("drone.check.no_drop", 0, 40))
+    else:
+        drop = drops[0]
+        lx, ly = drop.get("land_x", drop["x"]), drop.get("land_y", drop["y"])
+        miss = math.hypot(lx - tx, ly - ty)
+        real_m = round(miss / 100 * spec.scale)
+        if drop.get("in_water"):
+            items.append(CheckItem("drone.check.drop_water", 0, 40, {"miss_m": real_m}))
+        elif miss <= tol:
+            delivered = True
+            items.append(CheckItem("drone.check.delivered", 40, 40, {"miss_cm": round(miss), "miss_m": real_m}))
+        else:
+            pts = round(max(0.0, 40 * (1 - (miss - tol) / (2 * tol))), 1)
+            items.append(CheckItem("drone.check.drop_far", pts, 40, {"miss_cm": round(miss), "miss_m": real_m,
+                                                                    "tol_cm": round(tol)}))
+    # 2. home again, landed (20)
+    home = math.hypot(final["x"], final["y"])
+    if final.get("crashed") or final.get("in_water"):
+        items.append(CheckItem("drone.check.crashed", 0, 20))
+    elif final.get("flying"):
+        items.append(CheckItem("drone.check.still_flying", 0, 20))
+    elif home <= spec.home_tolerance_cm:
+        items.append(CheckItem("drone.check.home", 20, 20, {"battery": int(final["battery"])}))
+    else:
+        items.append(CheckItem("drone.check.landed_away", 5, 20, {"away_cm": round(home)}))
+    # 3. safety (20)
+    events = record.get("events") or []
+    if events:
+        first = events[0]
+        items.append(CheckItem("drone.check.events", max(0, 20 - 10 * len(events)), 20,
+                               {"count": len(events), "first_ko": first.get("ko", ""),
+                                "first_en": first.get("en", ""), "first": first.get("en", "")}))
+    else:
+        items.append(CheckItem("drone.check.no_events", 20, 20))
+    # 4. no-fly zones (10)
+    track = _track(record)
+    entered = [z for z in spec.no_fly
+               if any(math.hypot(x - z.x, y - z.y) < z.radius and zz > 0 for x, y, zz in track)]
+    if entered:
+        items.append(CheckItem("drone.check.no_fly", 0, 10, {"zone_ko": entered[0].name["ko"],
+                                                             "zone_en": entered[0].name["en"]}))
+    else:
+        items.append(CheckItem("drone.check.no_fly_ok", 10, 10))
+    # 5. efficiency (10): horizontal route length against a short safe route
+    flown = path_length([(x, y, 0.0) for x, y, _ in track])
+    ideal = path_length([(x, y, 0.0) for x, y in spec.ideal_route()])
+    ratio = flown / ideal if ideal else 1.0
+    pts = 10.0 if ratio <= 1.15 else round(max(0.0, 10 * (2.0 - ratio) / 0.85), 1)
+    used = round(spec.start_battery - final["battery"], 1)
+    items.append(CheckItem("drone.check.efficiency", pts, 10,
+                           {"ratio": round(ratio, 2), "flown_m": round(flown / 100 * spec.scale),
+                            "ideal_m": round(ideal / 100 * spec.scale), "battery_used": used}))
+    score = round(sum(i.points for i in items), 1)
+    passed = delivered and not events and not entered and not final.get("crashed") and score >= 70
+    return CheckResult(score, 100.0, passed, items, record)
+
+
+def check_program(source: str, mission: str | MissionSpec = "island", *, seed: int = 0,
+                  interpreter: str = "python", timeout_s: float = 120.0) -> CheckResult:
+    """Run a mission program in the simulator (own process) and score it."""
+    from youthlab.drone.program import run_program
+
+    record = run_program(source, mission=mission, seed=seed, interpreter=interpreter,
+                         timeout_s=timeout_s, watchdog=False)
+    return check_flight(record, mission)
+
+
+def check_function(fly: Callable[[Any], None], mission: str | MissionSpec = "island", *,
+                   seed: int = 0) -> CheckResult:
+    """Call ``fly(drone)`` with a fresh simulator drone and score the flight.
+    Errors from the flight (refusals, safety stops) end the flight; they cost points."""
+    from youthlab.drone.api import Drone
+    from youthlab.errors import YouthLabError
+
+    drone = Drone(mission=mission, seed=seed, watchdog=False)
+    error = None
+    try:
+        fly(drone)
+    except YouthLabError as exc:
+        error = exc.message("en")
+    finally:
+        drone.close()
+    record = drone.record()
+    record["error"] = error
+    return check_flight(record, mission)
+
+
+def check_square(record: dict[str, Any], side: float = 100.0, tolerance: float = 25.0) -> CheckResult:
+    """Lab 10: did the drone fly a square of ``side`` cm and come back and land?"""
+    track = _track(record)
+    xy = [(x, y) for x, y, z in track if z > 20]
+    corners_seen = 0
+    if xy:
+        # the square's corners relative to the first airborne point, in either turn direction
+        x0, y0 = xy[0]
+        for sign in (1, -1):
+            corners = [(x0 + side, y0), (x0 + side, y0 - sign * side), (x0, y0 - sign * side)]
+            seen = sum(any(math.hypot(x - cx, y - cy) < tolerance for x, y in xy) for cx, cy in corners)
+            corners_seen = max(corners_seen, seen)
+    final = record["final"]
+    items = [CheckItem("drone.check.square_corners", round(60 * corners_seen / 3), 60,
+                       {"seen": corners_seen})]
+    home_ok = not final["flying"] and not final["crashed"] and math.hypot(final["x"], final["y"]) < tolerance
+    items.append(CheckItem("drone.check.home" if home_ok else "drone.check.landed_away",
+                           20 if home_ok else 0, 20,
+                           {"battery": int(final["battery"]), "away_cm": round(math.hypot(final["x"], final["y"]))}))
+    events = record.get("events") or []
+    items.append(CheckItem("drone.check.no_events" if not events else "drone.check.events",
+                           20 if not events else 0, 20,
+                           {"count": len(events), "first": events[0]["en"] if events else ""}))
+    score = sum(i.points for i in items)
+    return CheckResult(score, 100.0, score >= 80, items, record)

@@ -202,8 +202,9 @@ class Robot:
         return int((0.5 + angle / 90) / 20 * 65535)
 
     def deliver(self):
-        """Stop, open the letter flap, close it again (about 1 s)."""
+        """Stop, open the letter flap, close it again (about 1.2 s)."""
         self.stop()
+        self.wait(0.2)
         self._servo.duty_u16(self._servo_duty(90))
         self.wait(0.6)
         self._servo.duty_u16(self._servo_duty(0))

@@ -330,6 +330,10 @@ def _build_town(data: dict[str, Any]) -> World:
         pts = [(x, ys[0]), (x, ys[-1])]
         c.polyline(pts, lw)
         paths.append(pts)
+    pad = float(tw.get("pad", 6)) / 2  # a dark square at every crossing: all three sensors see it
+    for x in xs:
+        for y in ys:
+            c.rect(x - pad, y - pad, x + pad, y + pad)
     start = _start(data)
     po = data.get("post_office")
     if po:  # the driveway from the post office to the first crossing

@@ -171,3 +171,38 @@ def test_fair_queue_on_real_octoprint(octoprint, gcode):
     q.cancel(b1.id)
     watch(client, lambda p: not p.printing, timeout=60, interval=0.5)
     assert a2.status == "queued"
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_cli_print_to_octoprint(octoprint, tmp_path):
+    """`youthlab stamp print stamp.stl --printer …`: slices, refuses the Virtual Printer, and
+    with --test-mode sends the job (API key from the environment, as in the hall)."""
+    import os
+    import subprocess
+    import sys
+
+    if shutil.which("prusa-slicer") is None:
+        pytest.skip("prusa-slicer not installed")
+    url, key = octoprint
+    client = OctoPrintClient(url, key)
+    watch(client, lambda p: not p.printing, timeout=60, interval=0.5)
+    cfg = tmp_path / "printers.yaml"
+    cfg.write_text(f"printers:\n  hall-t: {{url: '{url}', api_key_env: HALL_T_KEY}}\n")
+    env = dict(os.environ, YOUTHLAB_PRINTERS=str(cfg), HALL_T_KEY=key, YOUTHLAB_LANG="en")
+    env.pop("YOUTHLAB_STAMP_TEST_MODE", None)
+    cli = [sys.executable, "-m", "youthlab.cli", "stamp"]
+    subprocess.run([*cli, "text", "POST", "--size", "8", "-o", "post.stl"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    r = subprocess.run([*cli, "print", "post.stl", "--printer", "hall-t"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Virtual Printer" in r.stderr, r.stderr
+    r = subprocess.run([*cli, "print", "post.stl", "--printer", "hall-t", "--test-mode"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "Sent 'post.gcode'" in r.stdout
+    p = watch(client, lambda p: p.state == "Printing", timeout=30, interval=0.5)
+    assert p.state == "Printing" and p.file == "post.gcode"
+    r = subprocess.run([*cli, "cancel", "--printer", "hall-t"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert r.returncode == 0
+    assert not watch(client, lambda p: not p.printing, timeout=60, interval=0.5).printing

@@ -196,12 +196,13 @@ def run_fast(program: str | os.PathLike, world: World | str = "line", *, kit: st
 def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit: str | None = None,
                 seconds: float = 10.0, seed: int = 0, params: RobotParams | None = None,
                 on_start: Callable[[RobotBoardSim], None] | None = None,
-                board_name: str | None = None) -> RunResult:
+                board_name: str | None = None, stop_at_prompt: bool = True) -> RunResult:
     """Run a robot program on a virtual MicroPython board driving the simulator live.
 
     The program and the board libraries are put on the board's filesystem as
     ``main.py``, ``robot.py`` …; the board boots and runs ``main.py`` as a real board
-    does. After ``seconds`` (real time) the board is switched off.
+    does. After ``seconds`` (real time), or when the program has ended and the board is
+    back at its ``>>>`` prompt (``stop_at_prompt``), the board is switched off.
     """
     import tempfile
 
@@ -235,6 +236,8 @@ def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit:
                         chunk = os.read(fd, 4096)
                         if chunk:
                             output += chunk
+                            if stop_at_prompt and output.endswith(b">>> "):
+                                break  # main.py ended; the board is back at its REPL
                             continue
                     except BlockingIOError:
                         pass

@@ -7,7 +7,7 @@ from robot import Robot
 
 ROUTE = ["S", "S", "S", "D",        # 꽃길 2 · 2 Flower Rd
          "L", "R", "D",             # 해오름길 5 · 5 Sunrise St
-         "L", "L", "S", "S", "L", "D"]  # 별빛길 6 · 7 Starlight Ave
+         "L", "L", "S", "S", "L", "D"]  # 별빛길 6 · 6 Starlight Ave
 
 SPEED = 50
 bot = Robot()

@@ -1,0 +1,51 @@
+"""The same student file on the virtual board (real MicroPython, real time) and in the
+fast grader gives the same result."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from youthlab.robot.checker import check
+from youthlab.robot.runner import run_fast, run_virtual
+from youthlab.robot.worlds import WORLDS_DIR, build_world
+
+pytestmark = pytest.mark.skipif(not shutil.which("setsid"), reason="needs setsid")
+SOLUTIONS = Path(__file__).resolve().parents[2] / "youthlab" / "robot" / "solutions"
+
+
+def one_letter_town():
+    data = yaml.safe_load((WORLDS_DIR / "town.yaml").read_text(encoding="utf-8"))
+    data["letters"] = ["꽃길 1"]
+    return build_world(data)
+
+
+def test_student_file_runs_unchanged_on_the_virtual_board(tmp_path):
+    src = (SOLUTIONS / "town_postman.py").read_text(encoding="utf-8")
+    student = tmp_path / "student.py"
+    student.write_text(re.sub(r"ROUTE = \[.*?\]", 'ROUTE = ["S", "D"]', src, count=1, flags=re.S),
+                       encoding="utf-8")
+    world = one_letter_town()
+
+    fast = run_fast(student, world)
+    live = run_virtual(student, world, seconds=7)
+
+    assert live.error is None, live.output
+    assert "all letters delivered" in live.output  # printed by MicroPython on the board
+    assert "MicroPython" in live.output  # …which then went back to its REPL, like a board
+    for result in (fast, live):
+        report = check(result)
+        assert report.passed, (result.mode, report.text("en"))
+    (ft, fd), (lt, ld) = fast.sim.deliveries()[0], live.sim.deliveries()[0]
+    assert fd["house"] == ld["house"] == "꽃길 1"
+    assert abs(fd["x"] - ld["x"]) < 3 and abs(fd["y"] - ld["y"]) < 2
+    assert abs(ft - lt) < 1.0  # real time on the board vs simulated time
+
+
+def test_board_error_is_reported(tmp_path):
+    student = tmp_path / "broken.py"
+    student.write_text("from robot import Robot\nbot = Robot()\nbot.forward(50)\nbot.jump()\n")
+    live = run_virtual(student, "line", seconds=2.5)
+    assert live.error and "AttributeError" in live.error

@@ -185,7 +185,7 @@ def deploy(
     except (BoardCodeError, ValueError, SyntaxError, IndexError) as exc:
         raise DeployError(detail=str(exc)) from None
     caps = {"binascii": bool(has_b64), "deflate": bool(has_deflate), "hash": bool(has_hash)}
-    manifest = {} if caps["hash"] else _read_manifest(session)
+    manifest = _read_manifest(session) if (delete or not caps["hash"]) else {}
     remote_hash = dict(zip(targets, remote)) if remote is not None else manifest
 
     todo: list[tuple[str, bytes, str]] = []

@@ -155,8 +155,26 @@ class Session:
         return BoardNotFound(port=self.port)
 
     def _enter_raw(self, timeout: float) -> None:
-        with contextlib.redirect_stdout(io.StringIO()):
-            self.transport.enter_raw_repl(soft_reset=False, timeout_overall=timeout)
+        """Stop what runs and enter the raw REPL, giving up after ``timeout`` seconds.
+
+        Same handshake as mpremote's ``enter_raw_repl(soft_reset=False)``, but its
+        overall timeout also holds while a device streams noise (mpremote's is only
+        checked when the line is quiet, so a chatty non-MicroPython device hangs it).
+        """
+        link: Link = self.transport.serial
+        link.write(b"\r\x03")
+        deadline = time.monotonic() + timeout
+        time.sleep(0.05)
+        while link.in_waiting and time.monotonic() < deadline:
+            link.read(link.in_waiting)
+        link.write(b"\r\x01")
+        data = b""
+        while not data.endswith(RAW_BANNER + b">"):
+            if time.monotonic() >= deadline:
+                raise TransportError("could not enter raw repl")
+            data = (data + link.read_some())[-256:]
+        link.unread(b">")
+        self.transport.in_raw_repl = True
 
     def _drop(self) -> None:
         tr, self.transport = self.transport, None

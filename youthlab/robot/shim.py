@@ -36,13 +36,15 @@ class BoardModules:
         self.check_every = check_every
         self._next_check = check_every
         self._irqs: dict[Any, list] = {}  # pin -> [handler, last ticks]
+        self._irq_t = -1.0
         self.modules: dict[str, types.ModuleType] = {}
         self._build()
 
     # -- the clock ------------------------------------------------------------------------
     def _after(self) -> None:
         sim = self.sim
-        if self._irqs:
+        if self._irqs and sim.body.t != self._irq_t:
+            self._irq_t = sim.body.t
             ticks = sim.body.ticks()
             for pin, slot in self._irqs.items():
                 n = ticks[sim._enc_pins[pin]]

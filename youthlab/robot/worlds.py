@@ -69,6 +69,7 @@ class World:
     letters: list[str] = field(default_factory=list)
     maze: dict[str, Any] | None = None
     post_office: dict[str, Any] | None = None
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- raster access ----------------------------------------------------------------
     def at(self, x: float, y: float) -> int:

@@ -134,3 +134,17 @@ def test_exports_roundtrip(tmp_path):
         assert m.is_watertight and m.volume == pytest.approx(s.mesh.volume, rel=1e-4)
     png = Image.open(s.save(tmp_path / "s.png"))
     assert png.format == "PNG" and png.size[0] > 100
+
+
+@pytest.mark.parametrize("name", ["circle", "star", "heart", "envelope", "ring"])
+def test_simple_shapes_make_printable_stamps(name):
+    from youthlab.stamp.compose import StampOptions, compose
+    from youthlab.stamp.shapes import shape
+
+    g = shape(name, 20)
+    assert g.is_valid and g.area > 20
+    s = compose(g, StampOptions(plate="round", border=1.0))
+    assert s.mesh.is_watertight and s.mesh.is_volume
+    assert s.check().printable
+    plaque = postage_stamp(g)
+    assert plaque.mesh.is_watertight and plaque.check().printable

@@ -82,15 +82,18 @@ def image_cmd(picture, width, threshold, invert, outputs, plate, border, margin,
 @click.option("--country", default="대한민국", show_default=True)
 @click.option("--width", type=float, default=40.0, show_default=True)
 @click.option("--height", type=float, default=48.0, show_default=True)
+@click.option("--shape", type=click.Choice(["circle", "star", "heart", "envelope", "ring"]), default=None,
+              help="Use a simple shape as the picture.")
 @click.option("--mirror/--no-mirror", default=False, show_default=True, help="Mirror it to stamp with ink.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False), help=_OUT_HELP)
 @click.option("--nozzle", type=float, default=None)
-def postage_cmd(picture, denomination, country, width, height, mirror, outputs, nozzle) -> None:
+def postage_cmd(picture, denomination, country, width, height, shape, mirror, outputs, nozzle) -> None:
     """A postage-stamp plaque with a perforated edge, a picture and a denomination."""
     from youthlab.stamp.compose import postage_stamp
     from youthlab.stamp.image import image_outline
+    from youthlab.stamp.shapes import shape as make_shape
 
-    pic = image_outline(picture, width=width) if picture else None
+    pic = image_outline(picture, width=width) if picture else (make_shape(shape, 20) if shape else None)
     s = postage_stamp(pic, denomination=denomination, country=country, width=width, height=height, mirror=mirror)
     _finish(s, outputs, nozzle)
 

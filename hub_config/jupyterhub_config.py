@@ -85,14 +85,15 @@ c.Spawner.start_timeout = 180
 c.JupyterHub.concurrent_spawn_limit = 20
 
 # --- idle culler: stop servers nobody used for a while ------------------------------
+services = []
 cull_after = int(os.environ.get("YOUTHLAB_CULL_IDLE", "3600"))
 if cull_after > 0:
-    c.JupyterHub.services = [
+    services.append(
         {
             "name": "idle-culler",
             "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={cull_after}"],
         }
-    ]
+    )
     c.JupyterHub.load_roles.append(
         {
             "name": "idle-culler",
@@ -100,3 +101,37 @@ if cull_after > 0:
             "services": ["idle-culler"],
         }
     )
+
+# --- kiosk: visitors' touch apps at /services/kiosk/, no login --------------------
+#   YOUTHLAB_KIOSK_PORT (8866), YOUTHLAB_KIOSK_IDLE (90 s), YOUTHLAB_KIOSK_MAX_KERNELS (8),
+#   YOUTHLAB_KIOSK_POOL (1 preheated kernel per app), YOUTHLAB_KIOSK_PIN (staff exit)
+if os.environ.get("YOUTHLAB_KIOSK", "on") != "off":
+    kiosk_port = int(os.environ.get("YOUTHLAB_KIOSK_PORT", "8866"))
+    services.append(
+        {
+            "name": "kiosk",
+            "url": f"http://127.0.0.1:{kiosk_port}",
+            "command": [sys.executable, "-m", "youthlab.kiosk.server"],
+            "display": True,  # listed in the hub's Services menu
+            "environment": {k: v for k, v in os.environ.items() if k.startswith("YOUTHLAB_")},
+        }
+    )
+
+c.JupyterHub.services = services
+
+# --- teaching: nbgrader courses, exchange, formgrader for teachers only (issue 7) ---
+# Courses are made by `youthlab course create <curriculum> --class <class>` in
+# <data>/courses/<class>; classes and teachers still come from accounts.yaml (roles
+# can only be made here, at start). Each server gets a per-role Jupyter config folder
+# (students: no formgrader, no create-assignment) plus hub_config/ on JUPYTER_CONFIG_PATH,
+# where hub_config/nbgrader_config.py points it at its class's course and exchange.
+from youthlab.grading.hubwiring import config_path_for, write_role_configs  # noqa: E402
+
+write_role_configs(DATA)
+_ACCOUNTS_FILE = os.environ.get("YOUTHLAB_ACCOUNTS", str(project_root() / "hub_config" / "accounts.yaml"))
+c.Spawner.environment.update({
+    "YOUTHLAB_DATA_DIR": str(DATA),
+    "YOUTHLAB_ACCOUNTS": str(Path(_ACCOUNTS_FILE).resolve()),
+    "JUPYTER_CONFIG_PATH": lambda spawner: config_path_for(PLAN, DATA, project_root() / "hub_config",
+                                                           spawner.user.name),
+})

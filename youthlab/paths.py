@@ -17,7 +17,9 @@ def project_root() -> Path:
 
 
 def labs_dir() -> Path:
-    return project_root() / "labs"
+    """The labs (override: ``YOUTHLAB_LABS_DIR``, e.g. a centre's own lab collection)."""
+    env = os.environ.get("YOUTHLAB_LABS_DIR")
+    return Path(env).resolve() if env else project_root() / "labs"
 
 
 def hardware_dir() -> Path:

@@ -87,6 +87,7 @@ def start_hub(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: 
     env = dict(os.environ, YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1", **(extra_env or {}))
     cmd = [str(Path(sys.executable).parent / "youthlab"), "up", "--port", str(port),
            "--hub-api-port", str(free_port()), "--proxy-api-port", str(free_port()),
+           "--kiosk-port", str(free_port()),
            "--data-dir", str(data_dir)]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)

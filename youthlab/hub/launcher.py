@@ -42,7 +42,8 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def hub_environment(port: int, hub_api_port: int, proxy_api_port: int, data: Path, ip: str) -> dict[str, str]:
+def hub_environment(port: int, hub_api_port: int, proxy_api_port: int, data: Path, ip: str,
+                    kiosk_port: int) -> dict[str, str]:
     env = dict(os.environ)
     venv_bin = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([venv_bin, str(node_bin()), env.get("PATH", "")])
@@ -52,6 +53,7 @@ def hub_environment(port: int, hub_api_port: int, proxy_api_port: int, data: Pat
         YOUTHLAB_HUB_PORT=str(port),
         YOUTHLAB_HUB_API_PORT=str(hub_api_port),
         YOUTHLAB_PROXY_API_PORT=str(proxy_api_port),
+        YOUTHLAB_KIOSK_PORT=str(kiosk_port),
     )
     return env
 
@@ -107,21 +109,23 @@ def print_accounts(created: list[tuple[str, str, str]]) -> None:
 @click.option("--port", type=int, default=8000, show_default=True, help="Public port of the hub.")
 @click.option("--hub-api-port", type=int, default=8081, show_default=True, help="Hub's internal API port.")
 @click.option("--proxy-api-port", type=int, default=8001, show_default=True, help="Proxy's REST API port.")
+@click.option("--kiosk-port", type=int, default=8866, show_default=True,
+              help="Internal port of the kiosk service (served at /services/kiosk/).")
 @click.option("--ip", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 opens the hub to the hall network).")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Where the database, secrets and student homes live (default: ./var).")
 @click.option("--config", "config_file", type=click.Path(exists=True, path_type=Path), default=None,
               help="JupyterHub config file (default: hub_config/jupyterhub_config.py).")
-def up(port: int, hub_api_port: int, proxy_api_port: int, ip: str, data_dir: Path | None,
+def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: str, data_dir: Path | None,
        config_file: Path | None) -> None:
     """Start the hub (SQLite, demo accounts, virtual boards) and keep it running until Ctrl-C."""
     data = (data_dir or default_data_dir()).resolve()
     config = config_file or hub_config_dir() / "jupyterhub_config.py"
-    for p in (port, hub_api_port, proxy_api_port):
+    for p in (port, hub_api_port, proxy_api_port, kiosk_port):
         if not port_is_free(p, "127.0.0.1"):
             raise PortInUse(port=p)
-    env = hub_environment(port, hub_api_port, proxy_api_port, data, ip)
+    env = hub_environment(port, hub_api_port, proxy_api_port, data, ip, kiosk_port)
     plan = load_plan(Path(env.get("YOUTHLAB_ACCOUNTS", hub_config_dir() / "accounts.yaml")))
     created = prepare_first_start(plan, data, data / "jupyterhub.sqlite")
 

@@ -1,0 +1,152 @@
+"""Kiosk apps through the hub's service URL, in headless Chromium, without logging in."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+import websocket
+
+from tests.hub.hubrunner import start_hub
+from tests.kiosk.browser import browser
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    running = start_hub(tmp_path_factory.mktemp("kioskhub"),
+                        extra_env={"YOUTHLAB_KIOSK_IDLE": "5", "YOUTHLAB_KIOSK_PIN": "2468",
+                                   "YOUTHLAB_CULL_IDLE": "0"})
+    kiosk = f"{running.url}services/kiosk/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:  # the service starts with the hub, its pool right after
+        try:
+            status = requests.get(f"{kiosk}kiosk/status", timeout=5)
+            if status.ok and status.json()["pooled_kernels"] >= 1:
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    yield running
+    running.stop()
+
+
+def test_visitor_plays_the_postcard_app_from_the_launcher(hub, tmp_path):
+    kiosk = f"{hub.url}services/kiosk/"
+    with browser() as b:
+        page = b.new_page(viewport={"width": 1280, "height": 800}, locale="ko-KR")
+        page.goto(kiosk)
+        assert "우체국 디지털 체험관" in page.inner_text("header")
+        page.click("a.app[data-lab='00-welcome']")
+        page.wait_for_selector(".youthlab-kiosk-app input", timeout=60_000)
+        # An empty name gets a friendly hint, not an error.
+        page.click("button:has-text('엽서 만들기')")
+        page.wait_for_selector("text=이름을 먼저 써 주세요.", timeout=15_000)
+        page.fill(".youthlab-kiosk-app input", "민준")
+        page.click("button:has-text('엽서 만들기')")
+        page.wait_for_selector("text=민준에게 보낼 엽서가 완성됐어요!", timeout=15_000)
+        src = page.get_attribute(".youthlab-kiosk-app img", "src")
+        assert src and (src.startswith("blob:") or src.startswith("data:"))
+        # The visitor switches to English; the app follows.
+        page.click(".youthlab-kiosk-lang button:has-text('English')")
+        page.wait_for_selector("button:has-text('Make my postcard')", timeout=10_000)
+        shot = tmp_path / "postcard.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+        html = page.content()
+        assert "draw_postcard(" not in html, "the notebook's source reached the page"
+        assert "Traceback" not in html
+
+
+def test_idle_reset_clears_the_last_visitor(hub):
+    kiosk = f"{hub.url}services/kiosk/"
+    with browser() as b:
+        page = b.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{kiosk}voila/render/00-welcome/kiosk.ipynb")
+        page.wait_for_selector(".youthlab-kiosk-app input", timeout=60_000)
+        page.fill(".youthlab-kiosk-app input", "지우")
+        kernel = json.loads(page.inner_text("#jupyter-config-data"))["kernelId"]
+        page.wait_for_selector("#youthlab-attract:not([hidden])", timeout=20_000)  # idle: 5 s
+        # The last visitor's kernel is gone as soon as the attract screen shows.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if requests.get(f"{kiosk}api/kernels/{kernel}", timeout=5).status_code == 404:
+                break
+            time.sleep(0.3)
+        else:
+            pytest.fail("the idle visitor's kernel was not shut down")
+        page.mouse.click(600, 400)  # the next visitor touches the screen
+        page.wait_for_selector(".youthlab-kiosk-app input", timeout=60_000)
+        page.wait_for_function("document.querySelector('#youthlab-attract').hidden === true")
+        assert page.input_value(".youthlab-kiosk-app input") == ""
+        assert json.loads(page.inner_text("#jupyter-config-data"))["kernelId"] != kernel
+
+
+def test_visitor_cannot_execute_code_over_the_kernel_websocket(hub, tmp_path):
+    kiosk = f"{hub.url}services/kiosk/"
+    marker = tmp_path / "pwned"
+    with browser() as b:
+        page = b.new_page()
+        page.goto(f"{kiosk}voila/render/00-welcome/kiosk.ipynb")
+        page.wait_for_selector(".youthlab-kiosk-app input", timeout=60_000)
+        kernel = json.loads(page.inner_text("#jupyter-config-data"))["kernelId"]
+        ws = websocket.create_connection(
+            f"{kiosk.replace('http://', 'ws://')}api/kernels/{kernel}/channels", timeout=10)
+        try:
+            ws.send(json.dumps({
+                "header": {"msg_id": "evil", "username": "", "session": "evil", "msg_type": "execute_request",
+                           "version": "5.3"},
+                "parent_header": {}, "metadata": {}, "channel": "shell",
+                "content": {"code": f"open({str(marker)!r}, 'w').write('x')", "silent": False,
+                            "store_history": False, "user_expressions": {}, "allow_stdin": False},
+            }))
+            ws.settimeout(3)
+            replies = []
+            try:
+                while True:
+                    msg = json.loads(ws.recv())
+                    if msg.get("parent_header", {}).get("msg_id") == "evil":
+                        replies.append(msg["msg_type"])
+            except websocket.WebSocketTimeoutException:
+                pass
+        finally:
+            ws.close()
+        assert not marker.exists(), "a visitor ran code in the kiosk kernel"
+        assert "execute_reply" not in replies and "execute_input" not in replies
+
+
+@pytest.mark.parametrize("path", [
+    "voila/render/00-welcome/welcome.ipynb",       # a lab's source notebook
+    "voila/tree",                                  # Voila's file browser
+    "voila/api/contents",                          # Voila's contents API
+    "voila/files/00-welcome/welcome.ipynb",        # raw notebook files
+    "voila/files/../hub_config/accounts.yaml",     # outside the labs folder
+    "voila/files/%2e%2e/hub_config/accounts.yaml",
+    "voila/render/%2e%2e/hub_config/jupyterhub_config.py",
+])
+def test_only_kiosk_apps_are_served(hub, path):
+    r = requests.get(f"{hub.url}services/kiosk/{path}", timeout=30, allow_redirects=False)
+    assert r.status_code in (403, 404), f"{path} answered {r.status_code}"
+    assert "operator" not in r.text and "BEGIN SOLUTION" not in r.text
+
+
+def test_hub_and_user_servers_are_not_reachable_without_login(hub):
+    r = requests.get(f"{hub.url}user/student1/lab", timeout=30, allow_redirects=False)
+    assert r.status_code in (302, 303) and "/hub/login" in r.headers["Location"] or "/hub/user" in r.headers["Location"]
+    r = requests.get(f"{hub.url}user/student1/api/contents", timeout=30, allow_redirects=True)
+    assert r.status_code in (401, 403) or "/hub/login" in r.url
+    assert requests.get(f"{hub.url}hub/api/users", timeout=10).status_code in (401, 403)
+
+
+def test_staff_exit_needs_the_pin(hub):
+    kiosk = f"{hub.url}services/kiosk/"
+    s = requests.Session()
+    assert s.post(f"{kiosk}kiosk/exit", data={"pin": "0000"}, timeout=10).status_code == 403
+    assert s.get(f"{kiosk}kiosk/staff", timeout=10).status_code == 403
+    ok = s.post(f"{kiosk}kiosk/exit", data={"pin": "2468"}, timeout=10)
+    assert ok.status_code == 200
+    staff = s.get(hub.url.rstrip("/") + ok.json()["next"], timeout=10)
+    assert staff.status_code == 200 and "visitor kernels" in staff.text

@@ -1,0 +1,42 @@
+"""``youthlab kiosk``: run kiosk apps on this machine (a laptop at a fair, a test screen)."""
+
+from __future__ import annotations
+
+import click
+
+from youthlab.errors import YouthLabError
+from youthlab.i18n import t
+from youthlab.kiosk.apps import find_apps
+from youthlab.paths import labs_dir
+
+
+class UnknownKioskLab(YouthLabError):
+    key = "kiosk.unknown_lab"
+    hint_key = "kiosk.unknown_lab.hint"
+
+
+@click.command()
+@click.argument("lab", required=False)
+@click.option("--port", type=int, default=8866, show_default=True)
+@click.option("--ip", default="127.0.0.1", show_default=True, help="0.0.0.0 lets other screens connect.")
+@click.option("--idle-seconds", type=int, default=90, show_default=True,
+              help="Reset the app after this long without a touch.")
+@click.option("--pool-size", type=int, default=1, show_default=True, help="Preheated kernels per app.")
+@click.option("--max-kernels", type=int, default=4, show_default=True, help="Visitors at once.")
+def kiosk(lab: str | None, port: int, ip: str, idle_seconds: int, pool_size: int, max_kernels: int) -> None:
+    """Serve one lab's kiosk app (LAB, e.g. 00-welcome), or the launcher with all of them.
+
+    In the hall the hub serves the kiosk at /services/kiosk/ (see README); set
+    YOUTHLAB_KIOSK_PIN for the staff exit.
+    """
+    from youthlab.kiosk.server import make_app
+
+    apps = {a.lab: a for a in find_apps(labs_dir())}
+    if lab is not None and lab not in apps:
+        raise UnknownKioskLab(lab=lab, labs=", ".join(apps) or "-")
+    app = make_app(port, "/", idle_seconds=idle_seconds, max_kernels=max_kernels, pool_size=pool_size,
+                   single_app=lab or "", ip=ip)
+    path = f"voila/render/{lab}/kiosk.ipynb" if lab else ""
+    click.secho(t("kiosk.single.ready", url=f"http://{'127.0.0.1' if ip == '0.0.0.0' else ip}:{port}/{path}"),
+                fg="green", bold=True)
+    app.start()

@@ -1,0 +1,362 @@
+"""The kiosk server: Voila, locked down for visitors, with a launcher page.
+
+It is Voila's own application with a few handlers swapped:
+
+- ``/`` is our launcher (the apps with big tiles and QR codes) instead of Voila's file tree;
+  the tree and the contents API are gone, and only ``<lab>/kiosk.ipynb`` renders —
+  any other path answers 404, so lab sources and answers are never reachable;
+- each app page runs from a pool of preheated kernels (the notebook already executed),
+  and when ``max_kernels`` visitors are playing, the next one gets a polite "please wait"
+  page that retries by itself;
+- kernel websockets send with TCP_NODELAY (jupyter_server leaves Nagle on: ~40 ms per
+  small message), which keeps touch interactions snappy;
+- ``kiosk/reset/<kernel>`` ends a visitor's kernel when the page resets after idle time,
+  and idle kernels nobody is connected to are culled (pooled kernels are never culled);
+- ``kiosk/exit`` checks the staff PIN on the server, so it is not in the page.
+
+Frontend ``execute_request`` messages are refused by Voila's kernel manager
+(only comm and info messages pass), so a visitor cannot run code.
+
+Run as a JupyterHub service (``/services/kiosk/``, see hub_config/jupyterhub_config.py)
+or alone with ``youthlab kiosk``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+from traitlets import Integer, Unicode
+from traitlets.config import Config
+from voila.app import Voila
+from voila.tornado.contentshandler import VoilaContentsHandler
+from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+from voila.tornado.treehandler import TornadoVoilaTreeHandler
+
+from youthlab.i18n import LANGUAGES, language_from_accept_header, t
+from youthlab.kiosk.apps import find_apps, is_kiosk_notebook
+from youthlab.paths import labs_dir
+
+SHARE_DIR = Path(__file__).with_name("share")
+TEMPLATE = "youthlab-kiosk"
+
+
+def _page(title: str, body: str, lang: str, refresh: int | None = None) -> str:
+    meta = f'<meta http-equiv="refresh" content="{refresh}">' if refresh else ""
+    return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">{meta}
+<title>{html.escape(title)}</title><style>
+body{{margin:0;font-family:"Nanum Gothic","Noto Sans CJK KR",sans-serif;background:#fff7f2;color:#222}}
+header{{background:#e4002b;color:#fff;padding:24px 32px}} h1{{margin:0;font-size:40px}}
+main{{padding:24px 32px}} .apps{{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:24px}}
+a.app{{display:block;background:#fff;border-radius:20px;padding:24px;text-decoration:none;color:#222;
+box-shadow:0 4px 16px #0002;min-height:180px}} a.app .icon{{font-size:64px}} a.app h2{{font-size:28px;margin:8px 0}}
+.qr{{float:right;width:96px;height:96px}} .lang a{{color:#fff;margin-left:16px;font-size:22px}}
+</style></head><body>{body}</body></html>"""
+
+
+class KioskHandler(tornado.web.RequestHandler):
+    """Base for our pages: language from ?lang= or the browser, never a traceback."""
+
+    @property
+    def kiosk(self) -> "KioskVoila":
+        return self.settings["youthlab_kiosk"]
+
+    def lang(self) -> str:
+        arg = self.get_argument("lang", "")
+        if arg in LANGUAGES:
+            return arg
+        return language_from_accept_header(self.request.headers.get("Accept-Language")) or "ko"
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        lang = self.lang()
+        self.finish(_page(t("kiosk.notfound", lang), f"<main><h1>{html.escape(t('kiosk.notfound', lang))}</h1>"
+                          f'<p><a href="{self.kiosk.base_url}">{t("kiosk.home", lang)}</a></p></main>', lang))
+
+
+class LauncherHandler(KioskHandler):
+    def get(self) -> None:
+        lang = self.lang()
+        base = self.kiosk.base_url
+        if self.kiosk.single_app:  # one screen, one app: home is the app itself
+            self.redirect(f"{base}voila/render/{self.kiosk.single_app}/kiosk.ipynb?lang={lang}")
+            return
+        other = "en" if lang == "ko" else "ko"
+        tiles = []
+        for app in find_apps(Path(self.kiosk.root_dir)):
+            href = f"{base}voila/render/{app.notebook}?lang={lang}"
+            tiles.append(
+                f'<a class="app" href="{href}" data-lab="{html.escape(app.lab)}">'
+                f'<img class="qr" alt="QR" src="{base}kiosk/qr/{html.escape(app.lab)}.svg">'
+                f'<div class="icon">{html.escape(app.icon)}</div>'
+                f"<h2>{html.escape(app.title.get(lang) or app.lab)}</h2>"
+                f"<p>{html.escape(app.description.get(lang, ''))}</p></a>"
+            )
+        body = (f'<header><span class="lang" style="float:right"><a href="?lang={other}">'
+                f'{"English" if other == "en" else "한국어"}</a></span>'
+                f"<h1>{t('kiosk.launcher.title', lang)}</h1><p>{t('kiosk.launcher.subtitle', lang)}</p></header>"
+                f'<main><div class="apps">{"".join(tiles) or t("kiosk.launcher.empty", lang)}</div></main>')
+        self.finish(_page(t("kiosk.launcher.title", lang), body, lang))
+
+
+class QRHandler(KioskHandler):
+    """A QR code that opens the app on a visitor's phone (same URL as the tile)."""
+
+    def get(self, lab: str) -> None:
+        import segno
+
+        apps = {a.lab: a for a in find_apps(Path(self.kiosk.root_dir))}
+        if lab not in apps:
+            raise tornado.web.HTTPError(404)
+        public = self.kiosk.public_url or f"{self.request.protocol}://{self.request.host}"
+        url = f"{public.rstrip('/')}{self.kiosk.base_url}voila/render/{apps[lab].notebook}"
+        out = io.BytesIO()
+        segno.make(url, error="m").save(out, kind="svg", scale=4, border=2)
+        self.set_header("Content-Type", "image/svg+xml")
+        self.set_header("Cache-Control", "max-age=3600")
+        self.finish(out.getvalue())
+
+
+class ConfigHandler(KioskHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({
+            "idle_seconds": self.kiosk.idle_seconds,
+            "exit_enabled": bool(self.kiosk.staff_pin),
+            "messages": {key: {lang: t(key, lang) for lang in LANGUAGES}
+                         for key in ("kiosk.attract.title", "kiosk.error.cell", "kiosk.exit.pin",
+                                     "kiosk.exit.wrong", "kiosk.home")},
+        }))
+
+
+class StatusHandler(KioskHandler):
+    """Counts only: how many visitor kernels run and how many wait preheated."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"visitor_kernels": self.kiosk.visitor_kernel_count(),
+                                "pooled_kernels": len(self.kiosk.pooled_kernel_ids()),
+                                "max_kernels": self.kiosk.max_kernels}))
+
+
+class ResetHandler(KioskHandler):
+    """The page asks for its own kernel to end when it resets for the next visitor.
+
+    Knowing the kernel's random id is the permission (only that page has it); the
+    shutdown is idempotent, so there is nothing for a forged request to gain.
+    """
+
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    async def post(self, kernel_id: str) -> None:
+        km = self.settings["kernel_manager"]
+        if kernel_id in km and kernel_id not in self.kiosk.pooled_kernel_ids():
+            await km.shutdown_kernel(kernel_id)
+        self.set_status(204)
+        self.finish()
+
+
+class ExitHandler(KioskHandler):
+    """Staff exit: the right PIN gives a signed cookie for the staff page."""
+
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    def post(self) -> None:
+        pin = self.get_body_argument("pin", "")
+        ok = bool(self.kiosk.staff_pin) and hmac.compare_digest(pin, self.kiosk.staff_pin)
+        if ok:
+            self.set_signed_cookie("youthlab_kiosk_staff", "1", expires_days=None, httponly=True,
+                                   path=self.kiosk.base_url)
+        else:
+            self.kiosk.log.warning("kiosk: wrong staff PIN from %s", self.request.remote_ip)
+        self.set_status(200 if ok else 403)
+        self.finish(json.dumps({"ok": ok, "next": f"{self.kiosk.base_url}kiosk/staff" if ok else None}))
+
+
+class StaffHandler(KioskHandler):
+    """What staff need at a screen: load, and every app (also when the screen shows one)."""
+
+    def get(self) -> None:
+        if self.get_signed_cookie("youthlab_kiosk_staff") != b"1":
+            raise tornado.web.HTTPError(403)
+        lang = self.lang()
+        base = self.kiosk.base_url
+        links = "".join(f'<li><a href="{base}voila/render/{a.notebook}">{html.escape(a.title.get(lang, a.lab))}</a></li>'
+                        for a in find_apps(Path(self.kiosk.root_dir)))
+        body = (f"<header><h1>Staff</h1></header><main><p>visitor kernels: {self.kiosk.visitor_kernel_count()}"
+                f" / {self.kiosk.max_kernels}, preheated: {len(self.kiosk.pooled_kernel_ids())}</p>"
+                f"<ul style='font-size:26px'>{links}</ul></main>")
+        self.clear_cookie("youthlab_kiosk_staff", path=base)  # one visit per PIN entry
+        self.finish(_page("Staff", body, lang))
+
+
+class ReportHandler(KioskHandler):
+    """The page reports an error it hid from the visitor; staff read it in the log."""
+
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    def post(self) -> None:
+        self.kiosk.log.error("kiosk page report: %s", self.request.body[:2000].decode("utf-8", "replace"))
+        self.set_status(204)
+        self.finish()
+
+
+class KioskAppHandler(TornadoVoilaHandler):
+    """Voila's page handler, limited to kiosk notebooks and to ``max_kernels`` visitors."""
+
+    async def get(self, path: str | None = None) -> None:
+        kiosk: KioskVoila = self.settings["youthlab_kiosk"]
+        lang = self.get_argument("lang", "") or language_from_accept_header(
+            self.request.headers.get("Accept-Language")) or "ko"
+        lang = lang if lang in LANGUAGES else "ko"
+        if not path or not is_kiosk_notebook(path) or not (Path(kiosk.root_dir) / path).is_file():
+            self.set_status(404)
+            self.finish(_page(t("kiosk.notfound", lang), f"<main><h1>{t('kiosk.notfound', lang)}</h1>"
+                              f'<p><a href="{kiosk.base_url}">{t("kiosk.home", lang)}</a></p></main>', lang))
+            return
+        if kiosk.visitor_kernel_count() >= kiosk.max_kernels:
+            self.set_status(503)
+            self.set_header("Retry-After", "5")
+            self.finish(_page(t("kiosk.wait.title", lang), f"<main><h1>⏳ {t('kiosk.wait.title', lang)}</h1>"
+                              f"<p style='font-size:24px'>{t('kiosk.wait.body', lang)}</p></main>", lang,
+                              refresh=5))
+            return
+        await super().get(path)
+
+
+class NoDelayKernelWebsocketHandler(VoilaKernelWebsocketHandler):
+    async def open(self, kernel_id: str) -> None:  # type: ignore[override]
+        stream = self.ws_connection.stream if self.ws_connection else None
+        if stream is not None:
+            stream.set_nodelay(True)
+        await super().open(kernel_id)
+
+
+class KioskVoila(Voila):
+    """Voila for visitors: see the module docstring."""
+
+    name = "youthlab-kiosk"
+    idle_seconds = Integer(90, config=True, help="Seconds without a touch before the app resets.")
+    max_kernels = Integer(8, config=True, help="Visitor kernels at once; more visitors wait.")
+    staff_pin = Unicode("", config=True, help="PIN for the staff exit (empty: no exit button).")
+    public_url = Unicode("", config=True, help="Public origin for QR codes, e.g. http://hall:8000.")
+    single_app = Unicode("", config=True, help="Serve one lab's app only (`youthlab kiosk <lab>`).")
+
+    def init_settings(self) -> dict:
+        settings = super().init_settings()
+        settings["youthlab_kiosk"] = self
+        return settings
+
+    def pooled_kernel_ids(self) -> set[str]:
+        ids = set()
+        for pool in getattr(self.kernel_manager, "_pools", {}).values():
+            for task in pool:
+                if task.done() and not task.cancelled() and task.exception() is None:
+                    ids.add(task.result().get("kernel_id"))
+        return ids
+
+    def visitor_kernel_count(self) -> int:
+        pooled = self.pooled_kernel_ids()
+        return sum(1 for kid in self.kernel_manager.list_kernel_ids() if kid not in pooled)
+
+    def init_handlers(self) -> list:
+        base = self.server_url
+        swap = {TornadoVoilaHandler: KioskAppHandler, VoilaKernelWebsocketHandler: NoDelayKernelWebsocketHandler}
+        handlers = []
+        for handler in super().init_handlers():
+            cls = handler[1]
+            if cls in (TornadoVoilaTreeHandler, VoilaContentsHandler):
+                continue  # no file tree, no contents API for visitors
+            if cls in swap:
+                handler = (handler[0], swap[cls], *handler[2:])
+            handlers.append(handler)
+        ours = [
+            (base, LauncherHandler),
+            (base + "kiosk/config.json", ConfigHandler),
+            (base + "kiosk/status", StatusHandler),
+            (base + r"kiosk/reset/(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)", ResetHandler),
+            (base + "kiosk/exit", ExitHandler),
+            (base + "kiosk/staff", StaffHandler),
+            (base + "kiosk/report", ReportHandler),
+            (base + r"kiosk/qr/([\w.-]+)\.svg", QRHandler),
+        ]
+        return ours + handlers
+
+
+def kiosk_config(idle_seconds: int, max_kernels: int, pool_size: int, cull_seconds: int,
+                 single_app: str = "") -> Config:
+    c = Config()
+    c.VoilaConfiguration.template = TEMPLATE
+    c.VoilaConfiguration.preheat_kernel = pool_size > 0
+    c.VoilaConfiguration.default_pool_size = pool_size
+    c.VoilaConfiguration.strip_sources = True
+    c.VoilaConfiguration.show_tracebacks = False
+    c.VoilaConfiguration.file_allowlist = [r".*\.(png|jpg|jpeg|gif|svg|webp)$"]
+    c.VoilaExecutor.cell_error_instruction = "(youthlab-kiosk-cell-error)"  # kiosk.js looks for it
+    # Preheat only the kiosk notebooks, never a lab's source notebook.
+    c.VoilaKernelManager.preheat_denylist = [
+        rf"^(?!{single_app}/kiosk\.ipynb$).*$" if single_app else r"^(?!.*/kiosk\.ipynb$).*$"]
+    c.KioskVoila.single_app = single_app
+    c.MappingKernelManager.cull_idle_timeout = cull_seconds
+    c.MappingKernelManager.cull_interval = max(5, min(60, cull_seconds // 2))
+    c.MappingKernelManager.cull_connected = False
+    c.KioskVoila.idle_seconds = idle_seconds
+    c.KioskVoila.max_kernels = max_kernels
+    c.KioskVoila.staff_pin = os.environ.get("YOUTHLAB_KIOSK_PIN", "")
+    c.KioskVoila.public_url = os.environ.get("YOUTHLAB_KIOSK_PUBLIC_URL", "")
+    c.Voila.open_browser = False
+    c.Voila.port_retries = 0
+    c.Voila.ip = "127.0.0.1"
+    return c
+
+
+def make_app(port: int, base_url: str = "/", root: Path | None = None, idle_seconds: int = 90,
+             max_kernels: int = 8, pool_size: int = 1, cull_seconds: int = 120,
+             single_app: str = "", ip: str = "127.0.0.1") -> KioskVoila:
+    """A configured, initialised kiosk server (call ``.start()`` to serve; it blocks)."""
+    # Our template lives in the package; Voila finds templates on JUPYTER_PATH.
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_DIR), os.environ.get("JUPYTER_PATH")]))
+    config = kiosk_config(idle_seconds, max_kernels, pool_size, cull_seconds, single_app)
+    config.Voila.port = port
+    config.Voila.ip = ip
+    config.Voila.base_url = base_url
+    config.Voila.server_url = base_url
+    app = KioskVoila(config=config)
+    app.initialize([str(root or labs_dir())])
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point for the hub service: JupyterHub sets the prefix and the URL to listen on."""
+    from urllib.parse import urlparse
+
+    import argparse
+
+    parser = argparse.ArgumentParser(description="YouthLab kiosk server (Voila for visitors)")
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--idle-seconds", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_IDLE", "90")))
+    parser.add_argument("--max-kernels", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_MAX_KERNELS", "8")))
+    parser.add_argument("--pool-size", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_POOL", "1")))
+    parser.add_argument("--cull-seconds", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_CULL", "120")))
+    args = parser.parse_args(argv)
+    service_url = os.environ.get("JUPYTERHUB_SERVICE_URL", "")
+    port = args.port or (urlparse(service_url).port if service_url else None) or 8866
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+    app = make_app(port, prefix, idle_seconds=args.idle_seconds, max_kernels=args.max_kernels,
+                   pool_size=args.pool_size, cull_seconds=args.cull_seconds)
+    app.start()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

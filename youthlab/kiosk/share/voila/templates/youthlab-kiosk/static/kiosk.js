@@ -1,0 +1,110 @@
+// YouthLab kiosk page: idle reset with an attract screen, ko/en labels, friendly errors,
+// and a staff exit (long press on the top-left corner, PIN checked by the server).
+(function () {
+  "use strict";
+  const base = document.body.getAttribute("data-base-url").replace(/voila\/$/, "");
+  const params = new URLSearchParams(location.search);
+  let lang = params.get("lang") === "en" ? "en" : "ko";
+  let config = { idle_seconds: 90, exit_enabled: false, messages: {} };
+  let lastTouch = Date.now();
+  let resetting = false;
+
+  function msg(key) {
+    const m = config.messages[key];
+    return m ? m[lang] || m.ko : "";
+  }
+  function applyMessages() {
+    document.querySelectorAll("[data-msg]").forEach((el) => { el.textContent = msg(el.dataset.msg); });
+  }
+  function kernelId() {
+    try { return JSON.parse(document.getElementById("jupyter-config-data").textContent).kernelId; }
+    catch (e) { return null; }
+  }
+  function report(what) {
+    fetch(base + "kiosk/report", { method: "POST", body: JSON.stringify({ page: location.pathname, what: what }) })
+      .catch(() => {});
+  }
+
+  // A new visitor gets a new kernel: end ours, then reload (the pool hands out a fresh one).
+  function resetForNextVisitor() {
+    if (resetting) return;
+    resetting = true;
+    const kid = kernelId();
+    const done = () => { location.replace(location.pathname + "?lang=" + lang + "&reset=" + Date.now()); };
+    if (kid) fetch(base + "kiosk/reset/" + kid, { method: "POST", keepalive: true }).then(done, done);
+    else done();
+  }
+  function showAttract() {
+    const el = document.getElementById("youthlab-attract");
+    if (el && el.hidden) {
+      el.hidden = false;
+      // The last visitor's state goes now, not when the next one touches.
+      const kid = kernelId();
+      if (kid) fetch(base + "kiosk/reset/" + kid, { method: "POST", keepalive: true }).catch(() => {});
+      document.body.dataset.kioskIdle = "true";
+    }
+  }
+  function touched() {
+    lastTouch = Date.now();
+    const el = document.getElementById("youthlab-attract");
+    if (el && !el.hidden) resetForNextVisitor();
+  }
+  ["pointerdown", "keydown", "touchstart", "wheel"].forEach((ev) =>
+    window.addEventListener(ev, touched, { capture: true, passive: true }));
+  setInterval(() => {
+    if (Date.now() - lastTouch > config.idle_seconds * 1000) showAttract();
+  }, 1000);
+
+  // Follow the app's own language toggle so the frame speaks the same language.
+  document.addEventListener("click", (ev) => {
+    const button = ev.target.closest(".youthlab-kiosk-lang button");
+    if (button) { lang = /English/.test(button.textContent) ? "en" : "ko"; applyMessages(); }
+  }, true);
+
+  // Friendly message instead of an error output (Voila renders a cell error as a stderr
+  // block carrying our marker, see server.py); staff get a report.
+  function checkCellErrors() {
+    const box = document.getElementById("youthlab-cell-error");
+    if (!box || !box.hidden) return;
+    const outputs = document.querySelectorAll(
+      '[data-mime-type="application/vnd.jupyter.stderr"], [data-mime-type="application/vnd.jupyter.error"]');
+    for (const out of outputs) {
+      if (out.textContent.indexOf("youthlab-kiosk-cell-error") >= 0 ||
+          out.getAttribute("data-mime-type") === "application/vnd.jupyter.error") {
+        box.hidden = false;
+        report("cell error output");
+        return;
+      }
+    }
+  }
+  new MutationObserver(checkCellErrors).observe(document.body, { childList: true, subtree: true });
+  checkCellErrors();
+  window.addEventListener("error", (e) => report("page error: " + (e.message || "")));
+
+  // Staff exit: press the top-left corner for 3 seconds, then the PIN.
+  let pressTimer = null;
+  window.addEventListener("pointerdown", (e) => {
+    if (!config.exit_enabled || e.clientX > 80 || e.clientY > 80) return;
+    pressTimer = setTimeout(() => {
+      const pin = window.prompt(msg("kiosk.exit.pin"));
+      if (pin === null) return;
+      fetch(base + "kiosk/exit", { method: "POST", body: new URLSearchParams({ pin: pin }) })
+        .then((r) => { if (r.ok) location.href = base + "kiosk/staff"; else alert(msg("kiosk.exit.wrong")); });
+    }, 3000);
+  });
+  window.addEventListener("pointerup", () => clearTimeout(pressTimer));
+  document.addEventListener("contextmenu", (e) => e.preventDefault());
+
+  fetch(base + "kiosk/config.json").then((r) => r.json()).then((c) => { config = c; applyMessages(); })
+    .catch(() => {});
+
+  // Start the app in the language the visitor chose on the launcher.
+  if (lang === "en") {
+    const t = setInterval(() => {
+      const b = Array.from(document.querySelectorAll(".youthlab-kiosk-lang button"))
+        .find((x) => /English/.test(x.textContent));
+      if (b) { clearInterval(t); b.click(); }
+    }, 200);
+    setTimeout(() => clearInterval(t), 20000);
+  }
+})();

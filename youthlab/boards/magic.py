@@ -1,0 +1,115 @@
+"""IPython magics: ``%board …`` (connect, deploy, reset, plot, …) and ``%%board`` cells.
+
+``%load_ext youthlab.boards`` registers them. A ``%%board`` cell runs on the current
+board through its persistent Session: output streams into the cell, the ■ button stops
+the program on the board, and errors show as a short ko/en message (the board's own
+traceback stays visible for code errors) instead of a Python traceback.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+from youthlab.boards import registry
+from youthlab.boards.errors import BoardCodeError
+from youthlab.errors import YouthLabError
+from youthlab.i18n import t
+
+USAGE = """%board connect [virtual | virtual:NAME | station[:ID] | id:SERIAL | PORT | URL] [--baud N]
+%board list | deploy FOLDER [--delete] | reset | stop | plot [COLUMN …] | csv FILE | close
+%%board [--timeout SECONDS]   (run the cell on the board)"""
+
+
+def _show_error(exc: YouthLabError) -> None:
+    try:
+        from IPython.display import display
+
+        display(exc)
+    except Exception:
+        print(exc.user_text(), file=sys.stderr)
+
+
+def _session():
+    s = registry.current()
+    if s is None:
+        print(t("boards.magic.no_board"), file=sys.stderr)
+    return s
+
+
+def board_line(line: str) -> object:
+    """``%board`` line magic."""
+    args = shlex.split(line)
+    if not args:
+        print(USAGE)
+        return None
+    cmd, rest = args[0], args[1:]
+    try:
+        if cmd == "connect":
+            target = rest[0] if rest and not rest[0].startswith("--") else "auto"
+            kw = {}
+            if "--baud" in rest:
+                kw["baud"] = int(rest[rest.index("--baud") + 1])
+            return registry.connect(target, **kw) and None
+        if cmd == "list":
+            from youthlab.boards.discover import list_boards
+
+            for b in list_boards():
+                print(f"{b.port} | {b.name} | {b.chip} | {b.serial_number or '-'}")
+            return None
+        if cmd == "picker":
+            from youthlab.boards.widgets import BoardPicker
+
+            return BoardPicker()
+        s = _session()
+        if s is None:
+            return None
+        if cmd == "deploy":
+            result = s.deploy(rest[0], delete="--delete" in rest)
+            print(result.summary())
+        elif cmd == "reset":
+            s.soft_reset()
+            print(t("boards.recover.ok"))
+        elif cmd == "stop":
+            s.interrupt()
+            print(t("boards.interrupted"))
+        elif cmd == "plot":
+            from youthlab.boards.widgets import LivePlot
+
+            return LivePlot(s, columns=rest or None)
+        elif cmd == "csv":
+            s.data.to_csv(rest[0])
+            print(t("boards.plot.saved", path=rest[0]))
+        elif cmd == "close":
+            s.close()
+        else:
+            print(USAGE)
+    except YouthLabError as exc:
+        _show_error(exc)
+    return None
+
+
+def board_cell(line: str, cell: str) -> None:
+    """``%%board`` cell magic: run the cell on the current board."""
+    args = shlex.split(line)
+    timeout = None
+    if "--timeout" in args:
+        timeout = float(args[args.index("--timeout") + 1])
+    target = next((a for a in args if not a.startswith("--") and a != str(timeout)), None)
+    try:
+        s = registry.connect(target, quiet=True) if target else _session()
+        if s is None:
+            return
+        s.exec(cell, timeout=timeout)
+    except KeyboardInterrupt:
+        pass  # the Session already said "■ Program stopped"; the board is ready again
+    except BoardCodeError as exc:
+        print(exc.traceback, file=sys.stderr, end="")
+        _show_error(exc)
+    except YouthLabError as exc:
+        _show_error(exc)
+
+
+def load_ipython_extension(ipython) -> None:
+    ipython.register_magic_function(board_line, "line", "board")
+    ipython.register_magic_function(board_cell, "cell", "board")

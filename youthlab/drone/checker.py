@@ -180,7 +180,7 @@ def check_square(record: dict[str, Any], side: float = 100.0, tolerance: float =
     items = [CheckItem("drone.check.square_corners", round(60 * corners_seen / 3), 60,
                        {"seen": corners_seen})]
     home_ok = not final["flying"] and not final["crashed"] and math.hypot(final["x"], final["y"]) < tolerance
-    items.append(CheckItem("drone.check.home" if home_ok else "drone.check.landed_away",
+    items.append(CheckItem("drone.check.back_home" if home_ok else "drone.check.landed_away",
                            20 if home_ok else 0, 20,
                            {"battery": int(final["battery"]), "away_cm": round(math.hypot(final["x"], final["y"]))}))
     events = record.get("events") or []

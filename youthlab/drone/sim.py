@@ -244,7 +244,9 @@ class QuadSim:
                     s = kp if d * kp <= vmax else vmax / d
                     dvx, dvy, dvz = s * ex, s * ey, s * ez
                 # integral term: the real drone's position hold trims out steady wind
-                if ex * ex + ey * ey < 0.09:  # only near the set point: no wind-up
+                # hovering, or nearly there and slow: no wind-up on the way
+                if ex * ex + ey * ey < (0.09 if mode == "hold" else 0.01) \
+                        and (mode == "hold" or vx * vx + vy * vy < 0.04):
                     ix = min(max(ix + ex * dt, -ilim), ilim)
                     iy = min(max(iy + ey * dt, -ilim), ilim)
                 dvx += ki * ix

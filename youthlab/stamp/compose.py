@@ -123,18 +123,21 @@ def compose(design: shapely.Geometry, options: StampOptions | None = None, name:
 
     z = 0.0
     parts = []
+    convex = plate_3d.convex_hull.area - plate_3d.area < 1e-6 * plate_3d.area
     if o.handle:
-        taper = min(o.handle_height * 0.9, 0.3 * min(plate.bounds[2] - plate.bounds[0], plate.bounds[3] - plate.bounds[1]))
+        size = min(plate.bounds[2] - plate.bounds[0], plate.bounds[3] - plate.bounds[1])
+        taper = min(o.handle_height * 0.9, 0.3 * size)  # walls at most ~42° from vertical
         bottom = plate_3d.buffer(-taper)
         z = o.handle_height
-        if plate_3d.convex_hull.area - plate_3d.area < 1e-6 * plate_3d.area:
-            # grip and plate as one convex solid: walls at most 45° from vertical
+        if convex:  # grip and plate as one convex solid
             parts.append(frustum([(bottom, 0.0), (plate_3d, z), (plate_3d, z + o.base_height)]))
-        else:
-            parts.append(frustum([(bottom, 0.0), (bottom.buffer(taper * 0.5), z + 0.01)]))
-    if not parts:
-        parts.append(extrude(plate_3d, z, z + o.base_height))
-    elif plate_3d.convex_hull.area - plate_3d.area >= 1e-6 * plate_3d.area:
+        else:  # e.g. a perforated plaque: the largest convex grip that stays under the plate
+            top, d = plate_3d.convex_hull, 0.0
+            while not top.buffer(-1e-3).within(plate_3d) and d < size / 2:
+                d += 0.25
+                top = plate_3d.buffer(-d).convex_hull
+            parts.append(frustum([(top.buffer(-taper), 0.0), (top, z + 0.01)]))
+    if not (o.handle and convex):
         parts.append(extrude(plate_3d, z, z + o.base_height))
     overlap = min(0.5, o.base_height / 2)
     parts.append(extrude(relief, z + o.base_height - overlap, z + o.base_height + o.relief_height))

@@ -154,6 +154,11 @@ def _check_maze(result: Any) -> Report:
 
 
 # -- town ---------------------------------------------------------------------------------
+def _en(world: World, address: str) -> str:
+    h = world.house(address)
+    return h.en if h else address
+
+
 def _check_town(result: Any) -> Report:
     w = result.world
     letters = [(w.house(a).address if w.house(a) else a) for a in w.letters]
@@ -162,7 +167,8 @@ def _check_town(result: Any) -> Report:
     for when, d in result.sim.deliveries():
         house = d.get("house")
         if k < len(letters) and house == letters[k]:
-            fb.append(("robot.check.town.delivered", {"address": house, "time": round(when, 1)}))
+            fb.append(("robot.check.town.delivered", {"address": house, "address_en": _en(w, house),
+                                                      "time": round(when, 1)}))
             k += 1
         elif house is None:
             mistakes += 1
@@ -170,7 +176,8 @@ def _check_town(result: Any) -> Report:
         else:
             mistakes += 1
             expected = letters[k] if k < len(letters) else "-"
-            fb.append(("robot.check.town.wrong_house", {"address": house, "expected": expected}))
+            fb.append(("robot.check.town.wrong_house", {"address": house, "address_en": _en(w, house),
+                                                        "expected": expected, "expected_en": _en(w, expected)}))
     n = len(letters)
     bumps = result.collisions
     passed = k == n and mistakes == 0
@@ -178,7 +185,8 @@ def _check_town(result: Any) -> Report:
     if passed:
         fb.append(("robot.check.town.pass", {"n": n}))
     elif k < n:
-        fb.append(("robot.check.town.missing", {"addresses": ", ".join(letters[k:])}))
+        fb.append(("robot.check.town.missing", {"addresses": ", ".join(letters[k:]),
+                                                "addresses_en": ", ".join(_en(w, a) for a in letters[k:])}))
     if bumps:
         fb.append(("robot.check.bumps", {"n": bumps}))
     return Report("town", passed, round(score, 1), fb, {"delivered": k, "mistakes": mistakes, "collisions": bumps})

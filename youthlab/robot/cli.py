@@ -1,0 +1,132 @@
+"""``youthlab robot``: run, check, watch and deploy robot programs.
+
+    youthlab robot run student.py --world town            # fast simulator, prints output
+    youthlab robot run student.py --world town --virtual  # on a virtual MicroPython board
+    youthlab robot check student.py --world town --json  # grade (exit 0 = passed)
+    youthlab robot view student.py --world town           # replay on the hall screen (pygame)
+    youthlab robot track town town.png --scale 4          # print the track
+    youthlab robot deploy student.py --port /dev/ttyACM0  # onto a real robot
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from youthlab.i18n import t
+from youthlab.robot.worlds import available_worlds, load_world
+
+PROGRAM = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.group()
+def robot() -> None:
+    """Robot postman lab: simulator, checker, hall-screen view, deploy."""
+
+
+@robot.command()
+def worlds() -> None:
+    """List the worlds (maps)."""
+    click.echo(t("robot.cli.worlds") + ":")
+    for name in available_worlds():
+        w = load_world(name)
+        click.echo(f"  {name:8} {w.task:5} {w.title.get('ko', '')} · {w.title.get('en', '')}  "
+                   f"({w.width:.0f}×{w.height:.0f} cm, {w.time_limit:.0f} s)")
+
+
+def _summary(result) -> str:
+    return t("robot.cli.result", world=result.world.name, sim_time=f"{result.sim_time:.1f}",
+             wall_time=f"{result.wall_time:.2f}", ended=result.ended)
+
+
+@robot.command()
+@click.argument("program", type=PROGRAM)
+@click.option("--world", default="line", show_default=True, help="World name or YAML file.")
+@click.option("--kit", default=None, help="Robot kit (pin map), default pico-car.")
+@click.option("--virtual", is_flag=True, help="Run on a virtual MicroPython board in real time.")
+@click.option("--seconds", default=None, type=float, help="Time limit (default: the world's).")
+def run(program: Path, world: str, kit: str | None, virtual: bool, seconds: float | None) -> None:
+    """Run PROGRAM in the simulator and show what it printed."""
+    from youthlab.robot.runner import run_fast, run_virtual
+
+    if virtual:
+        result = run_virtual(program, world, kit=kit, seconds=seconds or load_world(world).time_limit)
+        click.echo(result.output, nl=False)
+    else:
+        result = run_fast(program, world, kit=kit, time_limit=seconds, echo=True, stop_when_done=False)
+        if result.error:
+            click.echo(result.error, err=True)
+    click.echo(_summary(result))
+
+
+@robot.command()
+@click.argument("program", type=PROGRAM)
+@click.option("--world", default="line", show_default=True)
+@click.option("--kit", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report (for grading).")
+def check(program: Path, world: str, kit: str | None, as_json: bool) -> None:
+    """Grade PROGRAM on WORLD (exit status 0 when passed)."""
+    from youthlab.robot.checker import grade
+
+    report = grade(program, world, kit=kit)
+    if as_json:
+        click.echo(json.dumps({"task": report.task, "passed": report.passed, "score": report.score,
+                               "feedback": {"ko": report.lines("ko"), "en": report.lines("en")},
+                               "details": report.details}, ensure_ascii=False, default=str))
+    else:
+        click.echo(report.text())
+    sys.exit(0 if report.passed else 1)
+
+
+@robot.command()
+@click.argument("program", type=PROGRAM)
+@click.option("--world", default="line", show_default=True)
+@click.option("--kit", default=None)
+@click.option("--speed", default=4.0, show_default=True, help="Replay speed (× real time).")
+@click.option("--scale", default=2.0, show_default=True, help="Screen pixels per track pixel (0.5 cm).")
+@click.option("--frames", default=None, type=int, help="Stop after this many frames (tests).")
+def view(program: Path, world: str, kit: str | None, speed: float, scale: float, frames: int | None) -> None:
+    """Run PROGRAM fast, then replay it in a pygame window (the hall screen)."""
+    from youthlab.robot.checker import check as check_run
+    from youthlab.robot.runner import run_fast
+    from youthlab.robot.views import PygameView
+
+    result = run_fast(program, world, kit=kit)
+    report = check_run(result)
+    if frames is not None:
+        result.trace = result.trace[: max(1, int(frames * speed / 30 / 0.05))]
+    pv = PygameView(result.world, scale=scale)
+    try:
+        pv.replay(result, speed=speed, hold=0 if frames is not None else 3)
+    finally:
+        pv.close()
+    click.echo(report.text())
+
+
+@robot.command()
+@click.argument("world")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scale", default=1, show_default=True, help="Pixels per 0.5 cm.")
+def track(world: str, out: Path, scale: int) -> None:
+    """Write WORLD's floor as a PNG (to print the track for a real robot)."""
+    path = load_world(world).png(out, scale)
+    click.echo(str(path))
+
+
+@robot.command()
+@click.argument("program", type=PROGRAM)
+@click.option("--port", required=True, help="Board port: /dev/ttyACM0, a virtual board's pty, rfc2217://…")
+@click.option("--kit", default=None)
+@click.option("--no-run", is_flag=True, help="Only copy the files; the robot runs them at next power-on.")
+def deploy(program: Path, port: str, kit: str | None, no_run: bool) -> None:
+    """Copy PROGRAM (as main.py) and the robot library to a robot, then run it."""
+    from youthlab.boards.session import Session
+    from youthlab.robot.deploy import deploy as deploy_program
+
+    with Session(port) as session:
+        result, _ = deploy_program(program, session, kit, run=not no_run,
+                                   on_output=lambda s: click.echo(s, nl=False))
+        click.echo(result.summary())

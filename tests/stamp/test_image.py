@@ -155,3 +155,21 @@ def test_blank_page_is_an_empty_drawing():
     with pytest.raises(EmptyDrawing) as e:
         image_outline(_png_bytes(Image.new("L", (100, 100), 255)))
     assert e.value.hint("ko")
+
+
+def test_posterized_height_field_has_one_terrace_per_level():
+    import numpy as np
+
+    from youthlab.stamp.image import terrace_stamp
+
+    im = Image.new("L", (300, 120), 255)
+    d = ImageDraw.Draw(im)
+    for i, grey in enumerate((180, 110, 30)):  # light, mid, dark: nested blocks
+        d.rectangle((20 + 30 * i, 10 + 15 * i, 280 - 30 * i, 110 - 15 * i), fill=grey)
+    s = terrace_stamp(io.BytesIO(_png_bytes(im)), width=40, levels=3, step=0.5)
+    m = s.mesh
+    assert m.is_watertight and m.is_volume and s.meta["levels"] == 3
+    up = m.face_normals[:, 2] > 0.99
+    tops = np.unique(np.round(m.triangles_center[up][:, 2], 3))
+    base = s.options.base_height + s.options.relief_height
+    assert list(tops) == pytest.approx([s.options.base_height, base, base + 0.5, base + 1.0])

@@ -48,7 +48,8 @@ def stamp() -> None:
 
 @stamp.command("text")
 @click.argument("text")
-@click.option("--size", type=float, default=10.0, show_default=True, help="Letter height, mm.")
+@click.option("--size", type=float, default=10.0, show_default=True,
+              help="Letter height in mm (a full Hangul syllable).")
 @click.option("--font", default=None, help="Font name (see `youthlab stamp fonts`) or a font file.")
 @click.option("--vertical", is_flag=True, help="Stack the letters top to bottom (name seal).")
 @_build_options
@@ -66,13 +67,20 @@ def text_cmd(text, size, font, vertical, outputs, plate, border, margin, handle,
 @click.option("--width", type=float, default=30.0, show_default=True, help="Picture width, mm.")
 @click.option("--threshold", type=float, default=None, help="0–255 (default: automatic).")
 @click.option("--invert", is_flag=True, help="Use the light parts instead of the dark ones.")
+@click.option("--levels", type=click.IntRange(1, 6), default=1, show_default=True,
+              help="More than 1: a terraced plaque, higher where darker (posterized height field).")
 @_build_options
-def image_cmd(picture, width, threshold, invert, outputs, plate, border, margin, handle, mirror, nozzle) -> None:
+def image_cmd(picture, width, threshold, invert, levels, outputs, plate, border, margin, handle, mirror,
+              nozzle) -> None:
     """A stamp from a PNG/JPEG drawing."""
-    from youthlab.stamp.image import image_stamp
+    from youthlab.stamp.image import image_stamp, terrace_stamp
 
-    s = image_stamp(picture, width=width, threshold=threshold, invert=invert, plate=plate,
-                    border=border, margin=margin, handle=handle, mirror=mirror)
+    if levels > 1:
+        s = terrace_stamp(picture, width=width, levels=levels, invert=invert, plate=plate, border=border,
+                          margin=margin, handle=handle, mirror=mirror)
+    else:
+        s = image_stamp(picture, width=width, threshold=threshold, invert=invert, plate=plate,
+                        border=border, margin=margin, handle=handle, mirror=mirror)
     _finish(s, outputs, nozzle)
 
 

@@ -102,14 +102,22 @@ def plate_outline(design: shapely.Geometry, plate: str, margin: float) -> shapel
 
 
 def compose(design: shapely.Geometry, options: StampOptions | None = None, name: str = "stamp",
-            plate: shapely.Geometry | None = None) -> Stamp:
-    """Build the solid for ``design`` (outlines in mm, as the print should read)."""
+            plate: shapely.Geometry | None = None, layers: list[shapely.Geometry] = (),
+            layer_step: float = 0.6) -> Stamp:
+    """Build the solid for ``design`` (outlines in mm, as the print should read).
+
+    ``layers`` (outlines in the same coordinates as ``design``) are stacked on top of the
+    relief, each ``layer_step`` mm higher: a terraced height field, e.g. a posterized picture.
+    """
     o = options or StampOptions()
     if design is None or design.is_empty:
         raise EmptyText()
     if o.base_height <= 0 or o.relief_height <= 0:
         raise BadSize(detail="base_height/relief_height must be > 0")
-    design = _centered(design)
+    minx, miny, maxx, maxy = design.bounds
+    dx, dy = -(minx + maxx) / 2, -(miny + maxy) / 2
+    design = _translate(design, dx, dy)
+    layers = [_translate(g, dx, dy) for g in layers if g is not None and not g.is_empty]
     if plate is None:
         plate = plate_outline(design, o.plate, o.margin + (o.border + 0.8 if o.border > 0 else 0))
     ink = design
@@ -140,7 +148,11 @@ def compose(design: shapely.Geometry, options: StampOptions | None = None, name:
     if not (o.handle and convex):
         parts.append(extrude(plate_3d, z, z + o.base_height))
     overlap = min(0.5, o.base_height / 2)
-    parts.append(extrude(relief, z + o.base_height - overlap, z + o.base_height + o.relief_height))
+    top = z + o.base_height + o.relief_height
+    parts.append(extrude(relief, z + o.base_height - overlap, top))
+    for i, layer in enumerate(layers):
+        layer = mirror_x(layer) if o.mirror else layer
+        parts.append(extrude(layer, top + i * layer_step - overlap, top + (i + 1) * layer_step))
     solid = parts[0]
     for p in parts[1:]:
         solid = solid + p

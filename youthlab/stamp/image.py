@@ -155,3 +155,41 @@ def image_stamp(source: Source, width: float = 30.0, threshold: float | None = N
     st = compose(design, StampOptions(**options), name=name)
     st.meta.update(kind="image", width=width)
     return st
+
+
+def image_levels(source: Source | Image.Image, width: float = 30.0, levels: int = 3, invert: bool = False,
+                 smooth: float = 1.0) -> list[MultiPolygon]:
+    """Posterize a picture: outlines at ``levels`` darkness thresholds, lightest first.
+
+    Each outline holds the darker ones inside it, so stacking them makes a terraced
+    height field (dark = high, or light = high with ``invert``).
+    """
+    if not 1 <= levels <= 6:
+        from youthlab.stamp.errors import BadSize
+
+        raise BadSize(detail=f"levels={levels} (1–6)")
+    im = source if isinstance(source, Image.Image) else load_image(source)
+    out = []
+    for k in range(levels, 0, -1):
+        level = 255.0 * k / (levels + 1)
+        try:
+            out.append(image_outline(im, width=width, threshold=level, invert=invert, smooth=smooth))
+        except EmptyDrawing:
+            continue
+    if not out:
+        raise EmptyDrawing()
+    return out
+
+
+def terrace_stamp(source: Source, width: float = 30.0, levels: int = 3, step: float = 0.6,
+                  invert: bool = False, **options):
+    """A plaque whose height follows the picture's darkness in ``levels`` steps (a posterized
+    height field). Not mirrored unless ``mirror=True``; only the top level would ink paper."""
+    from youthlab.stamp.compose import StampOptions, compose
+
+    outlines = image_levels(source, width=width, levels=levels, invert=invert)
+    options.setdefault("mirror", False)
+    name = Path(source).stem if isinstance(source, (str, os.PathLike)) else "drawing"
+    st = compose(outlines[0], StampOptions(**options), name=name, layers=outlines[1:], layer_step=step)
+    st.meta.update(kind="terrace", width=width, levels=len(outlines))
+    return st

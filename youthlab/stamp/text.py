@@ -29,7 +29,11 @@ def text_outline(
     line_spacing: float = 1.25,
     vertical: bool = False,
 ) -> MultiPolygon:
-    """Outline of ``text``: its ink is ``size`` mm tall (one line) and starts at (0, 0).
+    """Outline of ``text`` with its lower-left corner at (0, 0).
+
+    ``size`` is the height in mm of a full Hangul syllable (e.g. "한"), or of a capital
+    "H" in fonts without Hangul — so "ㅡ" or "-" stays small and mixed text keeps its
+    proportions.
 
     ``vertical=True`` stacks the characters top to bottom, as on a Korean name seal.
     Multiple lines (``"\\n"``) are centred under each other. Raises :class:`EmptyText`,
@@ -58,20 +62,19 @@ def text_outline(
     if shape.is_empty:
         raise EmptyText()
     minx, miny, maxx, maxy = shape.bounds
-    line_h = _line_height(lines, f)
-    k = size / line_h
+    k = size / _reference_height(f)
     shape = _scale(_translate(shape, -minx, -miny), k, k, origin=(0, 0))
     return _as_multipolygon(shape)
 
 
-def _line_height(lines: list[str], font: Font) -> float:
-    """Ink height of the tallest line, so ``size`` means the same for 1 or 3 lines."""
-    heights = []
-    for line in lines:
-        b = _line_outline(line, font).bounds
-        if b and not np.isnan(b[1]):
-            heights.append(b[3] - b[1])
-    return max(heights) if heights else _EM
+@lru_cache(maxsize=16)
+def _reference_height(font: Font) -> float:
+    """Ink height (font units at _EM) of the glyph that defines ``size``."""
+    from youthlab.stamp.fonts import missing_chars
+
+    ref = "한" if not missing_chars("한", font) else "H"
+    b = _line_outline(ref, font).bounds
+    return (b[3] - b[1]) if b and not np.isnan(b[1]) else _EM
 
 
 @lru_cache(maxsize=256)

@@ -91,7 +91,27 @@ def run_program(source: str, backend: str | FlightBackend = "sim", *, interprete
     record["sim_pass"] = False
     if record["backend"] == "sim" and proc.returncode == 0 and not record["timed_out"]:
         record["sim_pass"] = (gate or Gate()).record(source, record)
+    _log_flight(source, record, gate or Gate())
     return record
+
+
+def _log_flight(source: str, record: dict[str, Any], gate: Gate) -> None:
+    """Append a one-line summary (with every safety event) to the flight log."""
+    import json
+    import time
+
+    from youthlab.drone.gate import program_hash
+
+    entry = {"time": time.time(), "program": program_hash(source)[:16], "backend": record["backend"],
+             "interpreter": record["interpreter"], "mission": record["mission"],
+             "flight_s": round(record["final"]["t"], 1), "events": record["events"],
+             "sim_pass": record["sim_pass"], "returncode": record["returncode"]}
+    try:
+        gate.folder.mkdir(parents=True, exist_ok=True)
+        with open(gate.folder / "flights.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    except OSError:
+        pass  # a read-only data folder must not stop a flight
 
 
 def fly_real(source: str, backend: FlightBackend, *, teacher_pin: str | None = None,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -91,7 +92,8 @@ class Supervisor:
         backend.set_guard(self._guard)
         self._watchdog = None
         if watchdog:
-            self._watchdog = threading.Thread(target=self._watch, name="drone-watchdog", daemon=True)
+            self._watchdog = threading.Thread(target=_watch_loop, args=(weakref.ref(self), self._closing),
+                                              name="drone-watchdog", daemon=True)
             self._watchdog.start()
 
     # ---- events --------------------------------------------------------------------
@@ -261,35 +263,37 @@ class Supervisor:
     def emergency(self) -> None:
         """Motors off now. Works from any thread, also while a command is running."""
         self.stopped = True
-        self.backend.emergency()
-        self.log("emergency")
+        try:
+            self.backend.emergency()
+        finally:
+            self.log("emergency")
 
     # ---- watchdog -----------------------------------------------------------------------
-    def _watch(self) -> None:
-        while not self._closing.wait(0.05):
-            if self.stopped:
-                continue
-            now = time.monotonic()
-            if (now - self._last_command_wall < self.limits.watchdog_s
-                    and now - self._last_link < self.limits.keepalive_s):
-                continue
-            if not self._busy.acquire(blocking=False):
-                continue
-            try:
-                idle = time.monotonic() - self._last_command_wall
-                tel = self.backend.telemetry()
-                if not tel.flying or self.stopped:
-                    continue
-                if idle >= self.limits.watchdog_s:
-                    self.log("watchdog", seconds=round(idle, 1))
-                    self._safe_land()
-                elif self.backend.real:
-                    self.backend.send("battery?")  # keepalive: the Tello's 15 s timer restarts
-                self._last_link = time.monotonic()
-            except Exception:
-                pass
-            finally:
-                self._busy.release()
+    def _watch_once(self) -> None:
+        """One look by the watchdog thread (20 times a second)."""
+        if self.stopped:
+            return
+        now = time.monotonic()
+        if (now - self._last_command_wall < self.limits.watchdog_s
+                and now - self._last_link < self.limits.keepalive_s):
+            return
+        if not self._busy.acquire(blocking=False):
+            return
+        try:
+            idle = time.monotonic() - self._last_command_wall
+            tel = self.backend.telemetry()
+            if not tel.flying or self.stopped:
+                return
+            if idle >= self.limits.watchdog_s:
+                self.log("watchdog", seconds=round(idle, 1))
+                self._safe_land()
+            elif self.backend.real:
+                self.backend.send("battery?")  # keepalive: the Tello's 15 s timer restarts
+            self._last_link = time.monotonic()
+        except Exception:
+            pass
+        finally:
+            self._busy.release()
 
     def close(self) -> None:
         """Land if still flying, stop the watchdog."""
@@ -305,6 +309,16 @@ class Supervisor:
     @property
     def violations(self) -> list[SafetyEvent]:
         return list(self.events)
+
+
+def _watch_loop(ref: "weakref.ref[Supervisor]", closing: threading.Event) -> None:
+    """The watchdog thread; it ends when its supervisor is closed or forgotten."""
+    while not closing.wait(0.05):
+        supervisor = ref()
+        if supervisor is None:
+            return
+        supervisor._watch_once()
+        del supervisor
 
 
 def is_sdk_error(reply: str) -> bool:

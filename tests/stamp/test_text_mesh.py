@@ -148,3 +148,25 @@ def test_simple_shapes_make_printable_stamps(name):
     assert s.check().printable
     plaque = postage_stamp(g)
     assert plaque.mesh.is_watertight and plaque.check().printable
+
+
+def test_every_installed_font_makes_a_solid_stamp():
+    """TrueType (Nanum) and CFF (Noto CJK, in a .ttc) outlines both fill correctly."""
+    from youthlab.stamp.fonts import available_fonts, missing_chars
+
+    fonts = available_fonts()
+    assert "nanum-gothic-bold" in fonts and "noto-sans-cjk-bold" in fonts
+    for f in fonts:
+        text = "우체국" if not missing_chars("우체국", resolve_font(f)) else "POST"
+        s = text_stamp(text, 10, font=f)
+        assert s.mesh.is_watertight and s.mesh.is_volume, f
+        # filled glyphs: far more ink than the thin outline a wrong fill rule would leave
+        assert s.ink.area > 40, f
+
+
+def test_size_is_the_height_of_a_hangul_syllable():
+    assert text_outline("한", 10).bounds[3] == pytest.approx(10, abs=0.01)
+    dash = text_outline("-", 10)
+    assert dash.bounds[3] < 3  # a dash stays a dash, not a 10 mm blob
+    lines = text_outline("우체국\n430원", 10)
+    assert 20 < lines.bounds[3] < 26

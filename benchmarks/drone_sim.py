@@ -25,7 +25,7 @@ def one_flight(seed: int) -> tuple[float, float]:
     out = route[1: len(route) // 2 + 1]
     for i, (x, y) in enumerate(out):
         last = i == len(out) - 1
-        mission.add(x, y, 60 if last else spec.cruise_height_cm, drop=last, hover=60 if last else 0)
+        mission.add(x, y, 60 if last else spec.cruise_height_cm, drop=last, hover=70 if last else 0)
     start = time.perf_counter()
     drone = Drone(mission=spec, seed=seed, watchdog=False, battery_pct=100)
     mission.fly(drone)

@@ -92,10 +92,13 @@ def board_line(line: str) -> object:
 def board_cell(line: str, cell: str) -> None:
     """``%%board`` cell magic: run the cell on the current board."""
     args = shlex.split(line)
-    timeout = None
-    if "--timeout" in args:
-        timeout = float(args[args.index("--timeout") + 1])
-    target = next((a for a in args if not a.startswith("--") and a != str(timeout)), None)
+    timeout, target = None, None
+    while args:
+        a = args.pop(0)
+        if a == "--timeout" and args:
+            timeout = float(args.pop(0))
+        elif not a.startswith("--"):
+            target = a
     try:
         s = registry.connect(target, quiet=True) if target else _session()
         if s is None:

@@ -4,7 +4,7 @@ and postage-stamp plaques with a perforated edge and a denomination."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import shapely

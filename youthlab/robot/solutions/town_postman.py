@@ -1,21 +1,17 @@
 # 로봇 집배원 (예시 답안) · Robot postman (sample solution)
-# 길(검은 선)을 따라가다가 '점'(교차로의 네모, 집 앞 표시)을 만날 때마다 ROUTE의 다음 할 일을 해요.
+# 길(검은 선)을 따라가다가 '점'(교차로의 네모, 집 앞 표시)에 닿으면 ROUTE의 다음 할 일을 해요.
 # Follow the street; at every node (a crossing square or a door mark) do the next step of ROUTE.
-#   S = 곧장 지나가기 · go straight on   L / R = 왼쪽 / 오른쪽으로 돌기 · turn left / right
-#   D = 편지 배달하기 · deliver a letter here
+#   S = 곧장 가기 · straight on      L / R = 왼쪽 / 오른쪽으로 · turn left / right
+#   U = 뒤로 돌기 (집 앞에서만) · turn back (at a door only)
+#   D = 여기서 편지 배달 (그 자리에 있어요) · deliver a letter here (the robot stays on this node)
 from robot import Robot
 
-ROUTE = ["S", "S", "S", "D",        # 꽃길 2 · 2 Flower Rd
-         "L", "R", "D",             # 해오름길 5 · 5 Sunrise St
-         "L", "L", "S", "S", "L", "D"]  # 별빛길 6 · 6 Starlight Ave
+ROUTE = ["S", "S", "S", "D",           # 꽃길 2 · 2 Flower Rd
+         "S", "L", "R", "D",           # 해오름길 5 · 5 Sunrise St
+         "S", "L", "L", "S", "S", "L", "D"]  # 별빛길 6 · 6 Starlight Ave
 
 SPEED = 50
 bot = Robot()
-
-
-def at_node():
-    l, c, r = bot.line()
-    return l and c and r
 
 
 def follow_to_node():
@@ -44,12 +40,12 @@ def follow_to_node():
 def cross_node():
     """점을 곧장 지나가요 · drive straight over the node."""
     bot.forward(SPEED)
-    while at_node():
+    while bot.line() == (1, 1, 1):
         bot.wait(0.01)
 
 
 def turn(direction):
-    """교차로 한가운데까지 가서 새 길을 찾을 때까지 돌아요 · go to the middle, spin onto the new street."""
+    """점 한가운데까지 가서 새 길을 찾을 때까지 돌아요 · go to the middle, spin onto the new street."""
     bot.forward(SPEED, seconds=0.6)
     bot.turn(direction, 40, seconds=0.35)
     bot.turn(direction, 40)
@@ -58,14 +54,17 @@ def turn(direction):
     bot.stop()
 
 
+follow_to_node()
 for step in ROUTE:
-    follow_to_node()
     if step == "D":
         bot.deliver()
+        continue
+    if step == "S":
         cross_node()
-    elif step == "S":
-        cross_node()
+    elif step == "U":
+        turn("left")
     else:
         turn("left" if step == "L" else "right")
+    follow_to_node()
 bot.stop()
 print("all letters delivered")

@@ -58,6 +58,15 @@ def test_image_and_postage_and_slice(tmp_path):
     assert r.returncode == 0 and "G-code" in r.stdout and (tmp_path / "p.gcode").is_file()
 
 
+def test_print_refuses_an_unprintable_design_before_slicing(tmp_path):
+    cfg = tmp_path / "printers.yaml"
+    cfg.write_text("printers:\n  hall-1: {url: 'http://127.0.0.1:9', api_key: k}\n")
+    run("stamp", "text", "우체국", "--size", "3", "-o", "tiny.stl", cwd=tmp_path)
+    r = run("stamp", "print", "tiny.stl", "--printer", "hall-1", cwd=tmp_path, env={"YOUTHLAB_PRINTERS": str(cfg)})
+    assert r.returncode == 2 and "인쇄하기 어려워요" in r.stderr and "노즐" in r.stderr
+    assert not (tmp_path / "tiny.gcode").exists()  # never sliced, never sent
+
+
 def test_print_refuses_unknown_and_unreachable_printers(tmp_path):
     r = run("stamp", "print", "x.stl", "--printer", "hall-1", cwd=tmp_path)
     assert r.returncode == 2  # file does not exist: click's own message

@@ -185,14 +185,16 @@ def _slice(model, printer, profile, output):
 @click.option("--test-mode", is_flag=True, envvar="YOUTHLAB_STAMP_TEST_MODE",
               help="Allow OctoPrint's Virtual Printer (nothing really prints).")
 @click.option("--watch/--no-watch", default=False, help="Follow the progress for a while.")
-def print_cmd(model, printer, test_mode, watch) -> None:
-    """Slice (if needed) and send to a hall printer through OctoPrint."""
+@click.option("--force", is_flag=True, help="Print even if the printability check finds errors.")
+def print_cmd(model, printer, test_mode, watch, force) -> None:
+    """Check, slice (if needed) and send to a hall printer through OctoPrint."""
     from youthlab.stamp.queue import OctoPrintClient, get_printer, send_to_printer
     from youthlab.stamp.queue import watch as watch_job
 
     cfg = get_printer(printer)
     gcode = Path(model)
     if gcode.suffix.lower() != ".gcode":
+        _check_before_printing(model, cfg.profile, force)
         r = _slice(model, printer, None, None)
         click.echo(t("stamp.cli.sliced", path=str(r.gcode), time=r.time_text, grams=f"{r.filament_g:.1f}",
                      metres=f"{r.filament_mm / 1000:.2f}"))
@@ -207,6 +209,22 @@ def print_cmd(model, printer, test_mode, watch) -> None:
             click.echo(t("stamp.queue.progress", printer=printer, state=p.state,
                          completion=f"{p.completion or 0:.1f}"))
         watch_job(client, lambda p: not p.printing, timeout=30, interval=3, on_progress=show)
+
+
+def _check_before_printing(model: str, profile: str, force: bool) -> None:
+    """A bad design is caught here, before it wastes filament and an hour of printer time."""
+    from youthlab.stamp.errors import NotPrintable
+    from youthlab.stamp.export import load_mesh
+    from youthlab.stamp.mesh import check_solid
+    from youthlab.stamp.printability import check
+
+    mesh = load_mesh(model)
+    check_solid(mesh)
+    report = check(mesh, profile=profile)
+    if not report.printable:
+        click.echo(report.text())
+        if not force:
+            raise NotPrintable(detail="; ".join(f.text() for f in report.problems if f.level == "error"))
 
 
 @stamp.command("status")

@@ -85,3 +85,26 @@ def test_machine_shim_reaches_the_simulator(vboard):
     assert vboard.simulator.pins[2] == 1
     assert vboard.simulator.pwms[5] == (50, 4915)
     assert r.stdout.strip() == "0"
+
+
+def test_timer_i2c_adc_through_the_simulator(vboard):
+    class Register:
+        def __init__(self):
+            self.reg = 0
+
+        def write(self, data):
+            self.reg = data[0]
+
+        def read(self, n):
+            return bytes([self.reg + 1] * n)
+
+    vboard.simulator.i2c_devices[0x3C] = Register()
+    vboard.simulator.adc_values[26] = 12345
+    r = mp(vboard.port, "exec",
+           "from machine import Timer, I2C, ADC, Pin\nimport time\nc = [0]\n"
+           "def tick(t):\n    c[0] += 1\n"
+           "t = Timer(-1, mode=Timer.PERIODIC, period=50, callback=tick)\n"
+           "time.sleep(0.6)\nt.deinit()\ni2c = I2C(0)\n"
+           "print(c[0] >= 6, i2c.scan(), i2c.readfrom_mem(0x3C, 7, 2), ADC(Pin(26)).read_u16())")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "True [60] b'\\x08\\x08' 12345"

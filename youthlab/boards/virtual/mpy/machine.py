@@ -2,7 +2,8 @@
 # operation is a request to the host-side simulator (youthlab.boards.sim) over a
 # loopback socket, one JSON line each way. Without a simulator (no YLAB_SIM_PORT) the
 # shim keeps pin states locally so plain code still runs.
-import os, sys, json, time
+import os, sys, json
+import time  # the sliced-sleep shim next to this file
 
 _port = os.getenv("YLAB_SIM_PORT")
 _sock = None

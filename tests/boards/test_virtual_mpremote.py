@@ -108,3 +108,34 @@ def test_timer_i2c_adc_through_the_simulator(vboard):
            "print(c[0] >= 6, i2c.scan(), i2c.readfrom_mem(0x3C, 7, 2), ADC(Pin(26)).read_u16())")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "True [60] b'\\x08\\x08' 12345"
+
+
+def test_virtual_board_dies_with_the_kernel_that_owns_it(tmp_path):
+    """A kernel killed hard (no cleanup) must not leave a board interpreter running."""
+    import os
+    import signal
+
+    import psutil
+
+    code = ("import sys, time\nfrom youthlab.boards.virtual import VirtualBoard\n"
+            f"vb = VirtualBoard('owner', fs_dir={str(tmp_path / 'fs')!r}).start()\n"
+            "import serial\ns = serial.Serial(vb.port, timeout=1)\n"
+            "s.write(b'\\r\\x01'); time.sleep(0.3); s.write(b'while True: pass\\x04')\n"
+            "print(vb.pid, flush=True)\ntime.sleep(60)\n")
+    owner = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    board_pid = None
+    try:
+        board_pid = int(owner.stdout.readline())
+        assert psutil.pid_exists(board_pid)
+        os.kill(owner.pid, signal.SIGKILL)
+        owner.wait(timeout=5)
+        deadline = time.monotonic() + 5
+        while psutil.pid_exists(board_pid) and psutil.Process(board_pid).status() != "zombie":
+            assert time.monotonic() < deadline, "board interpreter outlived its kernel"
+            time.sleep(0.1)
+    finally:
+        from tests.conftest import kill_tree
+
+        kill_tree(owner.pid, timeout=2)
+        if board_pid:
+            kill_tree(board_pid, timeout=2)

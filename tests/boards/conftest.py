@@ -41,13 +41,15 @@ def vboard(tmp_path):
 class BridgeProcess:
     """``youthlab board bridge`` in its own process, stopped by PID."""
 
-    def __init__(self, port: str, station: str | None = None) -> None:
+    def __init__(self, port: str, station: str | None = None, serial_number: str | None = None) -> None:
         self.tcp_port = free_port()
         cmd = [sys.executable, "-m", "youthlab.cli", "board", "bridge", "--port", port,
                "--host", "127.0.0.1", "--tcp-port", str(self.tcp_port)]
         if station:
             cmd += ["--station", station]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None,
+        if serial_number:
+            cmd += ["--serial", serial_number]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True)
         line = self.proc.stdout.readline().strip()  # the URL, once it listens
         assert line.startswith("rfc2217://"), line

@@ -100,3 +100,26 @@ def test_unplug_during_exec_is_reported_then_reconnects_by_serial(vboard):
         assert old_port == s.port or True  # pty names may be reused by the OS
     finally:
         s.close()
+
+
+def test_unplug_at_the_station_reaches_the_hub_kernel_and_recovers(vboard):
+    from tests.boards.conftest import BridgeProcess
+
+    br = BridgeProcess(vboard.port, serial_number=vboard.serial_number)
+    try:
+        s = Session(br.url, notify=lambda m: None, reconnect_timeout=15)
+        try:
+            s.exec("def f():\n    return 5", on_output=lambda x: None)
+            threading.Timer(0.5, vboard.unplug).start()
+            t0 = time.monotonic()
+            with pytest.raises(BoardUnplugged):
+                s.exec("while True: pass", on_output=lambda x: None)
+            assert time.monotonic() - t0 < 4
+            threading.Timer(0.5, vboard.plug).start()
+            # The bridge finds the board again by its serial number; the kernel's
+            # Session reconnects to the same URL and restores the student's def.
+            assert s.eval("f()") == 5
+        finally:
+            s.close()
+    finally:
+        br.stop()

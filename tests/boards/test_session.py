@@ -84,3 +84,28 @@ def test_board_reboot_under_a_program_is_reported(session):
     session.exec("import machine\nmachine.reset()", on_output=lambda s: None)
     assert any("restarted" in n for n in notes)
     assert session.eval("'y' in globals()") is False
+
+
+def test_plain_raw_repl_fallback_when_raw_paste_is_off(session, tmp_path):
+    session.transport.use_raw_paste = False  # what mpremote does for boards without it
+    assert session.exec("print(sum(range(10)))", on_output=lambda s: None) == "45\n"
+    (tmp_path / "lab").mkdir()
+    (tmp_path / "lab" / "a.py").write_text("A = 1\n" * 300)
+    result = session.deploy(tmp_path / "lab", progress=False)
+    assert result.sent == ["a.py"]
+    assert session.exec("import a\nprint(a.A)", on_output=lambda s: None) == "1\n"
+
+
+def test_program_that_disables_ctrl_c_is_still_stopped(session):
+    notes: list[str] = []
+    session.notify = notes.append
+    timer = _interrupt_me_after(0.7)
+    t0 = time.monotonic()
+    try:
+        session.exec("import micropython\nmicropython.kbd_intr(-1)\nwhile True: pass",
+                     on_output=lambda s: None)
+    except KeyboardInterrupt:
+        pass
+    timer.cancel()
+    assert time.monotonic() - t0 < 15
+    assert session.eval("1 + 1") == 2

@@ -184,24 +184,37 @@ def station_set(station_id: str, url: str) -> None:
     stations.register(station_id, url)
 
 
+ESP_OFFSETS = {"esp32": "0x1000", "esp32s2": "0x1000", "esp32s3": "0x0", "esp32c3": "0x0",
+               "esp32c6": "0x0", "esp8266": "0x0"}
+
+
 @click.command()
 @click.argument("port")
 @click.argument("firmware", type=click.Path(exists=True, dir_okay=False))
-@click.option("--chip", default="auto", help="esptool chip name (esp32, esp32s3, …).")
-def flash(port: str, firmware: str, chip: str) -> None:
-    """Install MicroPython firmware: ESP32 .bin via esptool; RP2/micro:bit by drive copy.
+@click.option("--chip", type=click.Choice(sorted(ESP_OFFSETS)), default=None,
+              help="ESP chip (needed for .bin firmware).")
+@click.option("--erase", is_flag=True, help="Erase the whole flash first (ESP).")
+def flash(port: str, firmware: str, chip: str | None, erase: bool) -> None:
+    """Install MicroPython firmware: ESP .bin via esptool; RP2 / micro:bit by drive copy.
 
-    For RP2040 (Pico) and micro:bit boards, hold BOOTSEL (or plug in) so the board shows
-    up as a USB drive, then copy the .uf2/.hex file onto that drive — no tool needed.
+    For a Raspberry Pi Pico (RP2040/RP2350) hold BOOTSEL while plugging it in, and for a
+    micro:bit just plug it in: the board shows up as a USB drive; copy the .uf2 / .hex
+    file onto that drive. Firmware files: https://micropython.org/download/
     """
     from youthlab.boards.errors import FlashError
 
     if firmware.endswith((".uf2", ".hex")):
-        click.echo(f"Copy {firmware} to the board's USB drive (RPI-RP2 / MICROBIT).")
+        click.echo(f"Copy {firmware} to the board's USB drive (RPI-RP2 / MICROBIT); "
+                   "it restarts with MicroPython by itself.")
         return
+    if chip is None:
+        raise FlashError(detail="--chip esp32|esp32s3|… is needed for a .bin file")
     esptool = shutil.which("esptool.py") or shutil.which("esptool")
     if not esptool:
         raise FlashError(key="boards.flash.no_tool", hint_key="boards.flash.no_tool.hint", tool="esptool")
-    cmd = [esptool, "--chip", chip, "--port", port, "write_flash", "-z", "0x1000" if chip == "esp32" else "0", firmware]
+    base = [esptool, "--chip", chip, "--port", port]
+    if erase and subprocess.call(base + ["erase_flash"]) != 0:
+        raise FlashError(detail="erase_flash")
+    cmd = base + ["--baud", "460800", "write_flash", "-z", ESP_OFFSETS[chip], firmware]
     if subprocess.call(cmd) != 0:
         raise FlashError(detail=" ".join(cmd))

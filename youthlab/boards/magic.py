@@ -30,8 +30,13 @@ def _show_error(exc: YouthLabError) -> None:
         print(exc.user_text(), file=sys.stderr)
 
 
-def _session():
+def _session(auto: bool = False):
+    """The current board; with ``auto``, connect one first (station's, USB, else virtual)."""
     s = registry.current()
+    if s is None and auto:
+        from youthlab.boards.stations import my_station
+
+        s = registry.connect("station" if my_station() else "auto")
     if s is None:
         print(t("boards.magic.no_board"), file=sys.stderr)
     return s
@@ -100,7 +105,7 @@ def board_cell(line: str, cell: str) -> None:
         elif not a.startswith("--"):
             target = a
     try:
-        s = registry.connect(target, quiet=True) if target else _session()
+        s = registry.connect(target, quiet=True) if target else _session(auto=True)
         if s is None:
             return
         s.exec(cell, timeout=timeout)

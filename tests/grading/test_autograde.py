@@ -1,0 +1,130 @@
+"""Course folder, parallel autograde, timeouts, tampering, broken notebooks, export.
+
+Real nbgrader on a course made from the shipped curriculum and lab; submissions are
+written as `nbgrader collect` leaves them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+import nbformat
+import pytest
+
+from tests.grading.fakes import GOOD, LAB, NB, submit
+from youthlab.grading.autograde import autograde
+from youthlab.grading.course import create_course, open_course, release
+from youthlab.grading.curriculum import load
+from youthlab.grading.errors import NoCourse, UnknownClass
+from youthlab.grading.export import to_csv
+from youthlab.hub.accounts import AccountPlan
+
+PLAN = AccountPlan("operator", {"teacher": ["class-t"]},
+                   {"class-t": ["ana", "bo", "cy", "dan", "eve", "fay"]})
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    c, skipped = create_course(load("visit-90"), "class-t", PLAN, data)
+    assert "05-python-basics" in c.labs and set(skipped) <= {"10-first-flight", "20-name-stamp"}
+    release(c, LAB)
+    return c
+
+
+def _tamper_edit(nb):
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_stamp_price":
+            cell.source = "print('all good')"  # a student 'passing' by rewriting the test
+
+
+def _tamper_delete(nb):
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_route"]
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    submit(course.root, "ana")  # all right
+    submit(course.root, "bo", dict(GOOD, stamp_price="def stamp_price(g):\n    while True:\n        pass"))
+    submit(course.root, "cy", dict(GOOD, stamp_price="def stamp_price(g):\n    return 0"), edit=_tamper_edit)
+    submit(course.root, "dan", edit=_tamper_delete)
+    broken = submit(course.root, "eve", raw='{"cells": [ this is not json')
+    submit(course.root, "fay", dict(GOOD, route='route = ["S", "E"]'))
+    before = hashlib.sha256(broken.read_bytes()).hexdigest()
+    seen = []
+    report = autograde(course, LAB, workers=2, timeout=4, progress=lambda d, t: seen.append((d, t)))
+    return report, broken, before, seen
+
+
+def _score(course, student):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", course.name) as gb:
+        return gb.find_submission(LAB, student).score
+
+
+def test_course_folder_has_release_without_answers(course):
+    released = (course.root / "release" / LAB / NB).read_text()
+    assert "BEGIN SOLUTION" not in released and "assert stamp_price(51)" not in released
+    assert (course.root / "nbgrader_config.py").read_text().count("add_missing_cells = True") == 1
+
+
+def test_parallel_autograde_grades_everyone_readable_with_progress(course, graded):
+    report, _, _, seen = graded
+    assert report.graded == ["ana", "bo", "cy", "dan", "fay"] and report.workers == 2
+    assert seen[0] == (0, 5) and seen[-1] == (5, 5)
+    assert _score(course, "ana") == 7
+    assert _score(course, "fay") == 4  # the route misses the house: mission points lost
+
+
+def test_runaway_cell_hits_the_timeout_and_grading_goes_on(course, graded):
+    report, *_ = graded
+    assert report.timeouts == {"bo": [f"{NB}:test_stamp_price"]}
+    assert _score(course, "bo") == 5  # only the looping test lost its points
+
+
+def test_edited_and_deleted_test_cells_are_flagged_and_original_tests_used(course, graded):
+    report, *_ = graded
+    assert report.tampered["cy"] == [{"notebook": NB, "cell": "test_stamp_price", "kind": "changed"}]
+    assert report.tampered["dan"] == [{"notebook": NB, "cell": "test_route", "kind": "deleted"}]
+    assert set(report.tampered) == {"cy", "dan"}  # honest submissions are not flagged
+    assert _score(course, "cy") == 5  # the rewritten test did not help: the original one ran
+    assert _score(course, "dan") == 7  # the deleted test was put back and passed
+    autograded = nbformat.read(course.root / "autograded" / "dan" / LAB / NB, as_version=4)
+    assert any(c.metadata.get("nbgrader", {}).get("grade_id") == "test_route" for c in autograded.cells)
+
+
+def test_broken_notebook_is_reported_and_left_untouched(course, graded):
+    report, broken, before, _ = graded
+    assert "eve" in report.broken and "not appear to be JSON" in report.broken["eve"]
+    assert hashlib.sha256(broken.read_bytes()).hexdigest() == before
+    assert not (course.root / "autograded" / "eve").exists()
+
+
+def test_export_has_scores_percent_and_flags(course, graded):
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(to_csv(course)))}
+    assert set(rows) == set(PLAN.classes["class-t"])
+    weights = {lab: course.weights[lab] for lab in course.info["graded_labs"]}
+    expected = round(100 * weights[LAB] / sum(weights.values()), 1)  # labs not done count 0
+    assert rows["ana"][f"{LAB} score"] == "7" and float(rows["ana"]["weighted percent"]) == expected
+    assert rows["bo"]["flags"].startswith(f"{LAB}: timeout")
+    assert "tampered test_stamp_price (changed)" in rows["cy"]["flags"]
+    assert "unreadable" in rows["eve"]["flags"] and rows["eve"]["passed"] == "no"
+
+
+def test_regrading_replaces_grades_instead_of_duplicating(course, graded):
+    submit(course.root, "fay")  # fay fixes her route and resubmits
+    report = autograde(course, LAB, workers=2, timeout=4, students=["fay"])
+    assert report.graded == ["fay"] and _score(course, "fay") == 7
+    assert _score(course, "ana") == 7  # others untouched
+
+
+def test_unknown_class_and_missing_course_are_clear(tmp_path):
+    with pytest.raises(UnknownClass) as err:
+        create_course(load("visit-90"), "class-x", PLAN, tmp_path)
+    assert "class-t" in err.value.message("en")
+    with pytest.raises(NoCourse) as err:
+        open_course(tmp_path, "class-t")
+    assert "course create" in err.value.hint("en")

@@ -1,0 +1,141 @@
+"""End to end with the real hub, proxy, single-user servers and nbgrader on loopback.
+
+A teacher creates the class's course from a curriculum and releases a lab; a student
+fetches, answers and submits it through *their own server's* nbgrader API; the teacher
+collects, autogrades and exports, and the grade is in the CSV. Students get no
+formgrader and cannot reach each other's work.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import requests
+
+from tests.conftest import ROOT
+from tests.grading.fakes import GOOD, LAB, NB
+from tests.hub.hubrunner import run_code, start_hub
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+CLS = "class-demo"
+
+
+def youthlab(*args: str, data: Path) -> subprocess.CompletedProcess:
+    cmd = [str(Path(sys.executable).parent / "youthlab"), "--lang", "en", *args, "--data-dir", str(data)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    running = start_hub(tmp_path_factory.mktemp("hubdata"))
+    yield running
+    running.stop()
+
+
+def _server(hub, user: str) -> tuple[requests.Session, str]:
+    s = hub.login(user)
+    r = s.post(f"{hub.url}hub/api/users/{user}/server", timeout=60)
+    assert r.status_code in (201, 202, 400, 500), r.text  # 400: already running; 500: slow spawn
+    hub.wait_ready(s, user)
+    base = f"{hub.url}user/{user}/"
+    s.get(f"{base}lab", timeout=30)  # OAuth handshake with the hub
+    s.headers["X-XSRFToken"] = s.cookies.get("_xsrf", path=f"/user/{user}/") or s.headers["X-XSRFToken"]
+    return s, base
+
+
+def test_class_course_release_fetch_submit_collect_autograde_export(hub):
+    data = hub.data_dir
+    r = youthlab("course", "create", "visit-90", "--class", CLS, data=data)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "05-python-basics" in r.stdout and "10-first-flight" in r.stdout  # made / skipped (not written yet)
+    r = youthlab("course", "release", LAB, "--class", CLS, data=data)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    # The student sees the released lab in their own server's Assignments list and fetches it.
+    s, base = _server(hub, "student1")
+    listed = s.get(f"{base}assignments", params={"course_id": CLS}, timeout=60)
+    assert listed.ok, listed.text
+    assert any(a["assignment_id"] == LAB and a["status"] == "released" for a in listed.json()["value"])
+    fetched = s.post(f"{base}assignments/fetch", data={"course_id": CLS, "assignment_id": LAB}, timeout=60)
+    assert fetched.ok, fetched.text
+    path = f"{CLS}/{LAB}/{NB}"
+    nb = s.get(f"{base}api/contents/{path}", timeout=30).json()["content"]
+    sources = "".join("".join(c["source"]) for c in nb["cells"])
+    assert "BEGIN SOLUTION" not in sources and "HIDDEN TESTS" not in sources
+    assert "assert stamp_price(51)" not in sources  # hidden tests never reach the student
+
+    # The student answers in their notebook (saved through their server) and runs the
+    # mission check in their own kernel: the checker works there too.
+    mine = nbformat.from_dict(nb)
+    for cell in mine.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in GOOD:
+            cell.source = GOOD[gid]
+    put = s.put(f"{base}api/contents/{path}", json={"type": "notebook", "format": "json", "content": mine},
+                timeout=30)
+    assert put.ok, put.text
+    kernel = s.post(f"{base}api/kernels", json={"name": "python3"}, timeout=60).json()
+    out = run_code(base, s, kernel["id"], 'from youthlab.grading.missions import check_mission\n'
+                   'print(check_mission("grid", "first-letter", ["E","E","S","S","E"]).passed)')
+    assert "True" in out, out
+
+    submitted = s.post(f"{base}assignments/submit", data={"course_id": CLS, "assignment_id": LAB}, timeout=60)
+    assert submitted.ok and "success" not in submitted.json() or submitted.json().get("success"), submitted.text
+    inbound = list((data / "exchange" / CLS / "inbound").glob(f"student1+{LAB}+*"))
+    assert len(inbound) == 1, "the submission is filed under the student's hub name"
+
+    # Teacher: collect, autograde, export.
+    r = youthlab("course", "collect", LAB, "--class", CLS, data=data)
+    assert r.returncode == 0 and "1 of 3" in r.stdout, r.stdout + r.stderr
+    r = youthlab("course", "autograde", LAB, "--class", CLS, data=data)
+    assert r.returncode == 0 and "Graded 1" in r.stdout, r.stdout + r.stderr
+    assert "tampered" not in r.stdout  # an honest submission is not flagged
+    out_csv = data / "grades.csv"
+    r = youthlab("course", "export", "--class", CLS, "-o", str(out_csv), data=data)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = {row["student"]: row for row in csv.DictReader(io.StringIO(out_csv.read_text(encoding="utf-8-sig")))}
+    assert rows["student1"][f"{LAB} score"] == "7" and rows["student1"][f"{LAB} max"] == "7"
+    assert float(rows["student1"]["weighted percent"]) > 0
+    assert rows["student2"][f"{LAB} score"] == "" and rows["student2"]["passed"] == "no"
+
+    # Feedback goes back to the student through their server.
+    r = youthlab("course", "feedback", LAB, "--class", CLS, data=data)
+    assert r.returncode == 0, r.stdout + r.stderr
+    fb = s.post(f"{base}assignments/fetch_feedback", data={"course_id": CLS, "assignment_id": LAB}, timeout=60)
+    assert fb.ok, fb.text
+    feedback = list((data / "homes" / "student1" / CLS / LAB / "feedback").rglob("*.html"))
+    assert feedback and "7" in feedback[0].read_text()
+
+    # The teacher's own server has formgrader, wired to this class's course.
+    t, tbase = _server(hub, "teacher")
+    page = t.get(f"{tbase}formgrader", timeout=60)
+    assert page.status_code == 200
+    api = t.get(f"{tbase}formgrader/api/assignments", timeout=60)
+    assert api.ok and api.text.startswith("["), api.text[:500]  # JSON (formgrader sends it as text/html)
+    assert LAB in {a["name"] for a in api.json()}
+
+
+def test_students_get_no_formgrader_and_no_one_elses_submission(hub):
+    # runs after the first test: student1 has submitted
+    s2, base2 = _server(hub, "student2")
+    assert s2.get(f"{base2}formgrader", timeout=30).status_code == 404  # not even installed for students
+    assert s2.get(f"{hub.url}user/teacher/formgrader", timeout=30).status_code in (403, 404)
+    page_config = s2.get(f"{base2}lab", timeout=30).text
+    assert "@jupyter/nbgrader:formgrader" in page_config  # listed among disabled extensions
+    # student2's assignment list shows the lab as released to them, not student1's submission
+    listed = s2.get(f"{base2}assignments", params={"course_id": CLS}, timeout=60).json()["value"]
+    assert all(a.get("student_id", "student2") != "student1" for a in listed)
+    assert not any(a["status"] == "submitted" for a in listed), listed
+    # the exchange and other homes are outside student2's file browser; student1's server is closed
+    for outside in ("../student1", "../../exchange", "%2E%2E/student1"):
+        assert s2.get(f"{base2}api/contents/{outside}", timeout=30).status_code in (400, 403, 404)
+    headers = {"Authorization": f"token {hub.token('student2')}"}
+    assert requests.get(f"{hub.url}user/student1/api/contents/{CLS}/{LAB}", headers=headers,
+                        timeout=30).status_code == 403

@@ -1,0 +1,1 @@
+"""Teaching: curricula → nbgrader courses, parallel autograde, tamper checks, grades, progress."""

@@ -1,0 +1,190 @@
+"""``youthlab course …``: the teacher's commands, from a curriculum to a grades sheet.
+
+    youthlab course validate curricula/*.yaml
+    youthlab course create visit-90 --class class-demo
+    youthlab course release 05-python-basics --class class-demo
+    youthlab course collect 05-python-basics --class class-demo
+    youthlab course autograde 05-python-basics --class class-demo
+    youthlab course feedback 05-python-basics --class class-demo
+    youthlab course export --class class-demo -o grades.csv
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from youthlab.i18n import t
+from youthlab.paths import data_dir as default_data_dir
+from youthlab.paths import hub_config_dir
+
+DATA_OPTION = click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+                           help="The hub's data folder (default: YOUTHLAB_DATA_DIR or ./var).")
+CLASS_OPTION = click.option("--class", "cls", required=True, help="Class name from hub_config/accounts.yaml.")
+
+
+def _data(data_dir: Path | None) -> Path:
+    return (data_dir or default_data_dir()).resolve()
+
+
+def _plan():
+    from youthlab.hub.accounts import load_plan
+
+    return load_plan(Path(os.environ.get("YOUTHLAB_ACCOUNTS", hub_config_dir() / "accounts.yaml")))
+
+
+@click.group()
+def course() -> None:
+    """Courses for a class: curricula → labs released, collected, autograded, exported."""
+
+
+@course.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check curriculum files (default: all in curricula/); errors give the line."""
+    from youthlab.grading.curriculum import available, check
+
+    failed = False
+    for path in files or tuple(available()):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            click.secho(f"✗ {path}: {exc}", fg="red")
+            failed = True
+            continue
+        data, problems, missing = check(text)
+        if problems:
+            failed = True
+            click.secho(f"✗ {t('course.validate.bad', path=path)}", fg="red")
+            for p in problems:
+                click.echo(f"  {path}:{p.line}: {p.where + ': ' if p.where else ''}{p.message}")
+            continue
+        click.secho(f"✓ {t('course.validate.ok', path=path, title=data['title']['ko'] + ' · ' + data['title']['en'])}",
+                    fg="green")
+        if missing:
+            click.secho(f"  ! {t('course.validate.missing_labs', labs=', '.join(missing))}", fg="yellow")
+    if failed:
+        sys.exit(1)
+
+
+@course.command()
+@click.argument("curriculum")
+@CLASS_OPTION
+@DATA_OPTION
+def create(curriculum: str, cls: str, data_dir: Path | None) -> None:
+    """Create the nbgrader course of a class from a curriculum (name or file)."""
+    from youthlab.grading.course import create_course
+    from youthlab.grading.curriculum import load
+
+    plan_ = load(curriculum)
+    course_, skipped = create_course(plan_, cls, _plan(), _data(data_dir),
+                                     progress=lambda lab: click.echo(f"  … {lab}"))
+    click.secho(f"✓ {t('course.created', cls=cls, path=course_.root, labs=', '.join(course_.labs))}", fg="green")
+    if skipped:
+        click.secho(f"  ! {t('course.validate.missing_labs', labs=', '.join(skipped))}", fg="yellow")
+    click.echo(f"  → {t('course.created.next', cls=cls, lab=(plan_.graded_labs or plan_.labs)[0])}")
+
+
+def _open(cls: str, data_dir: Path | None):
+    from youthlab.grading.course import open_course
+
+    return open_course(_data(data_dir), cls)
+
+
+@course.command()
+@click.argument("lab")
+@CLASS_OPTION
+@DATA_OPTION
+def release(lab: str, cls: str, data_dir: Path | None) -> None:
+    """Hand a lab out: students see it in their Assignments list."""
+    from youthlab.grading.course import release as do_release
+
+    do_release(_open(cls, data_dir), lab)
+    click.secho(f"✓ {t('course.released', lab=lab, cls=cls)}", fg="green")
+
+
+@course.command()
+@click.argument("lab")
+@CLASS_OPTION
+@DATA_OPTION
+def collect(lab: str, cls: str, data_dir: Path | None) -> None:
+    """Collect the submissions of a lab."""
+    from youthlab.grading.course import collect as do_collect
+
+    course_ = _open(cls, data_dir)
+    students = do_collect(course_, lab)
+    missing = [s for s in course_.students if s not in students]
+    click.secho(f"✓ {t('course.collected', lab=lab, n=len(students), total=len(course_.students))}", fg="green")
+    if missing:
+        click.echo(f"  {t('course.not_submitted', students=', '.join(missing))}")
+
+
+@course.command()
+@click.argument("lab")
+@CLASS_OPTION
+@DATA_OPTION
+@click.option("--workers", type=int, default=None, help="Parallel nbgrader processes (default: CPU cores).")
+@click.option("--timeout", type=int, default=None, help="Seconds a cell may run (default: from the curriculum).")
+def autograde(lab: str, cls: str, data_dir: Path | None, workers: int | None, timeout: int | None) -> None:
+    """Autograde the collected submissions in parallel; flags tampering and timeouts."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from youthlab.grading.autograde import autograde as do_autograde
+
+    course_ = _open(cls, data_dir)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+        task = bar.add_task(t("grading.autograding", lab=lab), total=None)
+        report = do_autograde(course_, lab, workers=workers, timeout=timeout,
+                              progress=lambda done, total: bar.update(task, completed=done, total=total))
+    click.secho(f"✓ {t('grading.done', n=len(report.graded), seconds=report.seconds, workers=report.workers)}",
+                fg="green")
+    for student, why in report.broken.items():
+        click.secho(f"  ✗ {t('grading.broken', student=student, why=why)}", fg="red")
+    for student, why in report.failed.items():
+        click.secho(f"  ✗ {t('grading.failed', student=student)}\n    {why}", fg="red")
+    for student, cells in report.tampered.items():
+        click.secho(f"  ! {t('grading.tampered', student=student, cells=', '.join(c['cell'] + ' (' + t('grading.tamper.' + c['kind']) + ')' for c in cells))}",
+                    fg="yellow")
+    for student, cells in report.timeouts.items():
+        click.secho(f"  ! {t('grading.timeout', student=student, cells=', '.join(cells))}", fg="yellow")
+
+
+@course.command()
+@click.argument("lab")
+@CLASS_OPTION
+@DATA_OPTION
+def feedback(lab: str, cls: str, data_dir: Path | None) -> None:
+    """Make feedback pages from the grades and hand them back to the students."""
+    from youthlab.grading.course import release_feedback
+
+    n = release_feedback(_open(cls, data_dir), lab)
+    click.secho(f"✓ {t('course.feedback', lab=lab, n=n)}", fg="green")
+
+
+@course.command()
+@CLASS_OPTION
+@DATA_OPTION
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="CSV file (default: stdout).")
+def export(cls: str, data_dir: Path | None, output: Path | None) -> None:
+    """Grades as CSV: a score per lab, the weighted percent, flags to look at."""
+    from youthlab.grading.export import export_csv, to_csv
+
+    course_ = _open(cls, data_dir)
+    if output is None:
+        click.echo(to_csv(course_), nl=False)
+    else:
+        export_csv(course_, output)
+        click.secho(f"✓ {t('course.exported', path=output)}", fg="green")
+
+
+@course.command()
+@CLASS_OPTION
+@DATA_OPTION
+def progress(cls: str, data_dir: Path | None) -> None:
+    """Who is where: per student, lab, tests passing, last activity, stuck signals."""
+    from youthlab.grading.progress import class_progress, render_text
+
+    click.echo(render_text(class_progress(_open(cls, data_dir), _data(data_dir))))

@@ -1,0 +1,101 @@
+"""Wiring nbgrader into the hub: who gets formgrader, which course and exchange.
+
+Design choice: the class lists in ``hub_config/accounts.yaml`` stay the one source of
+truth. JupyterHub creates roles only from its config (there is no REST API for roles),
+and the class's groups and the teacher's group-scoped role are already derived from
+that file at hub start (``youthlab.hub.accounts``). So a course adds no accounts and no
+roles; it adds, per single-user server:
+
+- ``JUPYTER_CONFIG_PATH`` = a per-role folder (``<data>/jupyter-config/student|teacher``)
+  plus ``hub_config/``. The student folder switches off nbgrader's formgrader,
+  create-assignment and course-list extensions (server and JupyterLab side); teachers
+  keep them.
+- ``hub_config/nbgrader_config.py`` (found on that path) calls :func:`nbgrader_settings`
+  to point the server at its class: students get the course id, the exchange and their
+  hub name as nbgrader student id (all servers may share one system user, so nbgrader's
+  own guess — the Unix user — would be wrong); a teacher's server gets the course folder
+  of their class, so formgrader works there out of the box.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from youthlab.hub.accounts import AccountPlan, load_plan
+
+STUDENT_SERVER_EXTENSIONS_OFF = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
+STUDENT_LAB_EXTENSIONS_OFF = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                              "@jupyter/nbgrader:course-list")
+
+
+def role_of(plan: AccountPlan, username: str) -> str:
+    if username == plan.operator or username in plan.teachers:
+        return "teacher"
+    return "student"
+
+
+def write_role_configs(data: Path) -> dict[str, Path]:
+    """Write the per-role Jupyter config folders; returns role -> folder."""
+    base = data / "jupyter-config"
+    student, teacher = base / "student", base / "teacher"
+    (student / "labconfig").mkdir(parents=True, exist_ok=True)
+    teacher.mkdir(parents=True, exist_ok=True)
+    (student / "jupyter_server_config.json").write_text(json.dumps(
+        {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_SERVER_EXTENSIONS_OFF}}}, indent=1))
+    (student / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {name: True for name in STUDENT_LAB_EXTENSIONS_OFF}}, indent=1))
+    return {"student": student, "teacher": teacher}
+
+
+def config_path_for(plan: AccountPlan, data: Path, hub_config: Path, username: str) -> str:
+    """``JUPYTER_CONFIG_PATH`` of a user's single-user server."""
+    return os.pathsep.join([str(data / "jupyter-config" / role_of(plan, username)), str(hub_config)])
+
+
+def _course_root(data: Path, cls: str) -> Path | None:
+    root = data / "courses" / cls
+    return root if (root / "nbgrader_config.py").exists() else None
+
+
+def _link_into_home(root: Path, home: str | None, cls: str) -> Path:
+    """Formgrader only works on a course folder *inside* the server's root (the home):
+    link ``~/courses/<class>`` to the course and use that path."""
+    if not home:
+        return root
+    link = Path(home) / "courses" / cls
+    try:
+        if not link.is_symlink() and not link.exists():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(root, target_is_directory=True)
+    except OSError:
+        return root
+    return link
+
+
+def nbgrader_settings(env: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], Path | None]:
+    """(settings by config section, course config file to load) for the server's user.
+
+    Empty outside the hub (no ``JUPYTERHUB_USER``), so the file is harmless elsewhere.
+    """
+    username = env.get("JUPYTERHUB_USER")
+    data = env.get("YOUTHLAB_DATA_DIR")
+    accounts = env.get("YOUTHLAB_ACCOUNTS")
+    if not (username and data and accounts):
+        return {}, None
+    data_path, plan = Path(data), load_plan(Path(accounts))
+    exchange = {"root": str(data_path / "exchange"), "path_includes_course": True}
+    if role_of(plan, username) == "teacher":
+        for cls in plan.teachers.get(username, []):
+            root = _course_root(data_path, cls)
+            if root:
+                linked = _link_into_home(root, env.get("HOME"), cls)
+                return {"Exchange": exchange, "CourseDirectory": {"root": str(linked), "course_id": cls}}, \
+                    root / "nbgrader_config.py"
+        return {"Exchange": exchange}, None
+    for cls, students in plan.classes.items():
+        if username in students and _course_root(data_path, cls):
+            return {"Exchange": exchange, "CourseDirectory": {"course_id": cls, "student_id": username}}, None
+    return {"Exchange": exchange}, None

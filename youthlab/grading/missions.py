@@ -1,0 +1,81 @@
+"""Mission checkers in grading: "did the parcel reach the island" becomes points.
+
+A lab's test cell calls :func:`check_mission` with the kind of mission (``drone``,
+``robot``, ``grid``) and what the student produced (a flight log, a route …). The
+checker lives with the hardware area (``youthlab.drone.checker``,
+``youthlab.robot.checker``) and exposes ``check(mission, attempt, **options)``; this
+module finds it, runs it, and turns whatever it returns into a :class:`MissionResult`.
+If the checker is not installed the cell fails with a clear message (and only that
+cell loses its points) instead of an ImportError deep in a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from youthlab.grading.errors import MissionCheckerMissing
+from youthlab.i18n import t
+
+CHECKERS: dict[str, str] = {
+    "drone": "youthlab.drone.checker",
+    "robot": "youthlab.robot.checker",
+    "grid": "youthlab.grading.gridmission",
+}
+
+
+@dataclass
+class MissionResult:
+    passed: bool
+    score: float  # 0..1 share of the mission done
+    message: str
+    details: dict[str, Any] | None = None
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+def _normalize(raw: Any) -> MissionResult:
+    if isinstance(raw, MissionResult):
+        return raw
+    if isinstance(raw, bool):
+        return MissionResult(raw, float(raw), t("grading.mission.passed" if raw else "grading.mission.failed"))
+    if isinstance(raw, dict):
+        passed = bool(raw.get("passed", raw.get("ok", False)))
+        return MissionResult(passed, float(raw.get("score", float(passed))),
+                             str(raw.get("message") or t("grading.mission.passed" if passed else "grading.mission.failed")),
+                             raw)
+    passed = bool(getattr(raw, "passed", getattr(raw, "ok", False)))
+    return MissionResult(passed, float(getattr(raw, "score", float(passed))),
+                         str(getattr(raw, "message", "") or t("grading.mission.passed" if passed else "grading.mission.failed")),
+                         getattr(raw, "__dict__", None))
+
+
+def checker_available(kind: str) -> bool:
+    """True if the checker module for ``kind`` can be imported."""
+    try:
+        _checker(kind)
+    except MissionCheckerMissing:
+        return False
+    return True
+
+
+def _checker(kind: str):
+    module_name = CHECKERS.get(kind)
+    if module_name is None:
+        raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(CHECKERS)))
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(CHECKERS))) from None
+        raise
+    if not hasattr(module, "check"):
+        raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(CHECKERS)))
+    return module
+
+
+def check_mission(kind: str, mission: str, attempt: Any, **options: Any) -> MissionResult:
+    """Run the ``kind`` checker on the student's attempt at ``mission``."""
+    return _normalize(_checker(kind).check(mission, attempt, **options))

@@ -206,3 +206,90 @@ def test_cli_print_to_octoprint(octoprint, tmp_path):
     r = subprocess.run([*cli, "cancel", "--printer", "hall-t"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert r.returncode == 0
     assert not watch(client, lambda p: not p.printing, timeout=60, interval=0.5).printing
+
+
+def test_queue_state_is_shared_through_its_file(tmp_path):
+    """A teacher adds jobs from one process; the runner (another PrintQueue on the same
+    file) sees them, keeps the fair order, and the state survives a restart."""
+    g = tmp_path / "a.gcode"
+    g.write_text("G28\n")
+    state = tmp_path / "queue.json"
+    teacher = PrintQueue([], state_path=state)
+    for owner in ["alice", "alice", "bob"]:
+        teacher.submit(owner, g)
+    p1 = HallPrinter("p1")
+    runner = PrintQueue([p1], test_mode=False, state_path=state)
+    assert [j.owner for j in runner.order()] == ["alice", "bob", "alice"]
+    assert [j.id for j in runner.dispatch()] == [1]
+    teacher.submit("chris", g)  # while alice's first stamp prints
+    p1.finish()
+    assert [j.id for j in runner.poll()] == [1]
+    assert [j.owner for j in runner.dispatch()] == ["bob"]
+    restarted = PrintQueue([HallPrinter("p1")], state_path=state)
+    assert [j.owner for j in restarted.order()] == ["alice", "chris"]
+    assert [j.status for j in restarted.status()] == ["done", "queued", "printing", "queued"]
+    restarted.cancel(4)
+    assert [j.owner for j in PrintQueue([], state_path=state).order()] == ["alice"]
+
+
+def test_run_loop_dispatches_until_stopped(tmp_path):
+    import threading
+
+    g = tmp_path / "a.gcode"
+    g.write_text("G28\n")
+    p = HallPrinter("p1")
+    q = PrintQueue([p], test_mode=False)
+    q.submit("a", g)
+    stop = threading.Event()
+    seen = []
+    t = threading.Thread(target=q.run, args=(stop, 0.05), kwargs={"on_change": seen.append})
+    t.start()
+    try:
+        for _ in range(100):
+            if seen:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        t.join(5)
+    assert seen and seen[0].status == "printing" and p.current == seen[0].remote_name
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_cli_queue_to_octoprint(octoprint, tmp_path, gcode):
+    """`youthlab stamp queue add/list/run --once`: the shared queue file, fair order, and a
+    real (virtual) printer getting the first student's job."""
+    import os
+    import subprocess
+    import sys
+
+    url, key = octoprint
+    client = OctoPrintClient(url, key)
+    watch(client, lambda p: not p.printing, timeout=60, interval=0.5)
+    cfg = tmp_path / "printers.yaml"
+    cfg.write_text(f"printers:\n  hall-q: {{url: '{url}', api_key: '{key}'}}\n")
+    env = dict(os.environ, YOUTHLAB_PRINTERS=str(cfg), YOUTHLAB_DATA_DIR=str(tmp_path / "var"), YOUTHLAB_LANG="en")
+    env.pop("YOUTHLAB_STAMP_TEST_MODE", None)
+    cli = [sys.executable, "-m", "youthlab.cli", "stamp", "queue"]
+
+    def run(*args):
+        r = subprocess.run([*cli, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    for owner in ["minsu", "minsu", "jiwoo"]:
+        run("add", str(gcode), "--owner", owner)
+    listing = run("list").splitlines()
+    assert [ln.split()[3] for ln in listing] == ["#1", "#3", "#2"]
+    assert run("run", "--once") == ""  # Virtual Printer: refused outside test mode
+    out = run("run", "--once", "--test-mode")
+    assert "minsu" in out and "printing" in out and "hall-q" in out
+    p = watch(client, lambda p: p.state == "Printing", timeout=30, interval=0.5)
+    assert p.file.startswith("0001-minsu-")
+    run("cancel", "1")
+    watch(client, lambda p: not p.printing, timeout=60, interval=0.5)
+    out = run("run", "--once", "--test-mode")
+    assert "jiwoo" in out and "printing" in out  # jiwoo before minsu's second stamp
+    run("cancel", "3")
+    watch(client, lambda p: not p.printing, timeout=60, interval=0.5)

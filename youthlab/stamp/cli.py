@@ -245,3 +245,75 @@ def cancel_cmd(printer) -> None:
 
     OctoPrintClient.from_config(get_printer(printer)).cancel()
     click.echo(t("stamp.queue.cancelled", printer=printer))
+
+
+@stamp.group("queue")
+def queue_group() -> None:
+    """The hall's shared print queue (fair order by student)."""
+
+
+def _queue(test_mode: bool = False, with_printers: bool = False):
+    from youthlab.stamp.queue import OctoPrintClient, PrintQueue, default_queue_file, load_printers
+
+    printers = []
+    if with_printers:
+        printers = [OctoPrintClient.from_config(c) for c in load_printers().values() if c.url]
+    return PrintQueue(printers, test_mode=test_mode or None, state_path=default_queue_file())
+
+
+@queue_group.command("add")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False))
+@click.option("--owner", required=True, help="Whose stamp it is (student name or id).")
+@click.option("--force", is_flag=True, help="Queue even if the printability check finds errors.")
+def queue_add(model, owner, force) -> None:
+    """Check, slice (if needed) and put a stamp into the print queue."""
+    gcode = Path(model)
+    if gcode.suffix.lower() != ".gcode":
+        _check_before_printing(model, None, force)
+        gcode = _slice(model, None, None, None).gcode
+    job = _queue().submit(owner, gcode)
+    click.echo(t("stamp.queue.added", id=job.id, owner=owner, file=gcode.name))
+
+
+@queue_group.command("list")
+def queue_list() -> None:
+    """Show all jobs and the order the waiting ones will print in."""
+    q = _queue()
+    order = {j.id: i + 1 for i, j in enumerate(q.order())}
+    for j in q.status():
+        turn = f"#{order[j.id]}" if j.id in order else ""
+        click.echo(f"{j.id:4d}  {j.owner:<12} {t('stamp.queue.status.' + j.status):<10} {turn:<4} "
+                   f"{j.printer or '':<10} {j.gcode.name}")
+
+
+@queue_group.command("cancel")
+@click.argument("job_id", type=int)
+def queue_cancel(job_id) -> None:
+    """Cancel a waiting or printing job."""
+    job = _queue(with_printers=True).cancel(job_id)
+    click.echo(t("stamp.queue.status.cancelled") + f": {job.id}")
+
+
+@queue_group.command("run")
+@click.option("--interval", type=float, default=5.0, show_default=True)
+@click.option("--once", is_flag=True, help="Poll and dispatch once, then stop.")
+@click.option("--test-mode", is_flag=True, envvar="YOUTHLAB_STAMP_TEST_MODE",
+              help="Allow OctoPrint's Virtual Printer (nothing really prints).")
+def queue_run(interval, once, test_mode) -> None:
+    """Send waiting jobs to free printers, fairly, until Ctrl-C."""
+    import threading
+
+    q = _queue(test_mode=bool(test_mode), with_printers=True)
+
+    def show(job) -> None:
+        click.echo(f"{job.id:4d}  {job.owner:<12} {t('stamp.queue.status.' + job.status)} {job.printer or ''}")
+
+    if once:
+        for job in q.poll() + q.dispatch():
+            show(job)
+        return
+    stop = threading.Event()
+    try:
+        q.run(stop, interval=interval, on_change=show)
+    except KeyboardInterrupt:
+        stop.set()

@@ -12,14 +12,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import itertools
+import json
 import os
 import threading
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 import requests
 import yaml
@@ -210,19 +213,66 @@ class PrintJob:
 
 
 class PrintQueue:
-    """Jobs from many students spread over the hall's printers, round-robin by owner."""
+    """Jobs from many students spread over the hall's printers, round-robin by owner.
 
-    def __init__(self, printers: list[PrinterLike], test_mode: bool | None = None) -> None:
+    With ``state_path`` the queue lives in a JSON file (locked while in use), so a
+    teacher's ``youthlab stamp queue add`` and a running ``youthlab stamp queue run`` share
+    it, and it survives a restart.
+    """
+
+    def __init__(self, printers: list[PrinterLike], test_mode: bool | None = None,
+                 state_path: str | Path | None = None) -> None:
         self.printers = {p.name: p for p in printers}
         self.test_mode = test_mode_enabled() if test_mode is None else test_mode
+        self.state_path = Path(state_path) if state_path else None
         self._waiting: "OrderedDict[str, deque[PrintJob]]" = OrderedDict()
         self.jobs: dict[int, PrintJob] = {}
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self._next_id = 1
+        self._lock = threading.RLock()
 
-    def submit(self, owner: str, gcode: str | Path) -> PrintJob:
+    # -- persistence --------------------------------------------------------------------
+    @contextmanager
+    def _state(self) -> Iterator[None]:
         with self._lock:
-            job = PrintJob(id=next(self._ids), owner=owner, gcode=Path(gcode))
+            if self.state_path is None:
+                yield
+                return
+            self.state_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.state_path.with_suffix(".lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                self._load()
+                try:
+                    yield
+                finally:
+                    self._save()
+
+    def _load(self) -> None:
+        if not self.state_path.is_file():
+            return
+        data = json.loads(self.state_path.read_text(encoding="utf-8"))
+        self._next_id = data.get("next_id", 1)
+        self.jobs = {j["id"]: PrintJob(**{**j, "gcode": Path(j["gcode"])}) for j in data.get("jobs", [])}
+        self._waiting = OrderedDict()
+        for owner in data.get("rotation", []):
+            self._waiting[owner] = deque()
+        for job in sorted(self.jobs.values(), key=lambda j: j.id):
+            if job.status == "queued":
+                self._waiting.setdefault(job.owner, deque()).append(job)
+        for owner in [o for o, q in self._waiting.items() if not q]:
+            del self._waiting[owner]
+
+    def _save(self) -> None:
+        jobs = [{**asdict(j), "gcode": str(j.gcode)} for j in sorted(self.jobs.values(), key=lambda j: j.id)]
+        data = {"next_id": self._next_id, "rotation": list(self._waiting), "jobs": jobs}
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(self.state_path)
+
+    # -- queue operations ---------------------------------------------------------------
+    def submit(self, owner: str, gcode: str | Path) -> PrintJob:
+        with self._state():
+            job = PrintJob(id=self._next_id, owner=owner, gcode=Path(gcode).resolve())
+            self._next_id += 1
             job.remote_name = f"{job.id:04d}-{_safe(owner)}-{Path(gcode).name}"
             self.jobs[job.id] = job
             self._waiting.setdefault(owner, deque()).append(job)
@@ -241,7 +291,8 @@ class PrintQueue:
 
     def order(self) -> list[PrintJob]:
         """The order in which the waiting jobs would be started (without starting them)."""
-        queues = [list(q) for q in self._waiting.values()]
+        with self._state():
+            queues = [list(q) for q in self._waiting.values()]
         out = []
         for rnd in itertools.zip_longest(*queues):
             out.extend(j for j in rnd if j is not None)
@@ -250,7 +301,7 @@ class PrintQueue:
     def dispatch(self) -> list[PrintJob]:
         """Start waiting jobs on every ready printer; returns the jobs started now."""
         started = []
-        with self._lock:
+        with self._state():
             for printer in self.printers.values():
                 if not self._waiting:
                     break
@@ -268,16 +319,17 @@ class PrintQueue:
                     printer.upload(job.gcode, select=True, print_=True, remote_name=job.remote_name)
                     job.status, job.printer = "printing", printer.name
                     started.append(job)
-                except PrinterError as exc:
-                    job.status, job.error = "failed", exc.message()
+                except (PrinterError, OSError) as exc:
+                    job.status = "failed"
+                    job.error = exc.message() if isinstance(exc, PrinterError) else str(exc)
         return started
 
     def poll(self) -> list[PrintJob]:
         """Mark printing jobs done once their printer has finished (or moved on)."""
         finished = []
-        with self._lock:
+        with self._state():
             for job in self.jobs.values():
-                if job.status != "printing":
+                if job.status != "printing" or job.printer not in self.printers:
                     continue
                 try:
                     p = self.printers[job.printer].job()
@@ -289,21 +341,37 @@ class PrintQueue:
         return finished
 
     def cancel(self, job_id: int) -> PrintJob:
-        with self._lock:
-            job = self.jobs[job_id]
+        with self._state():
+            job = self.jobs.get(job_id)
+            if job is None:
+                raise KeyError(job_id)
             if job.status == "queued":
                 q = self._waiting.get(job.owner)
                 if q and job in q:
                     q.remove(job)
                     if not q:
                         del self._waiting[job.owner]
-            elif job.status == "printing":
+            elif job.status == "printing" and job.printer in self.printers:
                 self.printers[job.printer].cancel()
             job.status = "cancelled"
             return job
 
     def status(self) -> list[PrintJob]:
-        return sorted(self.jobs.values(), key=lambda j: j.id)
+        with self._state():
+            return sorted(self.jobs.values(), key=lambda j: j.id)
+
+    def run(self, stop: threading.Event, interval: float = 5.0,
+            on_change: Callable[[PrintJob], None] | None = None) -> None:
+        """Poll and dispatch until ``stop`` is set (the hall's queue runner)."""
+        while not stop.is_set():
+            for job in self.poll() + self.dispatch():
+                if on_change:
+                    on_change(job)
+            stop.wait(interval)
+
+
+def default_queue_file() -> Path:
+    return data_dir() / "stamp" / "print-queue.json"
 
 
 def _safe(s: str) -> str:

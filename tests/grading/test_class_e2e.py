@@ -1,0 +1,58 @@
+"""Class warm-up against the real hub: a teacher starts their class's servers ahead of time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.hub.hubrunner import start_hub
+from youthlab.hub.classes import HubClient, server_state
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def youthlab(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).parent / "youthlab"), "--lang", "en", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    running = start_hub(tmp_path_factory.mktemp("hubdata"), {"YOUTHLAB_KIOSK": "off"})
+    yield running
+    running.stop()
+
+
+def test_teacher_warms_up_the_class_sees_status_and_stops_it(hub):
+    token = hub.token("teacher")
+    r = youthlab("class", "start", "class-demo", "--hub-url", hub.url, "--token", token, "--pace", "2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "3 of 3 ready" in r.stdout
+    users = HubClient(hub.url, token).users()
+    assert all(server_state(users[s]) == "ready" for s in ("student1", "student2", "student3"))
+    assert "teacher" not in r.stdout  # only the students' servers are started
+
+    r = youthlab("class", "status", "class-demo", "--hub-url", hub.url, "--token", token)
+    assert r.returncode == 0 and r.stdout.count("| ready |") == 3, r.stdout
+
+    # A second warm-up finds everyone ready and returns at once.
+    r = youthlab("class", "start", "class-demo", "--hub-url", hub.url, "--token", token)
+    assert r.returncode == 0 and "3 of 3 ready" in r.stdout
+
+    r = youthlab("class", "stop", "class-demo", "--hub-url", hub.url, "--token", token)
+    assert r.returncode == 0 and "Stopped 3" in r.stdout
+
+
+def test_a_student_cannot_start_the_class_and_is_told_why(hub):
+    r = youthlab("class", "start", "class-demo", "--hub-url", hub.url, "--token", hub.token("student1"))
+    assert r.returncode == 2
+    assert "refused" in r.stderr and "token" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_unreachable_hub_is_a_clear_error():
+    r = youthlab("class", "status", "class-demo", "--hub-url", "http://127.0.0.1:9", "--token", "x")
+    assert r.returncode == 2 and "Cannot reach the hub" in r.stderr

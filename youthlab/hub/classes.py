@@ -1,0 +1,203 @@
+"""Class warm-up: start a class's servers before the bell, at a pace the machine takes.
+
+A JupyterLab server costs ~7 CPU-seconds to start; 20 started at once on 2 cores all
+missed JupyterHub's default 30 s timeout in one measurement. So ``youthlab class start``
+asks the hub (REST API, with a teacher's or the operator's token) to start the
+students' servers a few at a time — by default one per CPU core — and polls the user
+models until each server is ``ready`` (a spawn slower than ~10 s may answer HTTP 500
+while it goes on, so the answer to the start request is not trusted). It shows a
+progress bar and reports who is ready. Servers then stay up until the idle culler
+stops them (``YOUTHLAB_CULL_IDLE``, 1 h without use) or ``youthlab class stop``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import click
+import requests
+
+from youthlab.grading.errors import HubRefused, HubUnreachable
+from youthlab.i18n import t
+
+
+class HubClient:
+    """The few hub REST API calls a class needs, with friendly errors."""
+
+    def __init__(self, url: str, token: str, timeout: float = 30):
+        self.api = url.rstrip("/") + "/hub/api/"
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"token {token}"
+        self.timeout = timeout
+        self.url = url
+
+    def request(self, method: str, path: str, ok: tuple[int, ...] = (200, 201, 202, 204)) -> requests.Response:
+        try:
+            r = self.session.request(method, self.api + path, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise HubUnreachable(url=self.url, detail=str(exc)) from exc
+        if r.status_code not in ok:
+            raise HubRefused(status=r.status_code, detail=r.text[:200])
+        return r
+
+    def members(self, cls: str) -> list[str]:
+        return sorted(self.request("GET", f"groups/{cls}").json()["users"])
+
+    def users(self) -> dict[str, dict[str, Any]]:
+        return {u["name"]: u for u in self.request("GET", "users").json()}
+
+    def start(self, user: str) -> int:
+        # 400: already running or starting; 500: slow spawn that still goes on (poll instead)
+        return self.request("POST", f"users/{user}/server", ok=(201, 202, 400, 500)).status_code
+
+    def stop(self, user: str) -> int:
+        return self.request("DELETE", f"users/{user}/server", ok=(202, 204, 400, 404)).status_code
+
+
+def server_state(user: dict[str, Any] | None) -> str:
+    """"ready", "starting" or "off" from a user model."""
+    server = ((user or {}).get("servers") or {}).get("")
+    if not server:
+        return "starting" if (user or {}).get("pending") == "spawn" else "off"
+    return "ready" if server.get("ready") else "starting"
+
+
+@dataclass
+class WarmupReport:
+    ready: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    time_to_ready: dict[str, float] = field(default_factory=dict)  # from start request to ready
+    seconds: float = 0.0
+    pace: int = 0
+
+    def p95(self) -> float:
+        times = sorted(self.time_to_ready.values())
+        if not times:
+            return float("nan")
+        return times[min(len(times) - 1, max(0, int(round(0.95 * len(times))) - 1))]
+
+
+def default_pace() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def warm_up(client: HubClient, students: list[str], pace: int | None = None, timeout: float = 180,
+            retries: int = 1, progress: Callable[[int, int], None] = lambda ready, total: None,
+            poll: float = 0.5) -> WarmupReport:
+    """Start ``students``' servers, at most ``pace`` starting at once; wait until ready."""
+    pace = pace or default_pace()
+    report = WarmupReport(pace=pace)
+    start = time.monotonic()
+    waiting = list(students)
+    starting: dict[str, float] = {}
+    tries: dict[str, int] = {}
+    users = client.users()
+    for name in list(waiting):  # already up: nothing to do
+        if server_state(users.get(name)) == "ready":
+            waiting.remove(name)
+            report.ready.append(name)
+            report.time_to_ready[name] = 0.0
+    progress(len(report.ready), len(students))
+    while waiting or starting:
+        while waiting and len(starting) < pace:
+            name = waiting.pop(0)
+            starting[name] = time.monotonic()
+            tries[name] = tries.get(name, 0) + 1
+            client.start(name)
+        time.sleep(poll)
+        users = client.users()
+        now = time.monotonic()
+        for name, since in list(starting.items()):
+            state = server_state(users.get(name))
+            if state == "ready":
+                del starting[name]
+                report.ready.append(name)
+                report.time_to_ready[name] = round(now - since, 2)
+                progress(len(report.ready), len(students))
+            elif (state == "off" and now - since > 5) or now - since > timeout:
+                del starting[name]  # the spawn failed (or never came up): try again, then give up
+                if tries[name] <= retries:
+                    waiting.append(name)
+                else:
+                    report.failed.append(name)
+    report.seconds = round(time.monotonic() - start, 2)
+    return report
+
+
+def stop_class(client: HubClient, students: list[str]) -> int:
+    users = client.users()
+    stopped = 0
+    for name in students:
+        if server_state(users.get(name)) != "off":
+            client.stop(name)
+            stopped += 1
+    return stopped
+
+
+HUB_URL = click.option("--hub-url", default=lambda: os.environ.get("YOUTHLAB_HUB_URL", "http://127.0.0.1:8000"),
+                       show_default="YOUTHLAB_HUB_URL or http://127.0.0.1:8000", help="The hub's address.")
+TOKEN = click.option("--token", default=lambda: os.environ.get("YOUTHLAB_HUB_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN"),
+                     help="A teacher's or the operator's API token (default: YOUTHLAB_HUB_TOKEN, JUPYTERHUB_API_TOKEN).")
+
+
+def _client(hub_url: str, token: str | None) -> HubClient:
+    if not token:
+        raise click.UsageError(t("class.hub_refused.hint"))
+    return HubClient(hub_url, token)
+
+
+@click.group("class")
+def class_() -> None:
+    """A class on the hub: warm its servers up before the lesson, see them, stop them."""
+
+
+@class_.command()
+@click.argument("cls")
+@HUB_URL
+@TOKEN
+@click.option("--pace", type=int, default=None, help="Servers starting at once (default: CPU cores).")
+@click.option("--timeout", type=float, default=180, show_default=True, help="Seconds to wait for one server.")
+def start(cls: str, hub_url: str, token: str | None, pace: int | None, timeout: float) -> None:
+    """Start every student's server of CLS ahead of the class and report who is ready."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    client = _client(hub_url, token)
+    students = client.members(cls)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+        task = bar.add_task(t("class.warming", cls=cls), total=len(students))
+        report = warm_up(client, students, pace=pace, timeout=timeout,
+                         progress=lambda ready, total: bar.update(task, completed=ready))
+    color = "green" if not report.failed else "yellow"
+    click.secho(t("class.report", ready=len(report.ready), total=len(students), seconds=report.seconds,
+                  pace=report.pace), fg=color)
+    if report.failed:
+        click.secho(t("class.not_ready", students=", ".join(report.failed)), fg="red")
+        raise SystemExit(1)
+
+
+@class_.command()
+@click.argument("cls")
+@HUB_URL
+@TOKEN
+def status(cls: str, hub_url: str, token: str | None) -> None:
+    """Each student's server: ready, starting or off, and when last active."""
+    client = _client(hub_url, token)
+    users = client.users()
+    click.echo(t("class.status.header"))
+    for name in client.members(cls):
+        user = users.get(name, {})
+        click.echo(f"{name} | {t('class.status.' + server_state(user).replace('starting', 'pending'))} | "
+                   f"{user.get('last_activity') or '—'}")
+
+
+@class_.command()
+@click.argument("cls")
+@HUB_URL
+@TOKEN
+def stop(cls: str, hub_url: str, token: str | None) -> None:
+    """Stop the class's servers after the lesson (their files stay)."""
+    client = _client(hub_url, token)
+    click.secho(t("class.stopped", n=stop_class(client, client.members(cls))), fg="green")

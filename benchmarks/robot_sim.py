@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from youthlab.robot.kinematics import RobotBody  # noqa: E402
+from youthlab.robot.mpyrun import run_micropython  # noqa: E402
 from youthlab.robot.runner import run_fast  # noqa: E402
 from youthlab.robot.worlds import load_world  # noqa: E402
 
@@ -72,6 +73,9 @@ def main() -> None:
         print(f"3-minute polling loop (100 Hz, line sensors + motors): {w:.2f} s wall, {s / w:.0f}x")
         sims.append(s)
         walls.append(w)
+    mpy = run_micropython(POSTMAN, "town")
+    print(f"same postman on the real MicroPython interpreter (pipe per sensor read): "
+          f"{mpy.wall_time * 1000:.0f} ms, {mpy.sim_time / mpy.wall_time:.0f}x")
     steps = physics_only()
     print(f"physics alone: {steps:,.0f} steps/s (dt 5 ms: {steps * 0.005:.0f}x real time)")
     print(f"RATIO robot_sim {sum(sims) / sum(walls):.0f} goal >= 100")

@@ -229,8 +229,18 @@ def done_condition(world: World) -> Callable[[Any], bool]:
     return at_goal
 
 
-def grade(program: str | os.PathLike, world: str | World = "line", **kw: Any) -> Report:
-    """Run ``program`` in the fast simulator on ``world`` and check it."""
+def grade(program: str | os.PathLike, world: str | World = "line", *, interpreter: str = "python",
+          **kw: Any) -> Report:
+    """Run ``program`` in the fast simulator on ``world`` and check it.
+
+    ``interpreter="micropython"`` runs it on the real MicroPython unix port instead of
+    CPython (slower, but exact about what MicroPython accepts).
+    """
+    if interpreter == "micropython":
+        from youthlab.robot.mpyrun import run_micropython
+
+        kw.pop("echo", None)
+        return check(run_micropython(program, world, **kw))
     from youthlab.robot.runner import run_fast
 
     return check(run_fast(program, world, **kw))

@@ -47,14 +47,24 @@ def _summary(result) -> str:
 @click.option("--world", default="line", show_default=True, help="World name or YAML file.")
 @click.option("--kit", default=None, help="Robot kit (pin map), default pico-car.")
 @click.option("--virtual", is_flag=True, help="Run on a virtual MicroPython board in real time.")
+@click.option("--interpreter", type=click.Choice(["python", "micropython"]), default="python",
+              show_default=True, help="Fast simulator on CPython or on the real MicroPython.")
 @click.option("--seconds", default=None, type=float, help="Time limit (default: the world's).")
-def run(program: Path, world: str, kit: str | None, virtual: bool, seconds: float | None) -> None:
+def run(program: Path, world: str, kit: str | None, virtual: bool, interpreter: str,
+        seconds: float | None) -> None:
     """Run PROGRAM in the simulator and show what it printed."""
     from youthlab.robot.runner import run_fast, run_virtual
 
     if virtual:
         result = run_virtual(program, world, kit=kit, seconds=seconds or load_world(world).time_limit)
         click.echo(result.output, nl=False)
+    elif interpreter == "micropython":
+        from youthlab.robot.mpyrun import run_micropython
+
+        result = run_micropython(program, world, kit=kit, time_limit=seconds, stop_when_done=False)
+        click.echo(result.output, nl=False)
+        if result.error:
+            click.echo(result.error, err=True)
     else:
         result = run_fast(program, world, kit=kit, time_limit=seconds, echo=True, stop_when_done=False)
         if result.error:
@@ -66,12 +76,14 @@ def run(program: Path, world: str, kit: str | None, virtual: bool, seconds: floa
 @click.argument("program", type=PROGRAM)
 @click.option("--world", default="line", show_default=True)
 @click.option("--kit", default=None)
+@click.option("--interpreter", type=click.Choice(["python", "micropython"]), default="python",
+              show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report (for grading).")
-def check(program: Path, world: str, kit: str | None, as_json: bool) -> None:
+def check(program: Path, world: str, kit: str | None, interpreter: str, as_json: bool) -> None:
     """Grade PROGRAM on WORLD (exit status 0 when passed)."""
     from youthlab.robot.checker import grade
 
-    report = grade(program, world, kit=kit)
+    report = grade(program, world, kit=kit, interpreter=interpreter)
     if as_json:
         click.echo(json.dumps({"task": report.task, "passed": report.passed, "score": report.score,
                                "feedback": {"ko": report.lines("ko"), "en": report.lines("en")},

@@ -10,10 +10,12 @@ a kit's pin map (``hardware/robot_kits.yaml``):
   or HC-SR04 trig/echo pins (echo is high for the sound's flight time);
 * encoder pins read as a square wave of the wheel's slots; LED pins are remembered.
 
-Two clocks: ``clock="real"`` (a virtual board: the robot moves in real time, advanced
-lazily at every pin operation and by :meth:`RobotBoardSim.run_clock`) and
+Three clocks: ``clock="real"`` (a virtual board: the robot moves in real time, advanced
+lazily at every pin operation and by :meth:`RobotBoardSim.run_clock`),
 ``clock="virtual"`` (the fast grader: time moves only when the program sleeps or uses
-a pin — see :mod:`youthlab.robot.shim`).
+a pin, each operation costing a few µs — see :mod:`youthlab.robot.shim`) and
+``clock="external"`` (the program's side keeps the clock and sets :attr:`clock`
+before each operation — the MicroPython fast grader, :mod:`youthlab.robot.mpyrun`).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class RobotBoardSim(BoardSimulator):
 
     # -- clock ----------------------------------------------------------------------
     def now(self) -> float:
-        if self.clock_mode == "virtual":
+        if self.clock_mode in ("virtual", "external"):
             return self.clock
         return (time.monotonic() - self._t0) * self.speed
 

@@ -10,7 +10,7 @@
 #
 # The same file runs on a real robot, on a virtual board (the `machine` shim talks to
 # the simulator) and in the fast grader (simulated clock). Pin maps: KITS below, the
-# same table as hardware/robot_kits.yaml.
+# same table as the robot_kits: section of hardware/boards.yaml.
 from machine import Pin, PWM, ADC
 import time
 

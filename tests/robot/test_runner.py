@@ -60,7 +60,7 @@ def test_board_library_pin_maps_match_the_yaml():
     ns: dict = {}
     r = run_fast("import robot\nprint(repr(robot.KITS))\n", "line")
     ns = eval(r.output)
-    data = yaml.safe_load((hardware_dir() / "robot_kits.yaml").read_text(encoding="utf-8"))["robot_kits"]
+    data = yaml.safe_load((hardware_dir() / "boards.yaml").read_text(encoding="utf-8"))["robot_kits"]
     for name, kit in data.items():
         kit = {k: v for k, v in kit.items() if k != "board"}
         assert ns[name] == kit, name

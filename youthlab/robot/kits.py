@@ -1,4 +1,4 @@
-"""Robot car kits (pin maps) from ``hardware/robot_kits.yaml``."""
+"""Robot car kits (pin maps): the ``robot_kits:`` section of ``hardware/boards.yaml``."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ DEFAULT_KIT = "pico-car"
 
 @lru_cache(maxsize=1)
 def all_kits() -> dict[str, dict[str, Any]]:
-    """Every kit by name, as in ``hardware/robot_kits.yaml``."""
-    data = yaml.safe_load((hardware_dir() / "robot_kits.yaml").read_text(encoding="utf-8"))
+    """Every kit by name, as in ``hardware/boards.yaml`` (``robot_kits:``)."""
+    data = yaml.safe_load((hardware_dir() / "boards.yaml").read_text(encoding="utf-8"))
     return {name: dict(spec) for name, spec in data["robot_kits"].items()}
 
 

@@ -1,7 +1,7 @@
 """The robot car behind a board's pins: a :class:`~youthlab.boards.sim.BoardSimulator`.
 
 :class:`RobotBoardSim` turns what board code does with ``machine`` into physics, using
-a kit's pin map (``hardware/robot_kits.yaml``):
+a kit's pin map (``robot_kits:`` in ``hardware/boards.yaml``):
 
 * ``PWM`` on the motor pins → wheel power; on the servo pin → the letter flap (a
   delivery when it opens while the robot stands at a house door);

@@ -81,8 +81,10 @@ def test_board_reboot_under_a_program_is_reported(session):
     notes: list[str] = []
     session.notify = notes.append
     session.exec("y = 1", on_output=lambda s: None)
-    session.exec("import machine\nmachine.reset()", on_output=lambda s: None)
+    shown: list[str] = []
+    session.exec("import machine\nprint('bye')\nmachine.reset()", on_output=shown.append)
     assert any("restarted" in n for n in notes)
+    assert "".join(shown) == "bye\n"  # not the board's reboot banner
     assert session.eval("'y' in globals()") is False
 
 

@@ -337,6 +337,7 @@ class Session:
         start = time.monotonic()
         ctrlc_at: float | None = None
         tries = 0
+        rebooting = False
         while True:
             try:
                 try:
@@ -347,7 +348,14 @@ class Session:
                     k = chunk.find(b"\x04")
                     part, chunk = (chunk, b"") if k < 0 else (chunk[:k], chunk[k + 1:])
                     if phase == 0:
-                        splitter.feed(part)
+                        if not rebooting:
+                            # Show the program's output, not a restarting board's banner.
+                            cut = (tail + part).find(b"MPY: soft reboot")
+                            if cut >= 0:
+                                rebooting = True
+                                splitter.feed(part[: max(0, cut - len(tail))])
+                            else:
+                                splitter.feed(part)
                         tail = (tail + part)[-128:]
                         i = tail.rfind(SOFT_REBOOT)
                         if i >= 0 and RAW_BANNER + b">" in tail[i:]:

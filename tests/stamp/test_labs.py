@@ -51,3 +51,29 @@ def test_notebook_runs(path, tmp_path):
         assert "✓" in text  # the grading cells ran and passed
     else:
         assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_nbgrader_release_hides_solutions_and_tests_grade_honestly(path, tmp_path):
+    """nbgrader makes the student version (no solutions); its tests fail until the student
+    writes code, and the teacher's version passes them."""
+    import subprocess
+
+    lab = path.parent.name.replace("-", "_")
+    shutil.copytree(path.parent, tmp_path / "source" / lab)
+    r = subprocess.run(["nbgrader", "generate_assignment", lab, "--force", f"--CourseDirectory.root={tmp_path}"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    released = tmp_path / "release" / lab / path.name
+    text = released.read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in text and "YOUR CODE HERE" in text
+    assert (tmp_path / "release" / lab / "assets").exists() == (path.parent / "assets").exists()
+
+    def validate(nb: Path) -> str:
+        out = subprocess.run(["nbgrader", "validate", str(nb)], cwd=nb.parent, capture_output=True, text=True,
+                             timeout=300)
+        return out.stdout + out.stderr
+
+    assert "Success! Your notebook passes all the tests." in validate(tmp_path / "source" / lab / path.name)
+    assert "VALIDATION FAILED" in validate(released)

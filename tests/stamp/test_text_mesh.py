@@ -21,9 +21,11 @@ TEXTS = st.lists(st.one_of(HANGUL, HANGUL, LATIN), min_size=1, max_size=6).map("
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=TEXTS, size=st.floats(4, 25), plate=st.sampled_from(["rect", "round", "oval"]),
-       border=st.sampled_from([0.0, 1.0]), handle=st.booleans())
-def test_random_text_stamps_are_watertight_volumes(text, size, plate, border, handle):
-    s = text_stamp(text, size, plate=plate, border=border, handle=handle)
+       border=st.sampled_from([0.0, 1.0]), handle=st.booleans(), layout=st.sampled_from(["line", "vertical", "two"]))
+def test_random_text_stamps_are_watertight_volumes(text, size, plate, border, handle, layout):
+    if layout == "two" and len(text) > 1:
+        text = text[: len(text) // 2] + "\n" + text[len(text) // 2:]
+    s = text_stamp(text, size, plate=plate, border=border, handle=handle, vertical=layout == "vertical")
     m = s.mesh
     assert m.is_watertight and m.is_winding_consistent and m.is_volume
     assert m.volume > 0

@@ -121,6 +121,7 @@ def designer(text: str = "우체국", size: float = 10.0):
     from IPython.display import HTML, display
 
     from youthlab.errors import YouthLabError
+    from youthlab.stamp.errors import StampError
     from youthlab.i18n import t
     from youthlab.stamp.compose import text_stamp
 
@@ -138,8 +139,9 @@ def designer(text: str = "우체국", size: float = 10.0):
             out.clear_output(wait=True)
             try:
                 s = text_stamp(txt.value, sz.value, plate=plate.value, border=1.0 if border.value else 0.0)
-            except YouthLabError as exc:
-                display(HTML(exc._repr_html_()))
+            except Exception as exc:  # noqa: BLE001 - kiosks never show tracebacks
+                err = exc if isinstance(exc, YouthLabError) else StampError(detail=type(exc).__name__)
+                display(HTML(err._repr_html_()))
                 return
             state["stamp"] = s
             view.show(s)
@@ -160,6 +162,7 @@ def postage_designer(picture: str | None = None, denomination: str = "430원"):
     from IPython.display import HTML, display
 
     from youthlab.errors import YouthLabError
+    from youthlab.stamp.errors import StampError
     from youthlab.i18n import t
     from youthlab.stamp.compose import postage_stamp
     from youthlab.stamp.image import image_outline
@@ -183,8 +186,9 @@ def postage_designer(picture: str | None = None, denomination: str = "430원"):
                 if state["picture"] is not None:
                     pic = image_outline(state["picture"], width=30, threshold=None if auto.value else thr.value)
                 s = postage_stamp(pic, denomination=price.value.strip())
-            except YouthLabError as exc:
-                display(HTML(exc._repr_html_()))
+            except Exception as exc:  # noqa: BLE001 - kiosks never show tracebacks
+                err = exc if isinstance(exc, YouthLabError) else StampError(detail=type(exc).__name__)
+                display(HTML(err._repr_html_()))
                 return
             state["stamp"] = s
             view.show(s)

@@ -30,3 +30,11 @@ def test_run_worlds_track_view(tmp_path):
     assert r.exit_code == 0 and (tmp_path / "maze.png").stat().st_size > 1000
     r = runner.invoke(robot, ["view", str(SOLUTIONS / "line_follower.py"), "--frames", "5", "--speed", "20"])
     assert r.exit_code == 0, r.output
+
+
+def test_live_view_on_a_virtual_board(tmp_path):
+    program = tmp_path / "short.py"
+    program.write_text("from robot import Robot\nbot = Robot()\nbot.forward(60, seconds=1)\nprint('ok')\n")
+    r = CliRunner().invoke(robot, ["view", str(program), "--world", "town", "--live"])
+    assert r.exit_code == 0, r.output
+    assert "ok" in r.output

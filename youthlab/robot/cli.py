@@ -100,12 +100,17 @@ def check(program: Path, world: str, kit: str | None, interpreter: str, as_json:
 @click.option("--speed", default=4.0, show_default=True, help="Replay speed (× real time).")
 @click.option("--scale", default=2.0, show_default=True, help="Screen pixels per track pixel (0.5 cm).")
 @click.option("--frames", default=None, type=int, help="Stop after this many frames (tests).")
-def view(program: Path, world: str, kit: str | None, speed: float, scale: float, frames: int | None) -> None:
+@click.option("--live", is_flag=True, help="Run on a virtual MicroPython board and show it live.")
+def view(program: Path, world: str, kit: str | None, speed: float, scale: float, frames: int | None,
+         live: bool) -> None:
     """Run PROGRAM fast, then replay it in a pygame window (the hall screen)."""
     from youthlab.robot.checker import check as check_run
     from youthlab.robot.runner import run_fast
     from youthlab.robot.views import PygameView
 
+    if live:
+        _view_live(program, world, kit, scale, frames)
+        return
     result = run_fast(program, world, kit=kit)
     report = check_run(result)
     if frames is not None:
@@ -116,6 +121,49 @@ def view(program: Path, world: str, kit: str | None, speed: float, scale: float,
     finally:
         pv.close()
     click.echo(report.text())
+
+
+def _view_live(program: Path, world: str, kit: str | None, scale: float, frames: int | None) -> None:
+    """The board runs in a thread; the window (main thread) draws the simulator ~30×/s."""
+    import threading
+
+    from youthlab.robot.checker import check as check_run
+    from youthlab.robot.runner import run_virtual
+    from youthlab.robot.views import PygameView
+
+    w = load_world(world)
+    holder: dict = {}
+    started = threading.Event()
+
+    def on_start(sim) -> None:
+        holder["sim"] = sim
+        started.set()
+
+    def board() -> None:
+        holder["result"] = run_virtual(program, w, kit=kit, seconds=w.time_limit, on_start=on_start)
+
+    th = threading.Thread(target=board, daemon=True)
+    th.start()
+    started.wait(30)
+    pv = PygameView(w, scale=scale)
+    clock = pv.pg.time.Clock()
+    shown = 0
+    try:
+        while th.is_alive() and not pv.closed() and (frames is None or shown < frames):
+            sim = holder["sim"]
+            with sim.lock:
+                pose, trail = sim.body.pose(), list(sim.body.trace[-400:])
+                deliveries = [d for _, d in sim.deliveries()]
+            pv.draw(pose, trail, params=sim.body.p, deliveries=deliveries,
+                    caption=t("robot.view.time", time=f"{pose.t:.1f}"))
+            shown += 1
+            clock.tick(30)
+    finally:
+        pv.close()
+    th.join()
+    result = holder["result"]
+    click.echo(result.output.split("MicroPython")[0], nl=False)
+    click.echo(check_run(result).text())
 
 
 @robot.command()

@@ -139,3 +139,27 @@ def test_virtual_board_dies_with_the_kernel_that_owns_it(tmp_path):
         kill_tree(owner.pid, timeout=2)
         if board_pid:
             kill_tree(board_pid, timeout=2)
+
+
+def test_mip_install_from_a_loopback_server(vboard, tmp_path):
+    """`mpremote mip install URL` (host downloads, board stores in lib/) — loopback only."""
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "greet.py").write_text("def hi():\n    return 'annyeong'\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "www"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    worker = threading.Thread(target=server.serve_forever, daemon=True)
+    worker.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/greet.py"
+        r = mp(vboard.port, "mip", "install", url)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert (vboard.fs_dir / "lib" / "greet.py").exists()
+        assert mp(vboard.port, "exec", "import greet; print(greet.hi())").stdout.strip() == "annyeong"
+    finally:
+        server.shutdown()
+        server.server_close()
+        worker.join(timeout=5)

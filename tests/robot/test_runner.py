@@ -65,3 +65,11 @@ def test_board_library_pin_maps_match_the_yaml():
         kit = {k: v for k, v in kit.items() if k != "board"}
         assert ns[name] == kit, name
     assert set(ns) == set(data)
+
+
+def test_missing_file_is_a_friendly_error():
+    from youthlab.robot.errors import RobotError
+
+    with pytest.raises(RobotError) as info:
+        run_fast("studnet.py", "line")
+    assert "studnet.py" in info.value.message("en")

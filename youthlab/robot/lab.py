@@ -66,7 +66,12 @@ def player(result: RunResult, every: float = 0.5, fps: int = 8, scale: float = 1
 
 def simulate(program: str | os.PathLike, world: str | World = "line", *, show: bool = True,
              **kw: Any) -> RunResult:
-    """Run a robot program in the fast simulator, show the replay and the score."""
+    """Run a robot program in the fast simulator, show the replay and the score.
+
+    The program runs to its end (or the time limit), not only until the task is done,
+    so students see everything it prints.
+    """
+    kw.setdefault("stop_when_done", False)
     result = run_fast(program, world, **kw)
     if result.output:
         print(result.output, end="")

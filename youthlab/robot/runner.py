@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from youthlab.paths import hardware_dir
+from youthlab.robot.errors import RobotError
 from youthlab.robot.kinematics import Pose, RobotParams
 from youthlab.robot.shim import BoardModules, SimTimeUp, TaskDone
 from youthlab.robot.sim import RobotBoardSim
@@ -63,7 +64,11 @@ def _read_program(program: str | os.PathLike) -> tuple[str, str]:
     """(source, filename) of a path or a source string."""
     if isinstance(program, os.PathLike) or ("\n" not in program and Path(program).is_file()):
         path = Path(program)
+        if not path.is_file():
+            raise RobotError(detail=f"{path}: no such file")
         return path.read_text(encoding="utf-8"), str(path)
+    if "\n" not in program and program.strip().endswith(".py"):
+        raise RobotError(detail=f"{program}: no such file")
     return str(program), "<robot program>"
 
 

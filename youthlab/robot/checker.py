@@ -33,7 +33,15 @@ class Report:
     details: dict[str, Any] = field(default_factory=dict)
 
     def lines(self, lang: str | None = None) -> list[str]:
-        return [t(key, lang, **params) for key, params in self.feedback]
+        """The feedback in one language (a parameter may itself be ``{"ko": …, "en": …}``)."""
+        from youthlab.i18n import current_language
+
+        code = lang or current_language()
+
+        def pick(v: Any) -> Any:
+            return v.get(code, v.get("ko")) if isinstance(v, dict) else v
+
+        return [t(key, code, **{k: pick(v) for k, v in params.items()}) for key, params in self.feedback]
 
     def text(self, lang: str | None = None) -> str:
         head = t("robot.check.score", lang, score=round(self.score), verdict=t(
@@ -159,6 +167,10 @@ def _en(world: World, address: str) -> str:
     return h.en if h else address
 
 
+def _both(world: World, address: str) -> dict[str, str]:
+    return {"ko": address, "en": _en(world, address)}
+
+
 def _check_town(result: Any) -> Report:
     w = result.world
     letters = [(w.house(a).address if w.house(a) else a) for a in w.letters]
@@ -167,8 +179,7 @@ def _check_town(result: Any) -> Report:
     for when, d in result.sim.deliveries():
         house = d.get("house")
         if k < len(letters) and house == letters[k]:
-            fb.append(("robot.check.town.delivered", {"address": house, "address_en": _en(w, house),
-                                                      "time": round(when, 1)}))
+            fb.append(("robot.check.town.delivered", {"address": _both(w, house), "time": round(when, 1)}))
             k += 1
         elif house is None:
             mistakes += 1
@@ -176,8 +187,8 @@ def _check_town(result: Any) -> Report:
         else:
             mistakes += 1
             expected = letters[k] if k < len(letters) else "-"
-            fb.append(("robot.check.town.wrong_house", {"address": house, "address_en": _en(w, house),
-                                                        "expected": expected, "expected_en": _en(w, expected)}))
+            fb.append(("robot.check.town.wrong_house", {"address": _both(w, house),
+                                                        "expected": _both(w, expected)}))
     n = len(letters)
     bumps = result.collisions
     passed = k == n and mistakes == 0
@@ -185,8 +196,8 @@ def _check_town(result: Any) -> Report:
     if passed:
         fb.append(("robot.check.town.pass", {"n": n}))
     elif k < n:
-        fb.append(("robot.check.town.missing", {"addresses": ", ".join(letters[k:]),
-                                                "addresses_en": ", ".join(_en(w, a) for a in letters[k:])}))
+        fb.append(("robot.check.town.missing", {"addresses": {"ko": ", ".join(letters[k:]),
+                                                              "en": ", ".join(_en(w, a) for a in letters[k:])}}))
     if bumps:
         fb.append(("robot.check.bumps", {"n": bumps}))
     return Report("town", passed, round(score, 1), fb, {"delivered": k, "mistakes": mistakes, "collisions": bumps})

@@ -172,3 +172,27 @@ def test_size_is_the_height_of_a_hangul_syllable():
     assert dash.bounds[3] < 3  # a dash stays a dash, not a 10 mm blob
     lines = text_outline("우체국\n430원", 10)
     assert 20 < lines.bounds[3] < 26
+
+
+def test_every_stamp_message_exists_in_korean_and_english():
+    import re
+    from pathlib import Path
+
+    from youthlab.i18n import catalogue
+    from youthlab.stamp import errors
+
+    cat = catalogue()
+    src = "\n".join(p.read_text() for p in (Path(errors.__file__).parent).glob("*.py"))
+    keys = set(re.findall(r'"(stamp\.[a-z_.]+[a-z_])"', src))
+    keys |= {k for cls in vars(errors).values() if isinstance(cls, type) for k in (cls.key, cls.hint_key) if k}
+    # keys built at run time: stroke/gap/bed/overhang levels and queue statuses
+    keys |= {f"stamp.report.{a}.{b}" for a, b in [("stroke", "ok"), ("stroke", "warning"), ("stroke", "error"),
+                                                   ("gap", "ok"), ("gap", "warning"), ("bed", "ok"), ("bed", "error"),
+                                                   ("overhang", "ok"), ("overhang", "warning")]}
+    keys |= {f"stamp.queue.status.{s}" for s in ("queued", "printing", "done", "cancelled", "failed")}
+    missing = [k for k in sorted(keys) if k not in cat and k != "stamp.stl"]  # (a file name)
+    assert not missing
+    for k in keys:
+        if k in cat:
+            assert cat[k].get("ko") and cat[k].get("en"), k
+            assert list(cat[k])[0] == "ko", k  # Korean first

@@ -111,3 +111,29 @@ def test_program_that_disables_ctrl_c_is_still_stopped(session):
     timer.cancel()
     assert time.monotonic() - t0 < 15
     assert session.eval("1 + 1") == 2
+
+
+def test_recovery_ladder_ends_with_replug_advice_then_replug_works(vboard):
+    from youthlab.boards.errors import BoardStuck
+    from youthlab.boards.session import Session
+
+    notes: list[str] = []
+    s = Session(vboard.port, serial_number=vboard.serial_number, notify=notes.append)
+    try:
+        stubborn = ("while True:\n    try:\n        while True:\n            pass\n"
+                    "    except KeyboardInterrupt:\n        pass\n")
+        timer = _interrupt_me_after(0.5)
+        t0 = time.monotonic()
+        with pytest.raises(BoardStuck) as info:
+            s.exec(stubborn, on_output=lambda x: None)
+        timer.cancel()
+        assert time.monotonic() - t0 < 20
+        assert "replug" in info.value.hint("en").lower() or "plug" in info.value.hint("en").lower()
+        text = "\n".join(notes)
+        assert "try 2" in text and "try 3" in text and "soft-resetting" in text
+        # The student replugs the board (a new port, same serial number): all good again.
+        vboard.unplug()
+        vboard.plug()
+        assert s.eval("3 * 3") == 9
+    finally:
+        s.close()

@@ -243,10 +243,13 @@ class Session:
             self.notify(t("boards.restored", n=len(replay)))
 
     def _ensure_ready(self) -> None:
+        if self.transport is not None and self._dirty:
+            try:
+                self.recover()
+            except BoardUnplugged:
+                pass  # replugged since: find it again below
         if self.transport is None:
             self.reconnect()
-        if self._dirty:
-            self.recover()
 
     # -- running code ----------------------------------------------------------------
     def exec(
@@ -336,7 +339,6 @@ class Session:
         interrupted: Any = False
         start = time.monotonic()
         ctrlc_at: float | None = None
-        tries = 0
         rebooting = False
         while True:
             try:
@@ -374,15 +376,10 @@ class Session:
                     return bytes(err), interrupted, False
                 now = time.monotonic()
                 if ctrlc_at is not None and now - ctrlc_at > 2.0:
-                    if tries < 3:
-                        tries += 1
-                        self.notify(t("boards.recover.interrupt", n=tries))
-                        link.write(b"\x03")
-                        ctrlc_at = now
-                    else:
-                        self._dirty = True
-                        self.recover()
-                        return bytes(err), interrupted, False
+                    # The program did not stop on Ctrl-C: climb the recovery ladder.
+                    self._dirty = True
+                    self.recover(first_try=2)
+                    return bytes(err), interrupted or True, False
                 if timeout is not None and ctrlc_at is None and now - start > timeout:
                     link.write(b"\x03")
                     interrupted, ctrlc_at = "timeout", now
@@ -425,11 +422,17 @@ class Session:
         self._dirty = False
 
     # -- recovery ladder -------------------------------------------------------------
-    def recover(self) -> None:
-        """Bring a busy or confused board back to the raw REPL, step by step."""
+    def recover(self, first_try: int = 1) -> None:
+        """Bring a busy or confused board back to the raw REPL, step by step.
+
+        Ctrl-C (up to 3 tries) → soft reset → DTR/RTS hard reset (boards wired for it)
+        → :class:`BoardStuck` ("unplug and replug"). Each step is announced in ko/en.
+        """
+        if self.transport is None:
+            raise BoardUnplugged(port=self.port)
         link = self.transport.serial
         try:
-            for n in range(1, 4):
+            for n in range(first_try, 4):
                 if n > 1:
                     self.notify(t("boards.recover.interrupt", n=n))
                 link.write(b"\r\x03\x03")

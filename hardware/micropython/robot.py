@@ -106,6 +106,11 @@ class Robot:
         self._left = _Motor(m["left"], m["pwm_freq"])
         self._right = _Motor(m["right"], m["pwm_freq"])
         self._line = [ADC(Pin(p)) for p in k["line"]]
+        for a in self._line:
+            try:
+                a.atten(ADC.ATTN_11DB)  # ESP32: full 0..3.3 V range (a Pico has no atten)
+            except (AttributeError, ValueError):
+                pass
         self.threshold = k["line_threshold"]
         d = k["distance"]
         self._dist = d

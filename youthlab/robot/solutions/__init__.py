@@ -1,0 +1,1 @@
+"""Sample robot programs (teacher solutions and a naive one for the tests)."""

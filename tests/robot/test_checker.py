@@ -74,3 +74,14 @@ def test_maze_is_solvable_and_distances_are_sane():
     assert d[tuple(w.maze["goal"])] == 0
     assert len(d) == w.maze["cols"] * w.maze["rows"]  # every cell reachable
     assert d[tuple(w.maze["start"])] == 10
+
+
+def test_grading_mission_protocol():
+    """``youthlab.grading.missions.check_mission("robot", world, program)`` works."""
+    missions = pytest.importorskip("youthlab.grading.missions")
+    result = missions.check_mission("robot", "town", str(SOLUTIONS / "town_postman.py"))
+    assert result.passed and result.score == 1.0 and "100" in result.message
+    failed = missions.check_mission("robot", "line", (SOLUTIONS / "naive_forward.py").read_text(encoding="utf-8"))
+    assert not failed.passed and 0 < failed.score < 0.5
+    run = run_fast(SOLUTIONS / "line_follower.py", "line")
+    assert missions.check_mission("robot", "line", run).passed

@@ -206,8 +206,22 @@ def _check_town(result: Any) -> Report:
 _CHECKERS = {"line": _check_line, "maze": _check_maze, "town": _check_town}
 
 
-def check(result: Any) -> Report:
-    """Grade one run (see the module docstring)."""
+def check(result: Any, attempt: Any = None, **options: Any) -> Any:
+    """Grade one run: ``check(result)`` → :class:`Report`.
+
+    Also the grading package's mission-checker protocol
+    (:func:`youthlab.grading.missions.check_mission`): ``check(world, attempt, **options)``
+    where ``attempt`` is a program (path or source) or a finished run; options go to
+    :func:`grade` (``interpreter``, ``kit`` …). That form returns a dict with
+    ``passed``, ``score`` (0..1), ``message`` (ko/en text) and the :class:`Report`.
+    """
+    if attempt is not None:
+        if hasattr(attempt, "trace") and hasattr(attempt, "sim"):
+            report = check(attempt)
+        else:
+            report = grade(attempt, result, **options)
+        return {"passed": report.passed, "score": report.score / 100, "message": report.text(),
+                "report": report, **report.details}
     report = _CHECKERS[result.world.task](result)
     if result.error:
         last = result.error.strip().splitlines()[-1]

@@ -135,3 +135,8 @@ c.Spawner.environment.update({
     "JUPYTER_CONFIG_PATH": lambda spawner: config_path_for(PLAN, DATA, project_root() / "hub_config",
                                                            spawner.user.name),
 })
+# A teacher's server token carries the teacher's (group-scoped) rights, so the class
+# page (~/courses/<class>/dashboard.ipynb) can warm up and stop their class.
+from youthlab.grading.hubwiring import server_token_scopes  # noqa: E402
+
+c.Spawner.server_token_scopes = lambda spawner: server_token_scopes(PLAN, spawner.user.name)

@@ -121,6 +121,19 @@ def test_class_course_release_fetch_submit_collect_autograde_export(hub):
     assert api.ok and api.text.startswith("["), api.text[:500]  # JSON (formgrader sends it as text/html)
     assert LAB in {a["name"] for a in api.json()}
 
+    # The class page is in the teacher's home (not in any student's), and works in the
+    # teacher's kernel with the teacher's rights: it lists the class and its progress.
+    assert t.get(f"{tbase}api/contents/courses/{CLS}/dashboard.ipynb", timeout=30).ok
+    assert s.get(f"{base}api/contents/courses/{CLS}/dashboard.ipynb", timeout=30).status_code == 404
+    kernel = t.post(f"{tbase}api/kernels", json={"name": "python3"}, timeout=60).json()
+    out = run_code(tbase, t, kernel["id"],
+                   "from youthlab.grading.dashboard import Dashboard, hub_client_from_env\n"
+                   f"d = Dashboard({CLS!r})\n"
+                   "print(hub_client_from_env().members(%r))\n" % CLS +
+                   "print([(r.student, r.lab, r.tests_total, r.server, r.score) for r in d.rows()])")
+    assert "['student1', 'student2', 'student3']" in out, out
+    assert f"('student1', '{LAB}', 3, 'ready', '{LAB} 7/7')" in out, out
+
 
 def test_students_get_no_formgrader_and_no_one_elses_submission(hub):
     # runs after the first test: student1 has submitted

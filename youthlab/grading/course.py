@@ -163,6 +163,9 @@ def create_course(curriculum: Curriculum, cls: str, plan: AccountPlan, data: Pat
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", cls) as gb:
         for student in plan.classes[cls]:
             gb.update_or_create_student(student)
+    from youthlab.grading.dashboard import write_dashboard_notebook
+
+    write_dashboard_notebook(course)
     api = course.api()
     for lab in present:
         progress(lab)

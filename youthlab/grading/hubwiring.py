@@ -50,6 +50,15 @@ def write_role_configs(data: Path) -> dict[str, Path]:
     return {"student": student, "teacher": teacher}
 
 
+SERVER_ROLE_SCOPES = ["users:activity!user", "access:servers!server"]  # JupyterHub's default
+
+
+def server_token_scopes(plan: AccountPlan, username: str) -> list[str]:
+    """Scopes of a server's own API token: a teacher's server acts with the teacher's
+    rights (the class page can start their students' servers); students keep the default."""
+    return ["inherit"] if role_of(plan, username) == "teacher" else list(SERVER_ROLE_SCOPES)
+
+
 def config_path_for(plan: AccountPlan, data: Path, hub_config: Path, username: str) -> str:
     """``JUPYTER_CONFIG_PATH`` of a user's single-user server."""
     return os.pathsep.join([str(data / "jupyter-config" / role_of(plan, username)), str(hub_config)])

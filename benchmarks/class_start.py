@@ -1,0 +1,216 @@
+"""Class start: 30 students' servers, warmed up at a pace vs 30 students logging in at once.
+
+    python benchmarks/class_start.py --quick   # 4 students, < 1 minute
+    python benchmarks/class_start.py           # 30 students (a full class)
+
+Both arms run a stock JupyterHub + JupyterLab on loopback (SimpleLocalProcessSpawner,
+dummy login, configurable-http-proxy) with the same single-user server as the hall:
+
+- **at once** (stock config: ``Spawner.http_timeout = 30``): every student asks for their
+  server in the same second, as when a class sits down and logs in; a student whose
+  spawn fails asks again (a refresh), until all are ready or the cap is reached.
+- **warm-up** (YouthLab: ``http_timeout = start_timeout = 180``): ``youthlab.hub.classes.warm_up``
+  starts the class through the REST API, one server per CPU core at a time.
+
+Prints the time until all servers are ready, failed spawns, and p95 time-to-ready per
+student (from asking to ready). Last line: ``RATIO class_start <warm-up / at once> goal <= 0.5``
+(if the at-once arm hits the cap, its time is the cap: the ratio is then an upper bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from youthlab.hub.classes import HubClient, server_state, warm_up  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+NODE_BIN = ROOT / "node_modules" / ".bin"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+CONFIG = '''
+c = get_config()
+c.JupyterHub.ip = "127.0.0.1"
+c.JupyterHub.port = {port}
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = {hub_port}
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_port}"
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
+c.JupyterHub.db_url = "sqlite:///{data}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = "{data}/cookie_secret"
+c.JupyterHub.pid_file = "{data}/jupyterhub.pid"
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = {password!r}
+c.Authenticator.allow_all = True
+c.JupyterHub.spawner_class = "simple"
+c.SimpleLocalProcessSpawner.home_dir_template = "{data}/homes/{{username}}"
+c.Spawner.cmd = [{singleuser!r}]
+c.Spawner.default_url = "/lab"
+c.Spawner.args = {args!r}
+c.Spawner.environment = {{"PATH": {path!r}}}
+c.JupyterHub.services = [{{"name": "bench", "api_token": {token!r}}}]
+c.JupyterHub.load_roles = [{{"name": "bench", "services": ["bench"],
+    "scopes": ["admin:users", "admin:servers", "list:users", "read:users", "read:servers",
+               "admin:groups", "read:groups"]}}]
+c.JupyterHub.load_groups = {{"bench": {{"users": {students!r}}}}}
+'''
+YOUTHLAB_TIMEOUTS = "\nc.Spawner.http_timeout = 180\nc.Spawner.start_timeout = 180\n"
+
+
+class Hub:
+    def __init__(self, data: Path, students: list[str], youthlab_timeouts: bool):
+        data.mkdir(parents=True)
+        self.token = secrets.token_hex(16)
+        self.port = free_port()
+        text = CONFIG.format(port=self.port, hub_port=free_port(), proxy_port=free_port(),
+                             proxy=str(NODE_BIN / "configurable-http-proxy"), data=data,
+                             password=secrets.token_hex(8), singleuser=str(VENV_BIN / "jupyterhub-singleuser"),
+                             args=["--allow-root"] if os.geteuid() == 0 else [],
+                             path=os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
+                             token=self.token, students=students)
+        if youthlab_timeouts:
+            text += YOUTHLAB_TIMEOUTS
+        (data / "jupyterhub_config.py").write_text(text)
+        env = dict(os.environ, PATH=os.pathsep.join([str(VENV_BIN), str(NODE_BIN), os.environ.get("PATH", "")]))
+        self.log = open(data / "hub.log", "wb")
+        self.proc = subprocess.Popen([str(VENV_BIN / "jupyterhub"), "-f", str(data / "jupyterhub_config.py")],
+                                     cwd=data, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}hub/api/", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None:
+                raise SystemExit(f"hub exited; see {data / 'hub.log'}")
+            time.sleep(0.3)
+        self.client = HubClient(self.url, self.token, timeout=120)
+        self.client.session.post(f"{self.url}hub/api/users", json={"usernames": students}, timeout=60)
+
+    def stop(self) -> None:
+        try:
+            tree = [psutil.Process(self.proc.pid)] + psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            tree = []
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                pass
+        for p in tree:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(tree, timeout=10)
+        self.log.close()
+
+
+def all_at_once(hub: Hub, students: list[str], cap: float) -> tuple[float, dict[str, float], int]:
+    """Everyone asks at once; a failed spawn is asked again. (time to all ready, per-student times, failures)."""
+    start = time.monotonic()
+    asked: dict[str, float] = {}
+    ready: dict[str, float] = {}
+    failures = 0
+
+    def ask(name: str) -> None:
+        try:
+            hub.client.start(name)
+        except Exception:  # noqa: BLE001 — a refused/timed-out request is a failed spawn to retry
+            pass
+
+    threads = [threading.Thread(target=ask, args=(s,)) for s in students]
+    for s, th in zip(students, threads):
+        asked[s] = time.monotonic()
+        th.start()
+    last_try = {s: time.monotonic() for s in students}
+    while len(ready) < len(students) and time.monotonic() - start < cap:
+        time.sleep(1)
+        try:
+            users = hub.client.users()
+        except Exception:  # noqa: BLE001 — the hub itself may be too busy to answer
+            continue
+        now = time.monotonic()
+        for s in students:
+            if s in ready:
+                continue
+            state = server_state(users.get(s))
+            if state == "ready":
+                ready[s] = now - asked[s]
+            elif state == "off" and now - last_try[s] > 5:  # the spawn failed: the student refreshes
+                failures += 1
+                last_try[s] = now
+                threading.Thread(target=ask, args=(s,)).start()
+    for th in threads:
+        th.join(timeout=5)
+    total = time.monotonic() - start if len(ready) == len(students) else cap
+    return total, ready, failures
+
+
+def p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(0.95 * len(values)) - 1))] if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4 students, short cap")
+    parser.add_argument("-n", type=int, default=None, help="students in the class")
+    parser.add_argument("--cap", type=float, default=None, help="give the at-once arm up after this many s")
+    args = parser.parse_args()
+    n = args.n or (4 if args.quick else 30)
+    cap = args.cap or (60 if args.quick else 420)
+    students = [f"s{i:02d}" for i in range(1, n + 1)]
+    cores = len(os.sched_getaffinity(0))
+    print(f"{n} students, {cores} CPU cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        hub = Hub(Path(tmp) / "warm", students, youthlab_timeouts=True)
+        try:
+            report = warm_up(hub.client, students, progress=lambda r, t: None)
+        finally:
+            hub.stop()
+        warm = report.seconds if not report.failed else float("inf")
+        print(f"warm-up (pace {report.pace}, YouthLab timeouts): all {len(report.ready)}/{n} ready in {report.seconds:.1f} s, "
+              f"failed {len(report.failed)}, time-to-ready p95 {report.p95():.1f} s, "
+              f"median {sorted(report.time_to_ready.values())[len(report.ready) // 2]:.1f} s")
+
+        hub = Hub(Path(tmp) / "once", students, youthlab_timeouts=False)
+        try:
+            total, ready, failures = all_at_once(hub, students, cap)
+        finally:
+            hub.stop()
+        capped = len(ready) < n
+        print(f"all at once (stock config): {len(ready)}/{n} ready {'by the cap of' if capped else 'in'} {total:.1f} s, "
+              f"failed spawns retried {failures}, time-to-ready p95 "
+              f"{p95(list(ready.values())):.1f} s{' (of those ready)' if capped else ''}")
+    print(f"student p95 time-to-ready with warm-up: {report.p95():.1f} s (goal <= 15 s)")
+    print(f"RATIO class_start {warm / total:.2f} goal <= 0.5")
+
+
+if __name__ == "__main__":
+    main()

@@ -117,3 +117,19 @@ def test_cable_pulled_mid_deploy_never_leaves_half_written_files(tmp_path):
 @pytest.mark.timeout(900)
 def test_cable_pulled_mid_deploy_100_times(tmp_path):
     _pull_cable_during_deploy(100, tmp_path)
+
+
+def test_big_binary_and_korean_named_files(vboard, tmp_path):
+    lab = tmp_path / "lab"
+    (lab / "데이터").mkdir(parents=True)
+    big = os.urandom(30_000)  # not compressible: plain base64, in 4 KB pieces
+    (lab / "데이터" / "소리.bin").write_bytes(big)
+    (lab / "빈파일.txt").write_bytes(b"")
+    (lab / "인사.py").write_text("print('안녕하세요')\n", encoding="utf-8")
+    with Session(vboard.port, notify=lambda m: None) as s:
+        r = s.deploy(lab, progress=False)
+        assert sorted(r.sent) == sorted(["데이터/소리.bin", "빈파일.txt", "인사.py"])
+        assert s.deploy(lab, progress=False).sent == []
+    assert (vboard.fs_dir / "데이터" / "소리.bin").read_bytes() == big
+    assert (vboard.fs_dir / "빈파일.txt").read_bytes() == b""
+    assert "안녕하세요" in (vboard.fs_dir / "인사.py").read_text(encoding="utf-8")

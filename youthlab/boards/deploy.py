@@ -31,6 +31,7 @@ TMP_SUFFIX = ".ylab-tmp"
 MANIFEST = ".ylab-manifest.json"
 HASH_CHARS = 20  # hex digits of sha256 compared (80 bits)
 WBITS = 10  # deflate window: 1 KiB of RAM on the board to decompress
+PIECE = 4096  # bytes of a file per call: what the board must hold in RAM at once
 SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", ".git", ".DS_Store"}
 
 
@@ -108,9 +109,9 @@ print(repr((hashlib is not None and B,B,D,[_ylh(p) for p in {paths!r}] if hashli
 
 _WRITER = """\
 import os
-def _ylw(p,d,z,h):
+def _ylw(p,d,z,h,a=0,e=1):
  t=p+'{tmp}'
- f=open(t,'wb')
+ f=open(t,'ab' if a else 'wb')
  if z:
   s=deflate.DeflateIO(io.BytesIO(binascii.a2b_base64(d)),deflate.RAW,{wbits})
   b=bytearray(512);m=memoryview(b)
@@ -123,6 +124,8 @@ def _ylw(p,d,z,h):
  else:
   f.write(binascii.a2b_base64(d))
  f.close()
+ if not e:
+  return
  if h and _ylh(t)!=h:
   os.remove(t)
   raise OSError('hash mismatch '+p)
@@ -201,11 +204,16 @@ def deploy(
     calls: list[tuple[str, str, int, int]] = []  # (call, target, file bytes, wire bytes)
     encodings = set()
     for target, data, digest in todo:
-        payload, enc = _encode(data, caps)
-        encodings.add(enc)
+        # Big files travel in pieces (appended to the temp file), so the board never
+        # holds more than one piece in RAM; the hash check and rename come with the last.
+        pieces = [data[i:i + PIECE] for i in range(0, len(data), PIECE)] or [b""]
         h = f"'{digest}'" if caps["hash"] else "None"
-        call = f"_ylw({target!r},{payload},{h})\n"
-        calls.append((call, target, len(data), len(call)))
+        for k, piece in enumerate(pieces):
+            payload, enc = _encode(piece, caps)
+            encodings.add(enc)
+            last = k == len(pieces) - 1
+            call = f"_ylw({target!r},{payload},{h},{int(k > 0)},{int(last)})\n"
+            calls.append((call, target if last else "", len(piece), len(call)))
     result.encoding = ",".join(sorted(encodings))
     total_wire = sum(c[3] for c in calls)
 
@@ -246,7 +254,8 @@ def _send(session: "Session", batch: list[str], pending: list[tuple[str, int, in
     except BoardError:
         raise
     for target, nbytes, wire in pending:
-        result.sent.append(target)
+        if target:
+            result.sent.append(target)
         result.file_bytes += nbytes
         result.wire_bytes += wire
         bar.advance(wire)

@@ -162,6 +162,22 @@ def exec_cmd(code: str, target: str) -> None:
         session.close()
 
 
+@board.command()
+@click.option("--port", "target", default="auto", help="Port, URL, station:N, id:SERIAL.")
+def repl(target: str) -> None:
+    """Open the board's interactive REPL (mpremote's; Ctrl-] or Ctrl-x to leave)."""
+    import os
+    from pathlib import Path
+
+    from youthlab.boards.registry import _resolve
+
+    if target == "virtual" or target.startswith("virtual:"):
+        raise click.UsageError("start it with `youthlab board virtual` and pass its port")
+    _, port, _, _ = _resolve(target)
+    mpremote = str(Path(sys.executable).with_name("mpremote"))
+    os.execv(mpremote, [mpremote, "connect", port, "resume", "repl"])
+
+
 @board.group()
 def station() -> None:
     """The station registry (which board is at which hall station)."""

@@ -139,8 +139,11 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
         holder["sim"] = sim
         started.set()
 
+    closed = threading.Event()
+
     def board() -> None:
-        holder["result"] = run_virtual(program, w, kit=kit, seconds=w.time_limit, on_start=on_start)
+        holder["result"] = run_virtual(program, w, kit=kit, seconds=w.time_limit, on_start=on_start,
+                                       stop=closed)
 
     th = threading.Thread(target=board, daemon=True)
     th.start()
@@ -159,6 +162,7 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
             shown += 1
             clock.tick(30)
     finally:
+        closed.set()  # window closed (or frames done): switch the board off too
         pv.close()
     th.join()
     result = holder["result"]

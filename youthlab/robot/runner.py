@@ -201,13 +201,15 @@ def run_fast(program: str | os.PathLike, world: World | str = "line", *, kit: st
 def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit: str | None = None,
                 seconds: float = 10.0, seed: int = 0, params: RobotParams | None = None,
                 on_start: Callable[[RobotBoardSim], None] | None = None,
-                board_name: str | None = None, stop_at_prompt: bool = True) -> RunResult:
+                board_name: str | None = None, stop_at_prompt: bool = True,
+                stop: threading.Event | None = None) -> RunResult:
     """Run a robot program on a virtual MicroPython board driving the simulator live.
 
     The program and the board libraries are put on the board's filesystem as
     ``main.py``, ``robot.py`` …; the board boots and runs ``main.py`` as a real board
     does. After ``seconds`` (real time), or when the program has ended and the board is
-    back at its ``>>>`` prompt (``stop_at_prompt``), the board is switched off.
+    back at its ``>>>`` prompt (``stop_at_prompt``), or when ``stop`` is set, the board is
+    switched off.
     """
     import tempfile
 
@@ -236,7 +238,7 @@ def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit:
             fd = os.open(board.port, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
             try:
                 deadline = time.monotonic() + seconds
-                while time.monotonic() < deadline:
+                while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
                     try:
                         chunk = os.read(fd, 4096)
                         if chunk:

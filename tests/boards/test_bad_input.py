@@ -123,3 +123,19 @@ def test_unplug_at_the_station_reaches_the_hub_kernel_and_recovers(vboard):
             s.close()
     finally:
         br.stop()
+
+
+def test_closed_session_says_so_and_connect_opens_a_new_one(vboard):
+    from youthlab.boards import registry
+    from youthlab.boards.errors import BoardError
+
+    s = registry.connect(vboard.port, quiet=True, notify=lambda m: None)
+    s.close()
+    with pytest.raises(BoardError) as info:
+        s.exec("print(1)")
+    assert "closed" in info.value.message("en")
+    s2 = registry.connect(vboard.port, quiet=True, notify=lambda m: None)
+    try:
+        assert s2 is not s and s2.eval("1") == 1
+    finally:
+        registry.disconnect_all()

@@ -77,7 +77,7 @@ def connect(target: str = "auto", *, quiet: bool = False, **kw: Any) -> Session:
     virtual = target == "virtual" or target.startswith("virtual:")
     key, port, serial_number, extra = _resolve(target, **(kw if virtual else {}))
     session = _sessions.get(key)
-    if session is None:
+    if session is None or session.closed:
         session_kw = {} if virtual else kw
         session = Session(port, serial_number=serial_number, **extra, **session_kw)
         _sessions[key] = session

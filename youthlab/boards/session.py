@@ -105,6 +105,7 @@ class Session:
         self.history: list[str] = []
         self.transport: SerialTransport | None = None
         self._dirty = False
+        self.closed = False
         self._lock = BoardLock(serial_number or port, owner) if lock else None
         if self._lock:
             self._lock.acquire()
@@ -149,6 +150,9 @@ class Session:
             text = str(exc)
             if "lock" in text.lower() or "busy" in text.lower():
                 return BoardInUse(owner=t("boards.other_program"), port=self.port)
+            if "permission" in text.lower():
+                return BoardError(key="boards.no_permission", hint_key="boards.no_permission.hint",
+                                  port=self.port)
             return BoardNotFound(port=self.port)
         except (OSError, ValueError):
             return BoardNotFound(port=self.port)
@@ -194,6 +198,7 @@ class Session:
             self._drop()
         if self._lock:
             self._lock.release()
+        self.closed = True
 
     def __enter__(self) -> "Session":
         return self
@@ -243,6 +248,8 @@ class Session:
             self.notify(t("boards.restored", n=len(replay)))
 
     def _ensure_ready(self) -> None:
+        if self.closed:
+            raise BoardError(key="boards.closed", hint_key="boards.closed.hint", port=self.port)
         if self.transport is not None and self._dirty:
             try:
                 self.recover()

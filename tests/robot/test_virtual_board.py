@@ -33,6 +33,7 @@ def test_student_file_runs_unchanged_on_the_virtual_board(tmp_path):
     live = run_virtual(student, world, seconds=7)
 
     assert live.error is None, live.output
+    assert live.ended == "finished"
     assert "all letters delivered" in live.output  # printed by MicroPython on the board
     assert "MicroPython" in live.output  # …which then went back to its REPL, like a board
     for result in (fast, live):

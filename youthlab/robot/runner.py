@@ -44,7 +44,7 @@ class RunResult:
     world: World
     mode: str
     sim: RobotBoardSim
-    ended: str  # "finished" | "done" | "time_limit" | "error" | "timeout"
+    ended: str  # "finished" | "done" | "time_limit" | "error" | "timeout" | "stopped"
     sim_time: float
     wall_time: float
     output: str = ""
@@ -233,18 +233,23 @@ def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit:
         sim.run_clock()
         if on_start:
             on_start(sim)
-        board.start(timeout=20)
+        ended = "time_limit"
         try:
+            board.start(timeout=20)
             fd = os.open(board.port, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
             try:
                 deadline = time.monotonic() + seconds
-                while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+                while time.monotonic() < deadline:
+                    if stop is not None and stop.is_set():
+                        ended = "stopped"
+                        break
                     try:
                         chunk = os.read(fd, 4096)
                         if chunk:
                             output += chunk
                             if stop_at_prompt and output.endswith(b">>> "):
-                                break  # main.py ended; the board is back at its REPL
+                                ended = "finished"  # main.py ended; the board is back at its REPL
+                                break
                             continue
                     except BlockingIOError:
                         pass
@@ -260,6 +265,6 @@ def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit:
     error = None
     if "Traceback (most recent call last)" in text:
         error = text[text.index("Traceback (most recent call last)"):]
-    return RunResult(world=w, mode="virtual", sim=sim, ended="error" if error else "time_limit",
+    return RunResult(world=w, mode="virtual", sim=sim, ended="error" if error else ended,
                      sim_time=sim.now(), wall_time=wall, output=text, error=error,
                      trace=list(sim.body.trace))

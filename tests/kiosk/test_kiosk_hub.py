@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     running = start_hub(tmp_path_factory.mktemp("kioskhub"),
-                        extra_env={"YOUTHLAB_KIOSK_IDLE": "5", "YOUTHLAB_KIOSK_PIN": "2468",
+                        extra_env={"YOUTHLAB_KIOSK": "on", "YOUTHLAB_KIOSK_IDLE": "5", "YOUTHLAB_KIOSK_PIN": "2468",
                                    "YOUTHLAB_CULL_IDLE": "0"})
     kiosk = f"{running.url}services/kiosk/"
     deadline = time.monotonic() + 90

@@ -28,14 +28,17 @@ import html
 import io
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import tornado.web
+from jupyter_server.base.handlers import FileFindHandler
 from traitlets import Integer, Unicode
 from traitlets.config import Config
 from voila.app import Voila
+from voila.static_file_handler import MultiStaticFileHandler
 from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
@@ -144,6 +147,7 @@ class StatusHandler(KioskHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"visitor_kernels": self.kiosk.visitor_kernel_count(),
                                 "pooled_kernels": len(self.kiosk.pooled_kernel_ids()),
+                                "ready_kernels": self.kiosk.ready_kernel_count(),
                                 "max_kernels": self.kiosk.max_kernels}))
 
 
@@ -243,6 +247,23 @@ class NoDelayKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         await super().open(kernel_id)
 
 
+KIOSK_ASSET_CACHE_SECONDS = 600
+
+
+class CachedLabExtensionHandler(FileFindHandler):
+    """Lab extension bundles, kept by the kiosk browser (hashed names; 10 minutes otherwise)."""
+
+    def get_cache_time(self, path: str, modified: Any, mime_type: str) -> int:
+        return max(super().get_cache_time(path, modified, mime_type), KIOSK_ASSET_CACHE_SECONDS)
+
+
+class CachedVoilaStaticHandler(MultiStaticFileHandler):
+    """Voila's own front-end chunks: they change only when Voila is upgraded."""
+
+    def get_cache_time(self, path: str, modified: Any, mime_type: str) -> int:
+        return max(super().get_cache_time(path, modified, mime_type), KIOSK_ASSET_CACHE_SECONDS)
+
+
 class KioskVoila(Voila):
     """Voila for visitors: see the module docstring."""
 
@@ -258,13 +279,20 @@ class KioskVoila(Voila):
         settings["youthlab_kiosk"] = self
         return settings
 
-    def pooled_kernel_ids(self) -> set[str]:
-        ids = set()
+    def _pool_items(self) -> list[dict]:
+        items = []
         for pool in getattr(self.kernel_manager, "_pools", {}).values():
             for task in pool:
                 if task.done() and not task.cancelled() and task.exception() is None:
-                    ids.add(task.result().get("kernel_id"))
-        return ids
+                    items.append(task.result())
+        return items
+
+    def pooled_kernel_ids(self) -> set[str]:
+        return {item.get("kernel_id") for item in self._pool_items()}
+
+    def ready_kernel_count(self) -> int:
+        """Pooled kernels whose notebook has finished executing: a visitor's page is instant."""
+        return sum(1 for item in self._pool_items() if item.get("task") is not None and item["task"].done())
 
     def visitor_kernel_count(self) -> int:
         pooled = self.pooled_kernel_ids()
@@ -272,7 +300,10 @@ class KioskVoila(Voila):
 
     def init_handlers(self) -> list:
         base = self.server_url
-        swap = {TornadoVoilaHandler: KioskAppHandler, VoilaKernelWebsocketHandler: NoDelayKernelWebsocketHandler}
+        # The kiosk browser keeps the ~100 front-end files between visitors instead of
+        # revalidating each one (Voila sends them with no-cache).
+        swap = {TornadoVoilaHandler: KioskAppHandler, VoilaKernelWebsocketHandler: NoDelayKernelWebsocketHandler,
+                FileFindHandler: CachedLabExtensionHandler, MultiStaticFileHandler: CachedVoilaStaticHandler}
         handlers = []
         for handler in super().init_handlers():
             cls = handler[1]
@@ -280,6 +311,8 @@ class KioskVoila(Voila):
                 continue  # no file tree, no contents API for visitors
             if cls in swap:
                 handler = (handler[0], swap[cls], *handler[2:])
+            if cls is FileFindHandler and len(handler) > 2 and "no_cache_paths" in handler[2]:
+                handler = (handler[0], CachedLabExtensionHandler, {**handler[2], "no_cache_paths": []})
             handlers.append(handler)
         ours = [
             (base, LauncherHandler),
@@ -304,9 +337,10 @@ def kiosk_config(idle_seconds: int, max_kernels: int, pool_size: int, cull_secon
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.file_allowlist = [r".*\.(png|jpg|jpeg|gif|svg|webp)$"]
     c.VoilaExecutor.cell_error_instruction = "(youthlab-kiosk-cell-error)"  # kiosk.js looks for it
-    # Preheat only the kiosk notebooks, never a lab's source notebook.
-    c.VoilaKernelManager.preheat_denylist = [
-        rf"^(?!{single_app}/kiosk\.ipynb$).*$" if single_app else r"^(?!.*/kiosk\.ipynb$).*$"]
+    # Preheat only the kiosk notebooks, never a lab's source notebook (Voila matches
+    # these against the notebook's full path).
+    app_dir = re.escape(single_app) if single_app else "[^/]+"
+    c.VoilaKernelManager.preheat_denylist = [rf"^(?!.*/{app_dir}/kiosk\.ipynb$).*$"]
     c.KioskVoila.single_app = single_app
     c.MappingKernelManager.cull_idle_timeout = cull_seconds
     c.MappingKernelManager.cull_interval = max(5, min(60, cull_seconds // 2))
@@ -348,13 +382,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle-seconds", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_IDLE", "90")))
     parser.add_argument("--max-kernels", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_MAX_KERNELS", "8")))
     parser.add_argument("--pool-size", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_POOL", "1")))
+    parser.add_argument("--app", default="", help="serve (and preheat) only this lab's app")
     parser.add_argument("--cull-seconds", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_CULL", "120")))
     args = parser.parse_args(argv)
     service_url = os.environ.get("JUPYTERHUB_SERVICE_URL", "")
     port = args.port or (urlparse(service_url).port if service_url else None) or 8866
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
     app = make_app(port, prefix, idle_seconds=args.idle_seconds, max_kernels=args.max_kernels,
-                   pool_size=args.pool_size, cull_seconds=args.cull_seconds)
+                   pool_size=args.pool_size, cull_seconds=args.cull_seconds, single_app=args.app)
     app.start()
 
 

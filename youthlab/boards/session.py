@@ -44,6 +44,7 @@ from youthlab.i18n import t
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 SOFT_REBOOT = b"soft reboot\r\n"
+REBOOT_MARK = b"MPY: soft reboot"
 
 
 def _print(msg: str) -> None:
@@ -347,6 +348,7 @@ class Session:
         start = time.monotonic()
         ctrlc_at: float | None = None
         rebooting = False
+        held = b""
         while True:
             try:
                 try:
@@ -358,13 +360,21 @@ class Session:
                     part, chunk = (chunk, b"") if k < 0 else (chunk[:k], chunk[k + 1:])
                     if phase == 0:
                         if not rebooting:
-                            # Show the program's output, not a restarting board's banner.
-                            cut = (tail + part).find(b"MPY: soft reboot")
+                            # Show the program's output, not a restarting board's banner
+                            # (hold back what could be the start of that banner).
+                            buf = held + part
+                            cut = buf.find(REBOOT_MARK)
                             if cut >= 0:
-                                rebooting = True
-                                splitter.feed(part[: max(0, cut - len(tail))])
+                                rebooting, held = True, b""
+                                splitter.feed(buf[:cut])
                             else:
-                                splitter.feed(part)
+                                keep = next((n for n in range(min(len(REBOOT_MARK) - 1, len(buf)), 0, -1)
+                                             if buf.endswith(REBOOT_MARK[:n])), 0)
+                                splitter.feed(buf[: len(buf) - keep])
+                                held = buf[len(buf) - keep:]
+                            if k >= 0 and held:
+                                splitter.feed(held)
+                                held = b""
                         tail = (tail + part)[-128:]
                         i = tail.rfind(SOFT_REBOOT)
                         if i >= 0 and RAW_BANNER + b">" in tail[i:]:

@@ -7,7 +7,7 @@ Both grade the same submissions of ``labs/05-python-basics`` in the same course
 (made from the visit-90 curriculum): a mix of right, wrong and half-done answers, as a
 class hands in. The serial run is plain ``nbgrader autograde <lab> --force`` in the
 course folder; ours is ``youthlab.grading.autograde`` with its default worker count
-(one per CPU core). Both produce the same scores (checked).
+(two per CPU core). Both produce the same scores (checked).
 The last line is ``RATIO autograde <serial s / ours s> goal >= 1.8``.
 """
 
@@ -79,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8 submissions instead of 30")
     parser.add_argument("-n", type=int, default=None, help="number of submissions")
+    parser.add_argument("--workers", type=int, default=None, help="parallel workers (default: CPU cores)")
     args = parser.parse_args()
     n = args.n or (8 if args.quick else 30)
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,7 +96,7 @@ def main() -> None:
         print(f"serial nbgrader autograde : {serial:6.1f} s  ({serial / n:.2f} s per submission)")
 
         start = time.perf_counter()
-        report = autograde(course, LAB)
+        report = autograde(course, LAB, workers=args.workers)
         ours = time.perf_counter() - start
         assert report.graded == sorted(students), report
         assert scores(course, students) == expected, "parallel grades differ from serial grades"

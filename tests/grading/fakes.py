@@ -32,6 +32,7 @@ def submit(course_root: Path, student: str, answers: dict[str, str] | None = Non
     dest = course_root / "submitted" / student / lab
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "timestamp.txt").write_text("2026-11-23 10:00:00.000000 UTC")
+    (dest / "submission_secret.txt").write_text(f"secret-{student}")
     if raw is not None:
         (dest / NB).write_text(raw)
         return dest / NB

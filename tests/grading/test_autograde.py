@@ -15,14 +15,14 @@ import pytest
 
 from tests.grading.fakes import GOOD, LAB, NB, submit
 from youthlab.grading.autograde import autograde
-from youthlab.grading.course import create_course, open_course, release
+from youthlab.grading.course import create_course, open_course, release, release_feedback
 from youthlab.grading.curriculum import load
 from youthlab.grading.errors import NoCourse, UnknownClass
 from youthlab.grading.export import to_csv
 from youthlab.hub.accounts import AccountPlan
 
 PLAN = AccountPlan("operator", {"teacher": ["class-t"]},
-                   {"class-t": ["ana", "bo", "cy", "dan", "eve", "fay"]})
+                   {"class-t": ["ana", "bo", "cy", "dan", "eve", "fay", "gil"]})
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +52,10 @@ def graded(course):
     submit(course.root, "dan", edit=_tamper_delete)
     broken = submit(course.root, "eve", raw='{"cells": [ this is not json')
     submit(course.root, "fay", dict(GOOD, route='route = ["S", "E"]'))
+    submit(course.root, "gil", dict(GOOD, stamp_price="def stamp_price(g):\n    return 520 if g <= 25 else 640"))
     before = hashlib.sha256(broken.read_bytes()).hexdigest()
     seen = []
-    report = autograde(course, LAB, workers=2, timeout=4, progress=lambda d, t: seen.append((d, t)))
+    report = autograde(course, LAB, workers=2, timeout=6, progress=lambda d, t: seen.append((d, t)))
     return report, broken, before, seen
 
 
@@ -73,8 +74,8 @@ def test_course_folder_has_release_without_answers(course):
 
 def test_parallel_autograde_grades_everyone_readable_with_progress(course, graded):
     report, _, _, seen = graded
-    assert report.graded == ["ana", "bo", "cy", "dan", "fay"] and report.workers == 2
-    assert seen[0] == (0, 5) and seen[-1] == (5, 5)
+    assert report.graded == ["ana", "bo", "cy", "dan", "fay", "gil"] and report.workers == 2
+    assert seen[0] == (0, 6) and seen[-1] == (6, 6)
     assert _score(course, "ana") == 7
     assert _score(course, "fay") == 4  # the route misses the house: mission points lost
 
@@ -114,9 +115,18 @@ def test_export_has_scores_percent_and_flags(course, graded):
     assert "unreadable" in rows["eve"]["flags"] and rows["eve"]["passed"] == "no"
 
 
+def test_feedback_shows_the_score_but_not_the_hidden_tests(course, graded):
+    n = release_feedback(course, LAB)
+    assert n == 6
+    page = (course.root / "feedback" / "gil" / LAB / NB.replace(".ipynb", ".html")).read_text()
+    assert _score(course, "gil") == 5  # gil passed the visible checks but not the hidden ones
+    assert "AssertionError" in page and "5" in page
+    assert "stamp_price(51)" not in page and "HIDDEN TESTS" not in page
+
+
 def test_regrading_replaces_grades_instead_of_duplicating(course, graded):
     submit(course.root, "fay")  # fay fixes her route and resubmits
-    report = autograde(course, LAB, workers=2, timeout=4, students=["fay"])
+    report = autograde(course, LAB, workers=2, timeout=6, students=["fay"])
     assert report.graded == ["fay"] and _score(course, "fay") == 7
     assert _score(course, "ana") == 7  # others untouched
 

@@ -112,6 +112,7 @@ def test_class_course_release_fetch_submit_collect_autograde_export(hub):
     assert fb.ok, fb.text
     feedback = list((data / "homes" / "student1" / CLS / LAB / "feedback").rglob("*.html"))
     assert feedback and "7" in feedback[0].read_text()
+    assert "stamp_price(51)" not in feedback[0].read_text()  # hidden tests stay hidden (nbgrader#917)
 
     # The teacher's own server has formgrader, wired to this class's course.
     t, tbase = _server(hub, "teacher")

@@ -37,3 +37,4 @@ def test_checker_results_of_any_shape_become_results(monkeypatch, tmp_path):
     monkeypatch.setitem(missions.CHECKERS, "fake", "fake_checker")
     assert check_mission("fake", "m", "yes").passed
     assert not check_mission("fake", "m", "no").passed and check_mission("fake", "m", "no").message == "checked"
+

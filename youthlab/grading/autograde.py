@@ -1,7 +1,7 @@
 """Parallel autograde: a class's submissions graded by a few nbgrader workers at once.
 
 One ``nbgrader autograde`` process per student is *slower* than serial (each costs
-~3.5 s to start), so submissions are dealt into at most one batch per CPU core. Each
+~3.5 s to start), so submissions are dealt into a few batches (two per CPU core). Each
 worker runs the real ``nbgrader autograde`` in a private copy of the course folder
 (its own copy of the gradebook, the batch's ``submitted/`` folders linked in), so no
 two processes write one SQLite file; afterwards the autograded notebooks are moved into
@@ -143,7 +143,11 @@ def _merge(course: Course, wdir: Path, lab: str, students: list[str]) -> None:
 
 
 def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    """Two workers per CPU core: a worker is idle part of each submission (starting and
+    shutting down the grading kernel waits on messages), so one per core leaves cores idle
+    (measured on 2 cores, 30 submissions: 2 workers 1.0–1.4×, 4 workers 1.8× vs serial)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, 2 * cores)
 
 
 def autograde(course: Course, lab: str, workers: int | None = None, timeout: int | None = None,

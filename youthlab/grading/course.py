@@ -45,6 +45,11 @@ c.Execute.interrupt_on_timeout = True
 # A deleted test cell is put back (and flagged by `youthlab course autograde`).
 c.OverwriteCells.add_missing_cells = True
 c.ClearSolutions.code_stub = {{"python": "# 여기에 코드를 쓰세요 · write your code here\\nraise NotImplementedError()"}}
+# Feedback must not show hidden tests (nbgrader#917): strip them and their tracebacks.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+from youthlab.grading.feedback import HideTestTracebacks  # noqa: E402
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]
 '''
 
 

@@ -3,7 +3,8 @@
 A JupyterLab server costs ~7 CPU-seconds to start; 20 started at once on 2 cores all
 missed JupyterHub's default 30 s timeout in one measurement. So ``youthlab class start``
 asks the hub (REST API, with a teacher's or the operator's token) to start the
-students' servers a few at a time — by default one per CPU core — and polls the user
+students' servers a few at a time — one per CPU core at first, then fewer when servers
+come up slower than ~10 s (a busy machine) or more when they are quick — and polls the user
 models until each server is ``ready`` (a spawn slower than ~10 s may answer HTTP 500
 while it goes on, so the answer to the start request is not trusted). It shows a
 progress bar and reports who is ready. Servers then stay up until the idle culler
@@ -84,11 +85,30 @@ def default_pace() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+TARGET_SECONDS = 10.0  # aim: a server is ready this long after it was asked for
+
+
+def adapt_pace(pace: int, seconds: float, low: int, high: int, target: float = TARGET_SECONDS) -> int:
+    """One fewer at once when a server took longer than the target, one more when well under."""
+    if seconds > target:
+        return max(low, pace - 1)
+    if seconds < 0.6 * target:
+        return min(high, pace + 1)
+    return pace
+
+
 def warm_up(client: HubClient, students: list[str], pace: int | None = None, timeout: float = 180,
             retries: int = 1, progress: Callable[[int, int], None] = lambda ready, total: None,
-            poll: float = 0.5) -> WarmupReport:
-    """Start ``students``' servers, at most ``pace`` starting at once; wait until ready."""
+            poll: float = 0.5, adaptive: bool = True) -> WarmupReport:
+    """Start ``students``' servers, ``pace`` starting at once; wait until each is ready.
+
+    With ``adaptive`` the pace follows the machine: it starts at one per CPU core and
+    goes down when servers take longer than :data:`TARGET_SECONDS` to be ready (a busy
+    machine), up (to two per core) when they are quick.
+    """
+    fixed = pace is not None
     pace = pace or default_pace()
+    low, high = 1, (pace if fixed or not adaptive else 2 * default_pace())
     report = WarmupReport(pace=pace)
     start = time.monotonic()
     waiting = list(students)
@@ -116,6 +136,8 @@ def warm_up(client: HubClient, students: list[str], pace: int | None = None, tim
                 del starting[name]
                 report.ready.append(name)
                 report.time_to_ready[name] = round(now - since, 2)
+                if adaptive and not fixed:
+                    pace = adapt_pace(pace, now - since, low, high)
                 progress(len(report.ready), len(students))
             elif (state == "off" and now - since > 5) or now - since > timeout:
                 del starting[name]  # the spawn failed (or never came up): try again, then give up

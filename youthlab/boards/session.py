@@ -223,6 +223,7 @@ class Session:
         timeout = self.reconnect_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         announced = False
+        last: BoardError = BoardUnplugged(port=self.port)
         while True:
             port = find_port(self.serial_number) if self.serial_number else self.port
             if port:
@@ -230,10 +231,10 @@ class Session:
                 try:
                     self._connect()
                     break
-                except (BoardNotFound, BoardUnplugged, NotMicroPython):
-                    pass
+                except BoardError as exc:  # still booting, or briefly held: try again
+                    last = exc
             if time.monotonic() >= deadline:
-                raise BoardUnplugged(port=self.port)
+                raise last
             if not announced and self.serial_number:
                 self.notify(t("boards.reconnect_wait", serial=self.serial_number))
                 announced = True

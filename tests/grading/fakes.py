@@ -41,3 +41,25 @@ def submit(course_root: Path, student: str, answers: dict[str, str] | None = Non
         edit(nb)
     nbformat.write(nb, dest / NB)
     return dest / NB
+
+
+def solution_answers(course_root: Path, lab: str) -> dict[str, dict[str, str]]:
+    """Per notebook: grade_id -> the teacher's solution source (what a perfect student writes)."""
+    out = {}
+    for nb_path in sorted((course_root / "source" / lab).glob("*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        out[nb_path.name] = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
+                             if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    return out
+
+
+def submit_solutions(course_root: Path, student: str, lab: str) -> Path:
+    """Submit the released notebooks of ``lab`` with the solutions filled in."""
+    dest = course_root / "submitted" / student / lab
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "timestamp.txt").write_text("2026-11-23 10:00:00.000000 UTC")
+    (dest / "submission_secret.txt").write_text(f"secret-{student}")
+    for name, answers in solution_answers(course_root, lab).items():
+        nb = answered(course_root / "release" / lab / name, answers)
+        nbformat.write(nb, dest / name)
+    return dest

@@ -25,6 +25,26 @@ CHECKERS: dict[str, str] = {
 }
 
 
+def _drone_check(module):
+    """Adapter: the drone checker scores a program (source), a ``fly(drone)`` function or
+    a flight record, out of 100, with its own feedback."""
+
+    def check(mission: str, attempt: Any, **options: Any) -> dict[str, Any]:
+        if callable(attempt):
+            result = module.check_function(attempt, mission, **options)
+        elif isinstance(attempt, dict):
+            result = module.check_flight(attempt, mission)
+        else:
+            result = module.check_program(str(attempt), mission, **options)
+        return {"passed": result.passed, "score": result.score / (result.max_score or 100),
+                "message": result.feedback(), "result": result}
+
+    return check
+
+
+ADAPTERS = {"drone": _drone_check}  # for checkers without the plain check(mission, attempt) form
+
+
 @dataclass
 class MissionResult:
     passed: bool
@@ -71,11 +91,13 @@ def _checker(kind: str):
         if exc.name and module_name.startswith(exc.name):
             raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(CHECKERS))) from None
         raise
+    if kind in ADAPTERS and not hasattr(module, "check"):
+        return ADAPTERS[kind](module)
     if not hasattr(module, "check"):
         raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(CHECKERS)))
-    return module
+    return module.check
 
 
 def check_mission(kind: str, mission: str, attempt: Any, **options: Any) -> MissionResult:
     """Run the ``kind`` checker on the student's attempt at ``mission``."""
-    return _normalize(_checker(kind).check(mission, attempt, **options))
+    return _normalize(_checker(kind)(mission, attempt, **options))

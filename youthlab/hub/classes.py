@@ -3,7 +3,7 @@
 A JupyterLab server costs ~7 CPU-seconds to start; 20 started at once on 2 cores all
 missed JupyterHub's default 30 s timeout in one measurement. So ``youthlab class start``
 asks the hub (REST API, with a teacher's or the operator's token) to start the
-students' servers a few at a time — one per CPU core at first, then fewer when servers
+students' servers a few at a time — one more than the CPU cores at first, then fewer when servers
 come up slower than ~10 s (a busy machine) or more when they are quick — and polls the user
 models until each server is ``ready`` (a spawn slower than ~10 s may answer HTTP 500
 while it goes on, so the answer to the start request is not trusted). It shows a
@@ -72,7 +72,8 @@ class WarmupReport:
     failed: list[str] = field(default_factory=list)
     time_to_ready: dict[str, float] = field(default_factory=dict)  # from start request to ready
     seconds: float = 0.0
-    pace: int = 0
+    pace: int = 0  # servers starting at once at first
+    paces: list[int] = field(default_factory=list)  # the pace after each server was ready
 
     def p95(self) -> float:
         times = sorted(self.time_to_ready.values())
@@ -102,13 +103,13 @@ def warm_up(client: HubClient, students: list[str], pace: int | None = None, tim
             poll: float = 0.5, adaptive: bool = True) -> WarmupReport:
     """Start ``students``' servers, ``pace`` starting at once; wait until each is ready.
 
-    With ``adaptive`` the pace follows the machine: it starts at one per CPU core and
-    goes down when servers take longer than :data:`TARGET_SECONDS` to be ready (a busy
-    machine), up (to two per core) when they are quick.
+    With ``adaptive`` the pace follows the machine: it starts at one more than the CPU
+    cores and goes down when servers take longer than :data:`TARGET_SECONDS` to be ready
+    (a busy machine), up (to two per core) when they are quick.
     """
-    fixed = pace is not None
-    pace = pace or default_pace()
-    low, high = 1, (pace if fixed or not adaptive else 2 * default_pace())
+    fixed = pace is not None or not adaptive
+    pace = pace or (default_pace() + 1 if adaptive else default_pace())
+    low, high = 1, (pace if fixed else 2 * default_pace())
     report = WarmupReport(pace=pace)
     start = time.monotonic()
     waiting = list(students)
@@ -136,8 +137,9 @@ def warm_up(client: HubClient, students: list[str], pace: int | None = None, tim
                 del starting[name]
                 report.ready.append(name)
                 report.time_to_ready[name] = round(now - since, 2)
-                if adaptive and not fixed:
+                if not fixed:
                     pace = adapt_pace(pace, now - since, low, high)
+                report.paces.append(pace)
                 progress(len(report.ready), len(students))
             elif (state == "off" and now - since > 5) or now - since > timeout:
                 del starting[name]  # the spawn failed (or never came up): try again, then give up
@@ -180,7 +182,8 @@ def class_() -> None:
 @click.argument("cls")
 @HUB_URL
 @TOKEN
-@click.option("--pace", type=int, default=None, help="Servers starting at once (default: CPU cores).")
+@click.option("--pace", type=int, default=None,
+              help="Servers starting at once (default: adapts to the machine, from CPU cores + 1).")
 @click.option("--timeout", type=float, default=180, show_default=True, help="Seconds to wait for one server.")
 def start(cls: str, hub_url: str, token: str | None, pace: int | None, timeout: float) -> None:
     """Start every student's server of CLS ahead of the class and report who is ready."""

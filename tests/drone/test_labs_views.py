@@ -23,7 +23,7 @@ KIOSKS = [p.with_name("kiosk.ipynb") for p in LABS]
 @pytest.mark.parametrize("path", LABS + KIOSKS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_notebook_runs_top_to_bottom(path: Path):
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=180, kernel_name="python3",
+    NotebookClient(nb, timeout=60, kernel_name="python3", shutdown_kernel="immediate",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]

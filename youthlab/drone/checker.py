@@ -32,8 +32,8 @@ class CheckResult:
     score: float
     max_score: float
     passed: bool
-    items: list[CheckItem]
-    record: dict[str, Any]
+    items: list[CheckItem] = field(repr=False)
+    record: dict[str, Any] = field(repr=False)
 
     def feedback(self, lang: str | None = None) -> str:
         head = t("drone.check.summary", lang, score=round(self.score), max=round(self.max_score))

@@ -140,3 +140,9 @@ def test_cli_check_json(tmp_path):
     program.write_text(GOOD)
     out = _youthlab("check", str(program), "--json")
     assert out.returncode == 0 and '"passed": true' in out.stdout
+
+
+def test_hall_programs_are_graded_as_squares():
+    square = "from drone import Drone\nd = Drone()\nd.takeoff()\nfor i in range(4):\n    d.forward(100)\n    d.rotate(90)\nd.land()\n"
+    assert check_program(square, "hall").passed
+    assert not check_program(square.replace("range(4)", "range(1)"), "hall").passed

@@ -136,11 +136,14 @@ def check_flight(record: dict[str, Any], mission: str | MissionSpec = "island") 
 
 def check_program(source: str, mission: str | MissionSpec = "island", *, seed: int = 0,
                   interpreter: str = "python", timeout_s: float = 120.0) -> CheckResult:
-    """Run a mission program in the simulator (own process) and score it."""
+    """Run a mission program in the simulator (own process) and score it: a delivery
+    for missions with a target (island), the square of lab 10 otherwise (hall)."""
     from youthlab.drone.program import run_program
 
     record = run_program(source, mission=mission, seed=seed, interpreter=interpreter,
                          timeout_s=timeout_s, watchdog=False)
+    if get_mission(mission).target is None:
+        return check_square(record)
     return check_flight(record, mission)
 
 

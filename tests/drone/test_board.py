@@ -169,3 +169,36 @@ def test_same_mission_flies_the_tello_emulator_from_micropython(emulator):
     assert record["events"] == []
     assert emu.received.count("forward 100") == 4 and emu.received.count("cw 90") == 4
     assert abs(emu.sim.x) < 0.15 and abs(emu.sim.y) < 0.15 and not emu.sim.flying
+
+
+@pytest.mark.skipif(__import__("shutil").which("socat") is None, reason="needs socat")
+def test_board_on_a_serial_line_drives_the_simulator(tmp_path):
+    """MicroPython behind a pty (what a USB board looks like) + `youthlab drone serve`."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.conftest import kill_tree
+    from youthlab.drone.program import library_path
+
+    shutil.copy(library_path(), tmp_path / "drone.py")
+    (tmp_path / "main.py").write_text(SQUARE)
+    mpy = shutil.which("micropython") or str(Path(sys.executable).with_name("micropython"))
+    link = tmp_path / "board0"
+    board = subprocess.Popen(
+        ["socat", f"PTY,link={link},raw,echo=0",
+         f"SYSTEM:sleep 1; exec {mpy} main.py,pty,stderr,raw,echo=0"], cwd=tmp_path)
+    try:
+        deadline = time.time() + 5
+        while not link.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        out = subprocess.run([str(Path(sys.executable).with_name("youthlab")), "--lang", "en",
+                              "drone", "serve", "--port", str(link)], capture_output=True,
+                             text=True, timeout=60, env=os.environ.copy())
+        assert out.returncode == 0, out.stderr
+        assert "home (" in out.stdout and "0 safety event" in out.stdout
+    finally:
+        kill_tree(board.pid)

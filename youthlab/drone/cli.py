@@ -60,6 +60,55 @@ def fly(program: Path, backend: str, interpreter: str, mission: str, seed: int, 
 
 
 @drone.command()
+@click.option("--port", "url", required=True,
+              help="The board's serial port or URL: /dev/ttyACM0, rfc2217://station:4000, a pty.")
+@click.option("--backend", type=click.Choice(["sim", "tello"]), default="sim", show_default=True)
+@click.option("--mission", default="hall", show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--host", default="192.168.10.1", show_default=True, help="Tello address.")
+@click.option("--tello-port", default=8889, show_default=True)
+@click.option("--state-port", default=8890, show_default=True)
+@click.option("--teacher-pin", default=None,
+              help="A board program can't be checked in the simulator first: real flights need this.")
+def serve(url: str, backend: str, mission: str, seed: int, host: str, tello_port: int,
+          state_port: int, teacher_pin: str | None) -> None:
+    """Fly the commands a board sends (its `drone` library) until the board stops."""
+    from youthlab.drone.api import Drone
+    from youthlab.drone.link import BoardBackend, SerialLines
+
+    clearance = None
+    if backend == "tello":
+        from youthlab.drone.backends.tello import TelloBackend
+        from youthlab.drone.gate import Gate
+
+        clearance = Gate().clearance("board:" + url, teacher_pin=teacher_pin)
+        from youthlab.drone.missions import get_mission
+
+        flight = Drone(TelloBackend(host=host, port=tello_port, state_port=state_port),
+                       clearance=clearance, limits=get_mission(mission).limits)
+    else:
+        flight = Drone(mission=mission, seed=seed)
+    try:
+        lines = SerialLines(url)
+    except Exception:
+        flight.close()
+        raise
+    click.echo(t("drone.cli.serving", url=url, backend=backend), err=True)
+    try:
+        result = BoardBackend(flight, lines, lines, on_output=click.echo).serve()
+    except KeyboardInterrupt:
+        result = None
+    finally:
+        flight.close()
+        lines.close()
+    record = flight.record()
+    _print_events(record)
+    f = record["final"]
+    click.echo(t("drone.cli.summary", time=round(f["t"], 1), battery=int(f["battery"]),
+                 commands=result.commands if result else 0, events=len(record["events"])))
+
+
+@drone.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8889, show_default=True, help="Command port (UDP).")
 @click.option("--state-port", default=8890, show_default=True, help="Client port for state packets.")

@@ -97,3 +97,42 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 2)
     return value
+
+
+class SerialLines:
+    """A pyserial port (``/dev/ttyACM0``, ``rfc2217://station:port``, a pty) as the
+    text reader/writer :class:`BoardBackend` wants: ``readline()`` ('' when closed),
+    ``write()``, ``flush()``."""
+
+    def __init__(self, url: str, baudrate: int = 115200, stop: Any = None) -> None:
+        import serial
+
+        from youthlab.drone.errors import LinkError
+
+        try:
+            self.port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.2)
+        except (serial.SerialException, ValueError) as exc:
+            raise LinkError(detail=f"{url}: {exc}") from exc
+        self.stop = stop  # a threading.Event; set it to end readline() loops
+        self._buf = b""
+
+    def readline(self) -> str:
+        while b"\n" not in self._buf:
+            if self.stop is not None and self.stop.is_set():
+                return ""
+            try:
+                chunk = self.port.read(256)
+            except Exception:  # the port went away (board unplugged)
+                return ""
+            self._buf += chunk
+        line, _, self._buf = self._buf.partition(b"\n")
+        return line.decode("utf-8", "replace") + "\n"
+
+    def write(self, text: str) -> int:
+        return self.port.write(text.encode("utf-8"))
+
+    def flush(self) -> None:
+        self.port.flush()
+
+    def close(self) -> None:
+        self.port.close()

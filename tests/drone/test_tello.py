@@ -134,12 +134,12 @@ def test_watchdog_lands_when_program_goes_quiet(emulator):
 
 
 def test_keepalives_stop_the_tello_from_landing_itself(emulator):
-    emu = emulator(link_timeout_s=0.8)
+    emu = emulator(link_timeout_s=1.5)
     d = Drone(client(emu, keepalive_s=0.3), clearance=cleared(),
               limits=Limits(watchdog_s=30, keepalive_s=0.3))
     d.takeoff()
-    d.hover(2.0)  # longer than the drone's own link timeout
-    time.sleep(1.2)  # idle, but the supervisor keeps the link alive
+    d.hover(2.5)  # longer than the drone's own link timeout
+    time.sleep(2.0)  # idle, but the supervisor keeps the link alive
     assert emu.sim.flying and emu.auto_landings == 0
     assert emu.received.count("battery?") >= 3
     d.land()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from youthlab.drone.missions import MissionSpec, get_mission
-from youthlab.i18n import t
+from youthlab.i18n import current_language, normalize_language, t
 
 
 @dataclass
@@ -24,7 +24,10 @@ class CheckItem:
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **self.params)
+        # A parameter given as {"ko": …, "en": …} (e.g. a safety event) follows the language.
+        lang = normalize_language(lang) or current_language()
+        params = {k: (v.get(lang) or v.get("en", "")) if isinstance(v, dict) else v for k, v in self.params.items()}
+        return t(self.key, lang, **params)
 
 
 @dataclass
@@ -107,8 +110,8 @@ def check_flight(record: dict[str, Any], mission: str | MissionSpec = "island") 
     if events:
         first = events[0]
         items.append(CheckItem("drone.check.events", max(0, 20 - 10 * len(events)), 20,
-                               {"count": len(events), "first_ko": first.get("ko", ""),
-                                "first_en": first.get("en", ""), "first": first.get("en", "")}))
+                               {"count": len(events),
+                                "first": {"ko": first.get("ko", ""), "en": first.get("en", "")}}))
     else:
         items.append(CheckItem("drone.check.no_events", 20, 20))
     # 4. no-fly zones (10)
@@ -116,8 +119,7 @@ def check_flight(record: dict[str, Any], mission: str | MissionSpec = "island") 
     entered = [z for z in spec.no_fly
                if any(math.hypot(x - z.x, y - z.y) < z.radius and zz > 0 for x, y, zz in track)]
     if entered:
-        items.append(CheckItem("drone.check.no_fly", 0, 10, {"zone_ko": entered[0].name["ko"],
-                                                             "zone_en": entered[0].name["en"]}))
+        items.append(CheckItem("drone.check.no_fly", 0, 10, {"zone": dict(entered[0].name)}))
     else:
         items.append(CheckItem("drone.check.no_fly_ok", 10, 10))
     # 5. efficiency (10): horizontal route length against a short safe route
@@ -189,6 +191,7 @@ def check_square(record: dict[str, Any], side: float = 100.0, tolerance: float =
     events = record.get("events") or []
     items.append(CheckItem("drone.check.no_events" if not events else "drone.check.events",
                            20 if not events else 0, 20,
-                           {"count": len(events), "first": events[0]["en"] if events else ""}))
+                           {"count": len(events),
+                            "first": {"ko": events[0].get("ko", ""), "en": events[0].get("en", "")} if events else ""}))
     score = sum(i.points for i in items)
     return CheckResult(score, 100.0, score >= 80, items, record)

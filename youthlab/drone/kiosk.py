@@ -17,7 +17,7 @@ from youthlab.drone.api import Drone
 from youthlab.drone.checker import check_function
 from youthlab.drone.missions import Mission, get_mission
 from youthlab.errors import YouthLabError
-from youthlab.i18n import t
+from youthlab.i18n import current_language, t
 
 
 def _button(key: str, style: str = "", width: str = "9em") -> W.Button:
@@ -109,7 +109,7 @@ def delivery_panel() -> W.Widget:
         panel.result = result
 
     fly.on_click(run)
-    panel = W.VBox([W.HTML(f"<h2>{spec.title[t('drone.kiosk.lang')]}</h2><p>{t('drone.kiosk.delivery_help')}</p>"),
+    panel = W.VBox([W.HTML(f"<h2>{spec.title[current_language()]}</h2><p>{t('drone.kiosk.delivery_help')}</p>"),
                     via_x, via_y, speed, fly, out])
     panel.fly = run
     panel.sliders = (via_x, via_y, speed)

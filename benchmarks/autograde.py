@@ -7,7 +7,7 @@ Both grade the same submissions of ``labs/05-python-basics`` in the same course
 (made from the visit-90 curriculum): a mix of right, wrong and half-done answers, as a
 class hands in. The serial run is plain ``nbgrader autograde <lab> --force`` in the
 course folder; ours is ``youthlab.grading.autograde`` with its default worker count
-(two per CPU core). Both produce the same scores (checked).
+(CPU cores + 1). Both produce the same scores (checked).
 The last line is ``RATIO autograde <serial s / ours s> goal >= 1.8``.
 """
 

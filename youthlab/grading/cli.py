@@ -126,7 +126,7 @@ def collect(lab: str, cls: str, data_dir: Path | None) -> None:
 @click.argument("lab")
 @CLASS_OPTION
 @DATA_OPTION
-@click.option("--workers", type=int, default=None, help="Parallel nbgrader processes (default: CPU cores).")
+@click.option("--workers", type=int, default=None, help="Parallel nbgrader processes (default: CPU cores + 1).")
 @click.option("--timeout", type=int, default=None, help="Seconds a cell may run (default: from the curriculum).")
 def autograde(lab: str, cls: str, data_dir: Path | None, workers: int | None, timeout: int | None) -> None:
     """Autograde the collected submissions in parallel; flags tampering and timeouts."""

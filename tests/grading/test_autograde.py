@@ -138,3 +138,21 @@ def test_unknown_class_and_missing_course_are_clear(tmp_path):
     with pytest.raises(NoCourse) as err:
         open_course(tmp_path, "class-t")
     assert "course create" in err.value.hint("en")
+
+
+def test_teacher_sees_tampering_timeouts_and_unreadable_notebooks_in_the_terminal(course, graded):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    r = subprocess.run([str(Path(sys.executable).parent / "youthlab"), "--lang", "en", "course", "autograde", LAB,
+                        "--class", "class-t", "--data-dir", str(course.root.parent.parent), "--timeout", "6"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout
+    assert "Graded 6 students" in out
+    assert "eve: notebook unreadable, not graded" in out and "kept as it was" in out
+    assert "cy: test cells were tampered with — test_stamp_price (edited)" in out
+    assert "dan: test cells were tampered with — test_route (deleted)" in out
+    assert "bo: cells stopped by the time limit — python-basics.ipynb:test_stamp_price" in out
+    assert "Traceback" not in out + r.stderr

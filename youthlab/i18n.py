@@ -6,10 +6,11 @@ Messages live in ``youthlab/messages/*.yaml`` (one file per area, e.g. ``core.ya
 
 The language is chosen, first match wins, from:
 1. :func:`set_language` (or ``use_language`` as a context manager),
-2. the ``YOUTHLAB_LANG`` environment variable (``ko`` / ``en``),
-3. the user's JupyterLab language setting (``@jupyterlab/translation-extension``),
-4. ``LANGUAGE`` / ``LC_ALL`` / ``LANG`` if they name Korean or English,
-5. Korean, the hall's first language.
+2. in a kiosk kernel, the ``?lang=`` of the page the visitor opened,
+3. the ``YOUTHLAB_LANG`` environment variable (``ko`` / ``en``),
+4. the user's JupyterLab language setting (``@jupyterlab/translation-extension``),
+5. ``LANGUAGE`` / ``LC_ALL`` / ``LANG`` if they name Korean or English,
+6. Korean, the hall's first language.
 """
 
 from __future__ import annotations
@@ -56,10 +57,21 @@ def _jupyterlab_language() -> str | None:
     return normalize_language(locale)
 
 
+def _kiosk_visitor_language() -> str | None:
+    """In a kernel Voila started for a kiosk page opened with ``?lang=en``."""
+    if not os.environ.get("SERVER_SOFTWARE", "").startswith("voila/"):
+        return None
+    match = re.search(r"(?:^|&)lang=([A-Za-z_-]+)", os.environ.get("QUERY_STRING", ""))
+    return normalize_language(match.group(1)) if match else None
+
+
 def current_language() -> str:
     """The language to speak to the current user, ``"ko"`` or ``"en"``."""
     if _override:
         return _override
+    kiosk = _kiosk_visitor_language()
+    if kiosk:
+        return kiosk
     env = normalize_language(os.environ.get("YOUTHLAB_LANG"))
     if env:
         return env

@@ -134,9 +134,10 @@ class ConfigHandler(KioskHandler):
         self.finish(json.dumps({
             "idle_seconds": self.kiosk.idle_seconds,
             "exit_enabled": bool(self.kiosk.staff_pin),
+            "language": self.kiosk.language,
             "messages": {key: {lang: t(key, lang) for lang in LANGUAGES}
                          for key in ("kiosk.attract.title", "kiosk.error.cell", "kiosk.exit.pin",
-                                     "kiosk.exit.wrong", "kiosk.home")},
+                                     "kiosk.exit.wrong", "kiosk.home", "kiosk.other_language")},
         }))
 
 
@@ -217,7 +218,19 @@ class ReportHandler(KioskHandler):
 
 
 class KioskAppHandler(TornadoVoilaHandler):
-    """Voila's page handler, limited to kiosk notebooks and to ``max_kernels`` visitors."""
+    """Voila's page handler, limited to kiosk notebooks and to ``max_kernels`` visitors.
+
+    Preheated kernels speak the kiosk's language; a visitor who asks for the other one
+    (``?lang=en``) gets a kernel started for them, which reads the language from the
+    request (see ``youthlab.i18n``).
+    """
+
+    def should_use_rendered_notebook(self, *args: Any, **kwargs: Any) -> bool:
+        kiosk: KioskVoila = self.settings["youthlab_kiosk"]
+        wanted = self.get_argument("lang", "") or kiosk.language
+        if wanted in LANGUAGES and wanted != kiosk.language:
+            return False
+        return super().should_use_rendered_notebook(*args, **kwargs)
 
     async def get(self, path: str | None = None) -> None:
         kiosk: KioskVoila = self.settings["youthlab_kiosk"]
@@ -273,6 +286,7 @@ class KioskVoila(Voila):
     staff_pin = Unicode("", config=True, help="PIN for the staff exit (empty: no exit button).")
     public_url = Unicode("", config=True, help="Public origin for QR codes, e.g. http://hall:8000.")
     single_app = Unicode("", config=True, help="Serve one lab's app only (`youthlab kiosk <lab>`).")
+    language = Unicode("ko", config=True, help="Language of preheated apps (YOUTHLAB_KIOSK_LANG).")
 
     def init_settings(self) -> dict:
         settings = super().init_settings()
@@ -362,6 +376,10 @@ def make_app(port: int, base_url: str = "/", root: Path | None = None, idle_seco
     # Our template lives in the package; Voila finds templates on JUPYTER_PATH.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_DIR), os.environ.get("JUPYTER_PATH")]))
     config = kiosk_config(idle_seconds, max_kernels, pool_size, cull_seconds, single_app)
+    # Kernels (preheated ones included) start in the kiosk's language, not the server's.
+    language = os.environ.get("YOUTHLAB_KIOSK_LANG", "ko")
+    os.environ["YOUTHLAB_LANG"] = language
+    config.KioskVoila.language = language
     config.Voila.port = port
     config.Voila.ip = ip
     config.Voila.base_url = base_url

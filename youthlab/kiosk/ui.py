@@ -23,7 +23,7 @@ import ipywidgets as w
 from IPython.display import display
 
 from youthlab.errors import YouthLabError
-from youthlab.i18n import LANGUAGES, t
+from youthlab.i18n import LANGUAGES, current_language, t
 
 log = logging.getLogger("youthlab.kiosk")
 
@@ -33,7 +33,8 @@ BIG = w.Layout(min_height="64px", width="auto")
 class KioskUI:
     """One kiosk app's frame: title, language toggle, status line, and its widgets."""
 
-    def __init__(self, title_key: str, lang: str = "ko") -> None:
+    def __init__(self, title_key: str, lang: str | None = None) -> None:
+        lang = lang or current_language()
         self.lang = lang
         self._bindings: list[tuple[Any, str, str, dict]] = []
         self.title = w.HTML(layout=w.Layout(margin="0 0 12px 0"))

@@ -4,7 +4,7 @@
   "use strict";
   const base = document.body.getAttribute("data-base-url").replace(/voila\/$/, "");
   const params = new URLSearchParams(location.search);
-  let lang = params.get("lang") === "en" ? "en" : "ko";
+  let lang = params.get("lang") === "en" ? "en" : (params.get("lang") === "ko" ? "ko" : null);
   let config = { idle_seconds: 90, exit_enabled: false, messages: {} };
   let lastTouch = Date.now();
   let resetting = false;
@@ -30,7 +30,7 @@
     if (resetting) return;
     resetting = true;
     const kid = kernelId();
-    const done = () => { location.replace(location.pathname + "?lang=" + lang + "&reset=" + Date.now()); };
+    const done = () => { location.replace(location.pathname + "?lang=" + (config.language || "ko") + "&reset=" + Date.now()); };
     if (kid) fetch(base + "kiosk/reset/" + kid, { method: "POST", keepalive: true }).then(done, done);
     else done();
   }
@@ -95,16 +95,18 @@
   window.addEventListener("pointerup", () => clearTimeout(pressTimer));
   document.addEventListener("contextmenu", (e) => e.preventDefault());
 
-  fetch(base + "kiosk/config.json").then((r) => r.json()).then((c) => { config = c; applyMessages(); })
+  fetch(base + "kiosk/config.json").then((r) => r.json())
+    .then((c) => { config = c; lang = lang || c.language || "ko"; applyMessages(); })
     .catch(() => {});
 
-  // Start the app in the language the visitor chose on the launcher.
-  if (lang === "en") {
-    const t = setInterval(() => {
-      const b = Array.from(document.querySelectorAll(".youthlab-kiosk-lang button"))
-        .find((x) => /English/.test(x.textContent));
-      if (b) { clearInterval(t); b.click(); }
-    }, 200);
-    setTimeout(() => clearInterval(t), 20000);
-  }
+  // The frame's language button: the app restarts in the other language (the kernel
+  // reads ?lang=, see youthlab.i18n), for apps without a toggle of their own too.
+  const langButton = document.getElementById("youthlab-lang");
+  if (langButton) langButton.addEventListener("click", (ev) => {
+    ev.preventDefault();
+    const kid = kernelId();
+    const go = () => location.replace(location.pathname + "?lang=" + (lang === "ko" ? "en" : "ko"));
+    if (kid) fetch(base + "kiosk/reset/" + kid, { method: "POST", keepalive: true }).then(go, go);
+    else go();
+  });
 })();

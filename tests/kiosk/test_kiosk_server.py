@@ -65,3 +65,12 @@ def test_kiosk_command_names_labs_that_have_an_app():
     assert r.returncode == 2
     assert "Lab '99-nope' has no kiosk app" in r.stderr and "00-welcome" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_every_shipped_app_names_itself_in_both_languages():
+    from youthlab.kiosk.apps import find_apps
+    from youthlab.paths import labs_dir
+
+    for app in find_apps(labs_dir()):
+        assert app.title.get("ko") and app.title.get("en") and app.title["ko"] != app.lab, app.lab
+        assert app.description.get("ko") and app.description.get("en"), app.lab

@@ -113,7 +113,9 @@ if os.environ.get("YOUTHLAB_KIOSK", "on") != "off":
             "url": f"http://127.0.0.1:{kiosk_port}",
             "command": [sys.executable, "-m", "youthlab.kiosk.server"],
             "display": True,  # listed in the hub's Services menu
-            "environment": {k: v for k, v in os.environ.items() if k.startswith("YOUTHLAB_")},
+            # YouthLab settings, minus what visitors' kernels have no business holding
+            "environment": {k: v for k, v in os.environ.items()
+                            if k.startswith("YOUTHLAB_") and k != "YOUTHLAB_TEACHER_PIN"},
         }
     )
 

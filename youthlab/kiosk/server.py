@@ -361,7 +361,8 @@ def kiosk_config(idle_seconds: int, max_kernels: int, pool_size: int, cull_secon
     c.MappingKernelManager.cull_connected = False
     c.KioskVoila.idle_seconds = idle_seconds
     c.KioskVoila.max_kernels = max_kernels
-    c.KioskVoila.staff_pin = os.environ.get("YOUTHLAB_KIOSK_PIN", "")
+    # Read once and removed, so visitors' kernels (which inherit the environment) never hold it.
+    c.KioskVoila.staff_pin = os.environ.pop("YOUTHLAB_KIOSK_PIN", "")
     c.KioskVoila.public_url = os.environ.get("YOUTHLAB_KIOSK_PUBLIC_URL", "")
     c.Voila.open_browser = False
     c.Voila.port_retries = 0

@@ -64,3 +64,14 @@ def kiosk_server(labs: Path | None = None, *extra: str, env: dict | None = None)
         yield url
     finally:
         kill_tree(proc.pid)
+
+
+def leave(page, kiosk_url: str) -> None:
+    """End the visitor's kernel as the kiosk page does at idle reset (frees a visitor slot)."""
+    import json as _json
+
+    try:
+        kernel = _json.loads(page.inner_text("#jupyter-config-data"))["kernelId"]
+    except Exception:  # noqa: BLE001 — the page may not have a kernel (e.g. a 404 page)
+        return
+    requests.post(f"{kiosk_url}kiosk/reset/{kernel}", timeout=30)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.kiosk.browser import browser
+from tests.kiosk.browser import browser, leave
 from tests.kiosk.test_kiosk_hub import hub  # noqa: F401  (the shared hub with the kiosk service)
 from youthlab.kiosk.apps import find_apps
 from youthlab.paths import labs_dir
@@ -99,6 +99,7 @@ def test_visitor_plays_the_app(hub, lab, tmp_path):  # noqa: F811
         text = page.inner_text("body")
         assert "Traceback" not in text and "Error" not in text.replace("error", "")
         assert page.is_hidden("#youthlab-cell-error") or page.locator("#youthlab-cell-error").count() == 0
+        leave(page, kiosk)
 
 
 def test_the_frame_language_button_restarts_an_app_in_english(hub):  # noqa: F811
@@ -113,3 +114,4 @@ def test_the_frame_language_button_restarts_an_app_in_english(hub):  # noqa: F81
         assert page.inner_text("#youthlab-lang") == "한국어"
         _ = page.locator("button:has-text('Take off')").click()
         page.wait_for_selector(r"text=/⬆ [1-9][0-9]* cm/", timeout=60_000)
+        leave(page, kiosk)

@@ -10,7 +10,7 @@ import requests
 import websocket
 
 from tests.hub.hubrunner import start_hub
-from tests.kiosk.browser import browser
+from tests.kiosk.browser import browser, leave
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     running = start_hub(tmp_path_factory.mktemp("kioskhub"),
-                        extra_env={"YOUTHLAB_KIOSK": "on", "YOUTHLAB_KIOSK_IDLE": "5", "YOUTHLAB_KIOSK_PIN": "2468",
+                        extra_env={"YOUTHLAB_KIOSK": "on", "YOUTHLAB_KIOSK_IDLE": "5", "YOUTHLAB_KIOSK_MAX_KERNELS": "12", "YOUTHLAB_KIOSK_PIN": "2468",
                                    "YOUTHLAB_CULL_IDLE": "0"})
     kiosk = f"{running.url}services/kiosk/"
     deadline = time.monotonic() + 90
@@ -59,6 +59,7 @@ def test_visitor_plays_the_postcard_app_from_the_launcher(hub, tmp_path):
         html = page.content()
         assert "draw_postcard(" not in html, "the notebook's source reached the page"
         assert "Traceback" not in html
+        leave(page, kiosk)
 
 
 def test_idle_reset_clears_the_last_visitor(hub):
@@ -83,6 +84,7 @@ def test_idle_reset_clears_the_last_visitor(hub):
         page.wait_for_function("document.querySelector('#youthlab-attract').hidden === true")
         assert page.input_value(".youthlab-kiosk-app input") == ""
         assert json.loads(page.inner_text("#jupyter-config-data"))["kernelId"] != kernel
+        leave(page, kiosk)
 
 
 def test_visitor_cannot_execute_code_over_the_kernel_websocket(hub, tmp_path):
@@ -116,6 +118,7 @@ def test_visitor_cannot_execute_code_over_the_kernel_websocket(hub, tmp_path):
             ws.close()
         assert not marker.exists(), "a visitor ran code in the kiosk kernel"
         assert "execute_reply" not in replies and "execute_input" not in replies
+        leave(page, kiosk)
 
 
 @pytest.mark.parametrize("path", [

@@ -115,13 +115,32 @@ def preview(stamp, width: int = 420, height: int = 320):
     return StampPreview(width=width, height=height).show(stamp)
 
 
-def designer(text: str = "우체국", size: float = 10.0):
-    """A small text-stamp designer: type, pick size and plate, see 3-D, ink print and report."""
-    import ipywidgets as w
+def _show_design(build, out, view, state: dict) -> None:
+    """Build a design and show it (3-D view, summary, printability); a failure shows
+    its ko/en message, never a traceback (the designers run on kiosks too)."""
     from IPython.display import HTML, display
 
     from youthlab.errors import YouthLabError
     from youthlab.stamp.errors import StampError
+
+    with out:
+        out.clear_output(wait=True)
+        try:
+            s = build()
+        except Exception as exc:  # noqa: BLE001 - kiosks never show tracebacks
+            err = exc if isinstance(exc, YouthLabError) else StampError(detail=type(exc).__name__)
+            display(HTML(err._repr_html_()))
+            return
+        state["stamp"] = s
+        view.show(s)
+        display(HTML(s._repr_html_()))
+        display(s.check())
+
+
+def designer(text: str = "우체국", size: float = 10.0):
+    """A small text-stamp designer: type, pick size and plate, see 3-D, ink print and report."""
+    import ipywidgets as w
+
     from youthlab.i18n import t
     from youthlab.stamp.compose import text_stamp
 
@@ -135,18 +154,8 @@ def designer(text: str = "우체국", size: float = 10.0):
     state = {"stamp": None}
 
     def update(*_):
-        with out:
-            out.clear_output(wait=True)
-            try:
-                s = text_stamp(txt.value, sz.value, plate=plate.value, border=1.0 if border.value else 0.0)
-            except Exception as exc:  # noqa: BLE001 - kiosks never show tracebacks
-                err = exc if isinstance(exc, YouthLabError) else StampError(detail=type(exc).__name__)
-                display(HTML(err._repr_html_()))
-                return
-            state["stamp"] = s
-            view.show(s)
-            display(HTML(s._repr_html_()))
-            display(s.check())
+        _show_design(lambda: text_stamp(txt.value, sz.value, plate=plate.value,
+                                        border=1.0 if border.value else 0.0), out, view, state)
 
     for ctl in (txt, sz, plate, border):
         ctl.observe(update, "value")
@@ -159,10 +168,7 @@ def designer(text: str = "우체국", size: float = 10.0):
 def postage_designer(picture: str | None = None, denomination: str = "430원"):
     """Postage-stamp plaque designer: upload a drawing, set the price, see it in 3-D."""
     import ipywidgets as w
-    from IPython.display import HTML, display
 
-    from youthlab.errors import YouthLabError
-    from youthlab.stamp.errors import StampError
     from youthlab.i18n import t
     from youthlab.stamp.compose import postage_stamp
     from youthlab.stamp.image import image_outline
@@ -175,25 +181,17 @@ def postage_designer(picture: str | None = None, denomination: str = "430원"):
     out = w.Output()
     state = {"picture": picture, "stamp": None}
 
+    def build():
+        pic = None
+        if state["picture"] is not None:
+            pic = image_outline(state["picture"], width=30, threshold=None if auto.value else thr.value)
+        return postage_stamp(pic, denomination=price.value.strip())
+
     def update(*_):
-        with out:
-            out.clear_output(wait=True)
-            if upload.value:
-                item = upload.value[0] if isinstance(upload.value, (list, tuple)) else next(iter(upload.value.values()))
-                state["picture"] = bytes(item["content"])
-            try:
-                pic = None
-                if state["picture"] is not None:
-                    pic = image_outline(state["picture"], width=30, threshold=None if auto.value else thr.value)
-                s = postage_stamp(pic, denomination=price.value.strip())
-            except Exception as exc:  # noqa: BLE001 - kiosks never show tracebacks
-                err = exc if isinstance(exc, YouthLabError) else StampError(detail=type(exc).__name__)
-                display(HTML(err._repr_html_()))
-                return
-            state["stamp"] = s
-            view.show(s)
-            display(HTML(s._repr_html_()))
-            display(s.check())
+        if upload.value:
+            item = upload.value[0] if isinstance(upload.value, (list, tuple)) else next(iter(upload.value.values()))
+            state["picture"] = bytes(item["content"])
+        _show_design(build, out, view, state)
 
     for ctl in (upload, price, thr, auto):
         ctl.observe(update, "value")

@@ -1,26 +1,30 @@
-"""Class start: 30 students' servers, warmed up at a pace vs 30 students logging in at once.
+"""Class start: 30 students' servers, warmed up by YouthLab vs 30 logging in at once on stock.
 
     python benchmarks/class_start.py --quick   # 3 students, about a minute
     python benchmarks/class_start.py           # 30 students (a full class)
 
-Both arms run a stock JupyterHub + JupyterLab on loopback (SimpleLocalProcessSpawner,
-dummy login, configurable-http-proxy) with the same single-user server as the hall:
+- **YouthLab** (our path): the real hub (`youthlab up`: hub_config/jupyterhub_config.py,
+  YouthLab spawner with labs copied in, per-role nbgrader config, memory limit) with a
+  class of N students; the class's teacher logs in, makes a token, and
+  ``youthlab.hub.classes.warm_up`` starts the class (what `youthlab class start` and the
+  dashboard's button do).
+- **Stock** (the plain alternative): JupyterHub + JupyterLab on their stock config
+  (SimpleLocalProcessSpawner, dummy login, ``Spawner.http_timeout = 30``), the same
+  single-user server; every student asks for their server in the same second, as when a
+  class sits down and logs in; a student whose spawn fails asks again (a refresh), until
+  all are ready or the cap is reached.
 
-- **at once** (stock config: ``Spawner.http_timeout = 30``): every student asks for their
-  server in the same second, as when a class sits down and logs in; a student whose
-  spawn fails asks again (a refresh), until all are ready or the cap is reached.
-- **warm-up** (YouthLab: ``http_timeout = start_timeout = 180``): ``youthlab.hub.classes.warm_up``
-  starts the class through the REST API, a few servers at a time (adaptive pace).
-
-Prints the time until all servers are ready, failed spawns, and p95 time-to-ready per
-student (from asking to ready). Last line: ``RATIO class_start <warm-up / at once> goal <= 0.5``
-(if the at-once arm hits the cap, its time is the cap: the ratio is then an upper bound).
+Both on loopback with configurable-http-proxy. Prints the time until all servers are
+ready, failed spawns, and p95 time-to-ready per student (from asking to ready).
+Last line: ``RATIO class_start <YouthLab / stock> goal <= 0.5`` (if the stock arm hits
+the cap, its time is the cap: the ratio is then an upper bound).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import signal
 import socket
@@ -75,11 +79,10 @@ c.JupyterHub.load_roles = [{{"name": "bench", "services": ["bench"],
                "admin:groups", "read:groups"]}}]
 c.JupyterHub.load_groups = {{"bench": {{"users": {students!r}}}}}
 '''
-YOUTHLAB_TIMEOUTS = "\nc.Spawner.http_timeout = 180\nc.Spawner.start_timeout = 180\n"
 
 
-class Hub:
-    def __init__(self, data: Path, students: list[str], youthlab_timeouts: bool):
+class StockHub:
+    def __init__(self, data: Path, students: list[str]):
         data.mkdir(parents=True)
         self.token = secrets.token_hex(16)
         self.port = free_port()
@@ -89,8 +92,6 @@ class Hub:
                              args=["--allow-root"] if os.geteuid() == 0 else [],
                              path=os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
                              token=self.token, students=students)
-        if youthlab_timeouts:
-            text += YOUTHLAB_TIMEOUTS
         (data / "jupyterhub_config.py").write_text(text)
         env = dict(os.environ, PATH=os.pathsep.join([str(VENV_BIN), str(NODE_BIN), os.environ.get("PATH", "")]))
         self.log = open(data / "hub.log", "wb")
@@ -112,26 +113,81 @@ class Hub:
         self.client.session.post(f"{self.url}hub/api/users", json={"usernames": students}, timeout=60)
 
     def stop(self) -> None:
-        try:
-            tree = [psutil.Process(self.proc.pid)] + psutil.Process(self.proc.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            tree = []
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                pass
-        for p in tree:
-            try:
-                p.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(tree, timeout=10)
+        stop_tree(self.proc)
         self.log.close()
 
 
-def all_at_once(hub: Hub, students: list[str], cap: float) -> tuple[float, dict[str, float], int]:
+ACCOUNT_LINE = re.compile(r"^\s+(operator|teacher|student)\s+(\S+)\s+(\S+)\s*$")
+
+
+class YouthLabHub:
+    """`youthlab up` with a class ``bench`` of ``students`` and its teacher ``bench-teacher``."""
+
+    def __init__(self, data: Path, students: list[str]):
+        data.mkdir(parents=True)
+        plan = data / "accounts.yaml"
+        plan.write_text("operator: {username: operator}\n"
+                        "teachers:\n  - {username: bench-teacher, classes: [bench]}\n"
+                        "classes:\n  bench:\n    title: {ko: 벤치, en: Bench}\n"
+                        f"    students: [{', '.join(students)}]\n", encoding="utf-8")
+        self.port = free_port()
+        env = dict(os.environ, YOUTHLAB_ACCOUNTS=str(plan), YOUTHLAB_KIOSK="off", YOUTHLAB_CULL_IDLE="0",
+                   YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [str(VENV_BIN / "youthlab"), "up", "--port", str(self.port), "--hub-api-port", str(free_port()),
+             "--proxy-api-port", str(free_port()), "--kiosk-port", str(free_port()), "--data-dir", str(data / "var")],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        passwords = {}
+        for line in self.proc.stdout:
+            m = ACCOUNT_LINE.match(line)
+            if m:
+                passwords[m.group(2)] = m.group(3)
+            if "Press Ctrl-C" in line:
+                break
+        if self.proc.poll() is not None or "bench-teacher" not in passwords:
+            self.stop()
+            raise SystemExit(f"youthlab up did not start; see {data / 'var' / 'jupyterhub.log'}")
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()  # keep the pipe flowing
+        self.client = HubClient(self.url, self.teacher_token(passwords["bench-teacher"]), timeout=120)
+
+    def teacher_token(self, password: str) -> str:
+        """Log in as the teacher through the login form and make an API token, as a teacher would."""
+        s = requests.Session()
+        page = s.get(f"{self.url}hub/login", timeout=30)
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+        s.post(f"{self.url}hub/login?next=", data={"username": "bench-teacher", "password": password,
+                                                    "_xsrf": xsrf}, timeout=30).raise_for_status()
+        s.headers["X-XSRFToken"] = s.cookies.get("_xsrf", path="/hub/")
+        r = s.post(f"{self.url}hub/api/users/bench-teacher/tokens", json={"note": "class start"}, timeout=30)
+        r.raise_for_status()
+        return r.json()["token"]
+
+    def stop(self) -> None:
+        stop_tree(self.proc)
+
+
+def stop_tree(proc: subprocess.Popen) -> None:
+    """SIGINT (the hub stops its proxy and servers), then kill by PID whatever is left."""
+    try:
+        tree = [psutil.Process(proc.pid)] + psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        tree = []
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            pass
+    for p in tree:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(tree, timeout=10)
+
+
+def all_at_once(hub: StockHub, students: list[str], cap: float) -> tuple[float, dict[str, float], int]:
     """Everyone asks at once; a failed spawn is asked again. (time to all ready, per-student times, failures)."""
     start = time.monotonic()
     asked: dict[str, float] = {}
@@ -189,18 +245,18 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     print(f"{n} students, {cores} CPU cores, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
-        hub = Hub(Path(tmp) / "warm", students, youthlab_timeouts=True)
+        hub = YouthLabHub(Path(tmp) / "youthlab", students)
         try:
-            report = warm_up(hub.client, students, progress=lambda r, t: None)
+            report = warm_up(hub.client, hub.client.members("bench"), progress=lambda r, t: None)
         finally:
             hub.stop()
         warm = report.seconds if not report.failed else float("inf")
         paces = report.paces or [report.pace]
-        print(f"warm-up (pace {report.pace} at first, then {min(paces)}–{max(paces)}; YouthLab timeouts): all {len(report.ready)}/{n} ready in {report.seconds:.1f} s, "
+        print(f"YouthLab warm-up (pace {report.pace} at first, then {min(paces)}–{max(paces)}): all {len(report.ready)}/{n} ready in {report.seconds:.1f} s, "
               f"failed {len(report.failed)}, time-to-ready p95 {report.p95():.1f} s, "
               f"median {sorted(report.time_to_ready.values())[len(report.ready) // 2]:.1f} s")
 
-        hub = Hub(Path(tmp) / "once", students, youthlab_timeouts=False)
+        hub = StockHub(Path(tmp) / "stock", students)
         try:
             total, ready, failures = all_at_once(hub, students, cap)
         finally:

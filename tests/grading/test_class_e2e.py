@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
 from tests.hub.hubrunner import start_hub
-from youthlab.hub.classes import HubClient, server_state
+from youthlab.grading.errors import HubRefused
+from youthlab.hub.classes import HubClient, server_state, stop_class, warm_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -45,6 +47,24 @@ def test_teacher_warms_up_the_class_sees_status_and_stops_it(hub):
 
     r = youthlab("class", "stop", "class-demo", "--hub-url", hub.url, "--token", token)
     assert r.returncode == 0 and "Stopped 3" in r.stdout
+
+
+def test_warm_up_starts_several_servers_at_once_and_stops_at_a_refusal(hub):
+    client = HubClient(hub.url, hub.token("teacher"))
+    students = client.members("class-demo")
+    stop_class(client, students)
+    deadline = time.monotonic() + 60
+    while any(server_state(client.users()[s]) != "off" for s in students) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    report = warm_up(client, students, pace=3)
+    assert sorted(report.ready) == students and not report.failed
+    # The hub holds each start request open until that server is up: asked one after
+    # another, the class would start one server at a time.
+    assert report.most_at_once >= 2, report
+    stop_class(client, students)
+
+    with pytest.raises(HubRefused):  # the operator is not in the teacher's class
+        warm_up(client, ["operator"], pace=1)
 
 
 def test_a_student_cannot_start_the_class_and_is_told_why(hub):

@@ -79,7 +79,7 @@ c.Spawner.environment = {
     "YOUTHLAB_ROOT": str(project_root()),
     "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "/usr/bin:/bin")]),
 }
-# A single-user server takes 5–12 s on 2 cores, much longer when a class starts at once.
+# A single-user server takes 3–8 s on 2 cores, much longer when a class starts at once.
 c.Spawner.http_timeout = 180
 c.Spawner.start_timeout = 180
 c.JupyterHub.concurrent_spawn_limit = 20
@@ -119,6 +119,33 @@ if os.environ.get("YOUTHLAB_KIOSK", "on") != "off":
         }
     )
 
+# --- flight service: the only process that flies the real drone (issue 4) ---------
+#   YOUTHLAB_FLIGHT (on/off), YOUTHLAB_FLIGHT_PORT (8870), YOUTHLAB_FLIGHT_DRONE
+#   ("emulator": a virtual Tello on loopback; or the real Tello's address, 192.168.10.1),
+#   YOUTHLAB_FLIGHT_STATE_PORT (8890). Students' kernels never fly a real drone
+#   themselves: they send programs here (`youthlab drone fly … --backend tello`), the
+#   service checks them in the simulator and flies them with its own safety layer.
+FLIGHT_ON = os.environ.get("YOUTHLAB_FLIGHT", "on") != "off"
+if FLIGHT_ON:
+    flight_port = int(os.environ.get("YOUTHLAB_FLIGHT_PORT", "8870"))
+    services.append(
+        {
+            "name": "flight",
+            "url": f"http://127.0.0.1:{flight_port}",
+            "command": [str(VENV_BIN / "youthlab"), "drone", "service", "--port", str(flight_port)],
+            "environment": {k: v for k, v in os.environ.items()
+                            if k.startswith("YOUTHLAB_") and k != "YOUTHLAB_FLIGHT_URL"},
+        }
+    )
+    c.JupyterHub.load_roles.append(
+        {
+            "name": "pilot",  # everyone may send a program and press the stop button
+            "scopes": ["access:services!service=flight"],
+            "users": [name for name, _ in PLAN.all_accounts()],
+        }
+    )
+    c.Spawner.environment["YOUTHLAB_FLIGHT_URL"] = f"http://127.0.0.1:{flight_port}/services/flight/"
+
 c.JupyterHub.services = services
 
 # --- teaching: nbgrader courses, exchange, formgrader for teachers only (issue 7) ---
@@ -141,4 +168,5 @@ c.Spawner.environment.update({
 # page (~/courses/<class>/dashboard.ipynb) can warm up and stop their class.
 from youthlab.grading.hubwiring import server_token_scopes  # noqa: E402
 
-c.Spawner.server_token_scopes = lambda spawner: server_token_scopes(PLAN, spawner.user.name)
+c.Spawner.server_token_scopes = lambda spawner: server_token_scopes(
+    PLAN, spawner.user.name, extra=["access:services!service=flight"] if FLIGHT_ON else [])

@@ -85,7 +85,7 @@ class RunningHub:
 def start_hub(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90) -> RunningHub:
     port = free_port()
     # The kiosk service preheats a kernel per kiosk app; only the kiosk tests turn it on.
-    env = dict(os.environ, YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1", YOUTHLAB_KIOSK="off")
+    env = dict(os.environ, YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1", YOUTHLAB_KIOSK="off", YOUTHLAB_FLIGHT="off")
     env.update(extra_env or {})
     cmd = [str(Path(sys.executable).parent / "youthlab"), "up", "--port", str(port),
            "--hub-api-port", str(free_port()), "--proxy-api-port", str(free_port()),

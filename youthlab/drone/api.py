@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from youthlab.drone import sdk
 from youthlab.drone.backends import FlightBackend, make_backend
-from youthlab.drone.errors import CommandRefused, DroneError, EmergencyStopped
+from youthlab.drone.errors import CommandRefused, DroneError, EmergencyStopped, RealFlightsViaService
 from youthlab.drone.geometry import body_moves, to_world
 from youthlab.drone.safety import Limits, SafetyEvent, Supervisor, is_sdk_error
 
@@ -31,7 +31,7 @@ class Drone:
     """One drone, on any backend. Safety cannot be switched off from here."""
 
     def __init__(self, backend: str | FlightBackend = "sim", *, limits: Limits | None = None,
-                 mission: Any = None, seed: int = 0, clearance: Any = None,
+                 mission: Any = None, seed: int = 0, clearance: Any = None, gate: Any = None,
                  on_event: Callable[[SafetyEvent], None] | None = None,
                  watchdog: bool = True, **backend_options: Any) -> None:
         from youthlab.drone.missions import get_mission
@@ -44,9 +44,14 @@ class Drone:
         limits = limits or (self.mission.limits if self.mission is not None else Limits())
         be = make_backend(backend, **backend_options) if isinstance(backend, str) else backend
         if be.real:
+            import os
+
             from youthlab.drone.gate import require_clearance
 
-            require_clearance(clearance)
+            if os.environ.get("YOUTHLAB_FLIGHT_URL"):  # a student server: the flight service flies
+                raise RealFlightsViaService()
+
+            require_clearance(clearance, gate)
         be.connect()
         self.__safety = Supervisor(be, limits, on_event=on_event, watchdog=watchdog)
         self._backend_name = be.name

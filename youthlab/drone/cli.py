@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from youthlab.i18n import t
+from youthlab.i18n import current_language, t
 
 
 @click.group()
@@ -32,12 +33,20 @@ def _print_events(record: dict) -> None:
 @click.option("--port", default=8889, show_default=True, help="Tello command port.")
 @click.option("--state-port", default=8890, show_default=True, help="Local port for the state stream.")
 @click.option("--teacher-pin", default=None, help="Teacher override for the simulate-first rule.")
+@click.option("--service", default=None, metavar="URL",
+              help="Fly the real drone through this flight service (default under the hub: YOUTHLAB_FLIGHT_URL).")
 def fly(program: Path, backend: str, interpreter: str, mission: str, seed: int, host: str,
-        port: int, state_port: int, teacher_pin: str | None) -> None:
-    """Fly PROGRAM (a file using `from drone import Drone`)."""
+        port: int, state_port: int, teacher_pin: str | None, service: str | None) -> None:
+    """Fly PROGRAM (a file using `from drone import Drone`).
+
+    On the hub, `--backend tello` sends PROGRAM to the flight service, which checks it in
+    the simulator and then flies the classroom drone with its own safety rules."""
     from youthlab.drone.program import fly_real, run_program
 
     source = program.read_text(encoding="utf-8")
+    if backend == "tello" and (service or os.environ.get("YOUTHLAB_FLIGHT_URL")):
+        _fly_via_service(source, mission, interpreter, teacher_pin, service)
+        return
     if backend == "sim":
         record = run_program(source, interpreter=interpreter, mission=mission, seed=seed, echo=True)
     else:
@@ -57,6 +66,82 @@ def fly(program: Path, backend: str, interpreter: str, mission: str, seed: int, 
         click.secho(t("drone.cli.sim_pass" if record["sim_pass"] else "drone.cli.sim_fail"),
                     fg="green" if record["sim_pass"] else "red")
     sys.exit(0 if record["returncode"] == 0 and not record["events"] else 1)
+
+
+def _fly_via_service(source: str, mission: str, interpreter: str, teacher_pin: str | None,
+                     url: str | None) -> None:
+    from youthlab.drone import flight_client
+
+    click.echo(t("drone.service.sent", url=flight_client.service_url(url)), err=True)
+    answer = flight_client.fly(source, mission=mission, interpreter=interpreter, teacher_pin=teacher_pin, url=url)
+    if not answer["flown"]:
+        sim = answer.get("simulation") or {}
+        for line in sim.get("output") or []:
+            click.echo(line)
+        if sim:
+            _print_events(sim)
+        message = answer.get("message") or {}
+        click.secho(message.get(current_language()) or answer.get("error", "?"), fg="red")
+        hint = (answer.get("hint") or {}).get(current_language())
+        if hint:
+            click.echo(f"→ {hint}")
+        sys.exit(1)
+    record = answer["flight"]
+    for line in record["output"]:
+        click.echo(line)
+    if record["stderr"]:
+        click.echo(record["stderr"], err=True)
+    _print_events(record)
+    f = record["final"]
+    click.secho(t("drone.service.flown"), fg="green")
+    click.echo(t("drone.cli.summary", time=round(f["t"], 1), battery=int(f["battery"]),
+                 commands=record["commands"], events=len(record["events"])))
+    sys.exit(0 if record["returncode"] == 0 and not record["events"] else 1)
+
+
+@drone.command()
+@click.option("--service", default=None, metavar="URL", help="The flight service (default: YOUTHLAB_FLIGHT_URL).")
+def stop(service: str | None) -> None:
+    """Emergency stop: the flight service stops the drone's motors now."""
+    from youthlab.drone import flight_client
+
+    answer = flight_client.emergency(service)
+    click.secho(t("drone.service.stopped" if answer.get("flying") else "drone.service.nothing_flying"),
+                fg="red", bold=True)
+
+
+@drone.command()
+@click.option("--port", type=int, default=lambda: int(os.environ.get("YOUTHLAB_FLIGHT_PORT", "8870")), show_default="8870",
+              help="HTTP port of the service.")
+@click.option("--ip", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 on a flight station).")
+@click.option("--drone", "drone_at", default=lambda: os.environ.get("YOUTHLAB_FLIGHT_DRONE", "emulator"),
+              show_default="emulator", help="The drone: `emulator` (a virtual Tello on loopback) or the Tello's address.")
+@click.option("--tello-port", default=8889, show_default=True, help="Tello command port.")
+@click.option("--state-port", type=int, default=lambda: int(os.environ.get("YOUTHLAB_FLIGHT_STATE_PORT", "8890")),
+              show_default="8890", help="Local port for the Tello's state stream.")
+def service(port: int, ip: str, drone_at: str, tello_port: int, state_port: int) -> None:
+    """Run the flight service: the only process that flies the real drone.
+
+    The hub starts it (service `flight`); on a separate flight station run it by hand
+    with YOUTHLAB_FLIGHT_TOKEN set and give students' servers its URL."""
+    from youthlab.drone.service import serve
+
+    click.echo(t("drone.service.serving", ip=ip, port=port, drone=drone_at,
+                 prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")), err=True)
+    serve(port, drone=drone_at, tello_port=tello_port, state_port=state_port, ip=ip)
+
+
+@drone.command()
+@click.option("--drone", "drone_at", default="192.168.10.0/24", show_default=True,
+              help="The drone's address or network.")
+@click.option("--service-user", default="youthlab-flight", show_default=True,
+              help="The system user the flight service runs as.")
+def firewall(drone_at: str, service_user: str) -> None:
+    """Print the firewall rules that let only the flight service reach the drone
+    (for a hub that is itself on the drone's Wi-Fi; run them as root)."""
+    click.echo(f"# {t('drone.firewall.comment')}")
+    click.echo(f"iptables -A OUTPUT -d {drone_at} -m owner --uid-owner {service_user} -j ACCEPT")
+    click.echo(f"iptables -A OUTPUT -d {drone_at} -j REJECT")
 
 
 @drone.command()

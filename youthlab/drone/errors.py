@@ -45,3 +45,10 @@ class SimulateFirst(DroneError):
 
     key = "drone.simulate_first"
     hint_key = "drone.simulate_first.hint"
+
+
+class RealFlightsViaService(DroneError):
+    """A real drone was asked for inside a student's server, where the flight service flies."""
+
+    key = "drone.service.via_service"
+    hint_key = "drone.service.via_service.hint"

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from youthlab.drone.api import Drone
 from youthlab.drone.backends import FlightBackend
@@ -41,12 +41,15 @@ def interpreter_command(interpreter: str) -> list[str]:
 def run_program(source: str, backend: str | FlightBackend = "sim", *, interpreter: str = "python",
                 mission: Any = None, seed: int = 0, timeout_s: float = 300.0,
                 clearance: Any = None, gate: Gate | None = None, echo: bool = False,
-                **drone_options: Any) -> dict[str, Any]:
+                on_drone: Callable[[Drone], None] | None = None, **drone_options: Any) -> dict[str, Any]:
     """Fly ``source`` and return the flight record (events, path, drops, output).
 
     A clean simulator run (no safety event, landed, no crash) is recorded as a pass for
-    the simulate-first rule: ``record["sim_pass"]``."""
-    drone = Drone(backend, mission=mission, seed=seed, clearance=clearance, **drone_options)
+    the simulate-first rule: ``record["sim_pass"]``. ``on_drone`` gets the drone before
+    the program starts (the flight service keeps it for its emergency stop)."""
+    drone = Drone(backend, mission=mission, seed=seed, clearance=clearance, gate=gate, **drone_options)
+    if on_drone is not None:
+        on_drone(drone)
     with tempfile.TemporaryDirectory(prefix="ylab-mission-") as tmp:
         Path(tmp, "main.py").write_text(source, encoding="utf-8")
         shutil.copy(library_path(), Path(tmp, "drone.py"))

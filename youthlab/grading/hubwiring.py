@@ -53,10 +53,11 @@ def write_role_configs(data: Path) -> dict[str, Path]:
 SERVER_ROLE_SCOPES = ["users:activity!user", "access:servers!server"]  # JupyterHub's default
 
 
-def server_token_scopes(plan: AccountPlan, username: str) -> list[str]:
+def server_token_scopes(plan: AccountPlan, username: str, extra: list[str] = ()) -> list[str]:
     """Scopes of a server's own API token: a teacher's server acts with the teacher's
-    rights (the class page can start their students' servers); students keep the default."""
-    return ["inherit"] if role_of(plan, username) == "teacher" else list(SERVER_ROLE_SCOPES)
+    rights (the class page can start their students' servers); students keep the default
+    plus ``extra`` (e.g. access to the flight service)."""
+    return ["inherit"] if role_of(plan, username) == "teacher" else [*SERVER_ROLE_SCOPES, *extra]
 
 
 def config_path_for(plan: AccountPlan, data: Path, hub_config: Path, username: str) -> str:

@@ -1,0 +1,210 @@
+"""The flight service: the only process that flies a real drone.
+
+`youthlab drone service` runs as its own process (here standalone, with a token) in
+front of a Tello emulator on loopback UDP; students send programs over HTTP. Whatever
+the request says, a program flies only after the service's own simulator run, under
+the service's own safety layer, one flight at a time, and the stop button always works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, free_port, kill_tree
+from tests.drone.conftest import udp_port
+
+GOOD = """from drone import Drone
+d = Drone()
+d.takeoff()
+d.move(forward=100)
+d.rotate(90)
+d.land()
+print("square side done")
+"""
+FENCE = """from drone import Drone
+d = Drone()
+d.takeoff()
+d.move(forward=500)
+d.move(forward=500)
+d.land()
+"""
+LONG = """from drone import Drone
+d = Drone()
+d.takeoff()
+d.hover(60)
+d.land()
+"""
+TOKEN = "flight-test-token"
+
+
+@pytest.fixture
+def service(emulator, tmp_path):
+    """`youthlab drone service` flying the emulator; yields (url, emulator, data folder)."""
+    emu = emulator()
+    port = free_port()
+    env = dict(os.environ, YOUTHLAB_FLIGHT_TOKEN=TOKEN, YOUTHLAB_DATA_DIR=str(tmp_path / "service-data"),
+               YOUTHLAB_TEACHER_PIN="4321", YOUTHLAB_LANG="en")
+    env.pop("YOUTHLAB_FLIGHT_URL", None)
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "youthlab"), "drone", "service",
+                             "--port", str(port), "--drone", emu.address[0], "--tello-port", str(emu.address[1]),
+                             "--state-port", str(emu.state_port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "api/status", timeout=1)
+            break
+        except requests.RequestException:
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.1)
+    yield url, emu, tmp_path / "service-data" / "flight-service"
+    kill_tree(proc.pid)
+
+
+def post(url: str, path: str, body: dict | None = None, token: str = TOKEN, pilot: str = "student1",
+         timeout: float = 120) -> requests.Response:
+    return requests.post(url + path, json=body or {}, timeout=timeout,
+                         headers={"Authorization": f"token {token}", "X-YouthLab-Pilot": pilot})
+
+
+def motion_commands(emu) -> list[str]:
+    return [c for c in emu.received if c.split()[0] in ("takeoff", "forward", "cw", "land", "go")]
+
+
+def test_unsafe_program_is_refused_by_the_services_own_simulator_and_never_reaches_the_drone(service):
+    url, emu, folder = service
+    # What the student's machine claims (a pass, a clearance) counts for nothing.
+    r = post(url, "api/flights", {"source": FENCE, "sim_pass": True, "clearance": {"program": "x", "mac": "y"}})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["flown"] is False and answer["error"] == "drone.simulate_first"
+    assert "simulator first" in answer["message"]["en"] and answer["message"]["ko"]
+    assert "refused_fence" in [e["kind"] for e in answer["simulation"]["events"]]
+    assert motion_commands(emu) == []  # the drone never heard a takeoff
+    log = [json.loads(line) for line in (folder / "pilots.jsonl").read_text().splitlines()]
+    assert log[-1]["event"] == "refused" and log[-1]["pilot"] == "student1"
+
+
+def test_a_program_that_passes_flies_the_drone_with_the_same_commands(service):
+    url, emu, folder = service
+    r = post(url, "api/flights", {"source": GOOD})
+    answer = r.json()
+    assert r.status_code == 200 and answer["flown"] is True, answer
+    assert answer["simulation"]["sim_pass"] is True
+    flight = answer["flight"]
+    assert flight["backend"] == "tello" and flight["events"] == [] and flight["returncode"] == 0
+    assert "square side done" in "\n".join(flight["output"])
+    assert motion_commands(emu) == ["takeoff", "forward 100", "cw 90", "land"]
+    log = [json.loads(line) for line in (folder / "pilots.jsonl").read_text().splitlines()]
+    assert log[-1]["event"] == "flown" and log[-1]["pilot"] == "student1" and log[-1]["backend"] == "tello"
+
+
+def test_teacher_override_skips_the_simulator_but_not_the_geofence(service):
+    url, emu, _ = service
+    r = post(url, "api/flights", {"source": FENCE, "teacher_pin": "0000"})
+    assert r.status_code == 403 and "PIN" in r.json()["message"]["en"]
+    assert motion_commands(emu) == []
+
+    answer = post(url, "api/flights", {"source": FENCE, "teacher_pin": "4321"}).json()
+    assert answer["flown"] is True and answer["override"] is True and answer["simulation"] is None
+    events = answer["flight"]["events"]
+    assert events[0]["kind"] == "refused_fence"  # the service's safety layer said no
+    assert all(e["ko"] and e["en"] for e in events)
+    assert motion_commands(emu) == ["takeoff", "land"]  # the 500 cm leg past the fence never went out
+
+
+def test_emergency_stop_works_while_a_flight_runs_and_one_flight_at_a_time(service):
+    url, emu, _ = service
+    answers = {}
+    flight = threading.Thread(target=lambda: answers.update(first=post(url, "api/flights", {"source": LONG})))
+    flight.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "takeoff" not in emu.received:
+        time.sleep(0.1)
+    assert "takeoff" in emu.received
+    status = requests.get(url + "api/status", headers={"Authorization": f"token {TOKEN}"}, timeout=10).json()
+    assert status["busy"] and status["pilot"] == "student1"
+
+    second = post(url, "api/flights", {"source": GOOD}, pilot="student2")
+    assert second.status_code == 409 and "student1" in second.json()["message"]["en"]
+
+    stop = post(url, "api/emergency", pilot="teacher")
+    assert stop.status_code == 200 and stop.json() == {"stopped": True, "flying": True, "pilot": "student1"}
+    flight.join(timeout=60)
+    answer = answers["first"].json()
+    assert answer["flown"] is True
+    assert "emergency" in [e["kind"] for e in answer["flight"]["events"]]
+    assert "emergency" in emu.received and "land" not in emu.received
+    assert answer["flight"]["final"]["t"] < 30  # the 60 s hover was cut short
+
+
+def test_no_token_no_flight(service):
+    url, emu, _ = service
+    for token in ("", "wrong"):
+        r = post(url, "api/flights", {"source": GOOD}, token=token)
+        assert r.status_code == 403 and "token" in r.json()["message"]["en"]
+    r = requests.post(url + "api/emergency", timeout=10)
+    assert r.status_code == 403
+    assert motion_commands(emu) == []
+
+
+def test_broken_requests_get_clear_answers(service):
+    url, _, _ = service
+    r = requests.post(url + "api/flights", data=b"not json", timeout=10, headers={"Authorization": f"token {TOKEN}"})
+    assert r.status_code == 400 and r.json()["message"]["ko"]
+    r = post(url, "api/flights", {"source": GOOD, "mission": "moon"})
+    assert r.status_code == 400 and "moon" in r.json()["message"]["en"]
+    r = post(url, "api/flights", {"source": ""})
+    assert r.status_code == 400
+
+
+def test_cli_sends_programs_and_the_stop_button_to_the_service(service, tmp_path):
+    url, emu, _ = service
+    env = dict(os.environ, YOUTHLAB_FLIGHT_TOKEN=TOKEN, YOUTHLAB_FLIGHT_URL=url)
+    youthlab = str(Path(sys.executable).parent / "youthlab")
+    good, fence = tmp_path / "good.py", tmp_path / "fence.py"
+    good.write_text(GOOD)
+    fence.write_text(FENCE)
+    r = subprocess.run([youthlab, "--lang", "en", "drone", "fly", str(fence), "--backend", "tello"],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "simulator first" in r.stdout and "Traceback" not in r.stderr
+    r = subprocess.run([youthlab, "--lang", "ko", "drone", "fly", str(good), "--backend", "tello"],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "진짜 드론 비행이 끝났어요" in r.stdout and "square side done" in r.stdout
+    r = subprocess.run([youthlab, "--lang", "en", "drone", "stop"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "emergency stop" in r.stdout.lower()
+    assert emu.received[-1] == "emergency"
+
+
+def test_unreachable_service_is_a_clear_error(tmp_path):
+    prog = tmp_path / "good.py"
+    prog.write_text(GOOD)
+    env = dict(os.environ, YOUTHLAB_FLIGHT_URL=f"http://127.0.0.1:{free_port()}/", YOUTHLAB_FLIGHT_TOKEN="x")
+    r = subprocess.run([str(Path(sys.executable).parent / "youthlab"), "--lang", "en", "drone", "fly", str(prog),
+                        "--backend", "tello"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "Cannot reach the flight service" in r.stderr + r.stdout
+    assert "Traceback" not in r.stderr
+
+
+def test_a_student_server_cannot_open_the_drone_link_itself(monkeypatch, emulator):
+    from youthlab.drone import Drone
+    from youthlab.drone.backends.tello import TelloBackend
+    from youthlab.drone.errors import RealFlightsViaService
+
+    emu = emulator()
+    monkeypatch.setenv("YOUTHLAB_FLIGHT_URL", "http://127.0.0.1:9/services/flight/")
+    with pytest.raises(RealFlightsViaService) as info:
+        Drone(TelloBackend(*emu.address, state_port=emu.state_port), clearance=None)
+    assert "flight service" in info.value.message("en")
+    assert emu.received == []

@@ -1,0 +1,319 @@
+"""The flight service: the one process that flies real drones.
+
+A student's notebook kernel is the student's own process: anything in it (a safety
+layer, a simulate-first record, a socket to the drone) can be changed by their code.
+So on a shared hub, real flights never start there. The kernel sends the *program*
+to this service (`youthlab drone fly … --backend tello` does), which runs as a hub
+service — a process, a data folder and a drone link no student owns — and there:
+
+1. runs the program in the simulator itself (the same mission and seed the students
+   use); a crash, a safety event or not landing refuses the real flight, whatever the
+   student's own machine says (a teacher's PIN, checked here, can override);
+2. flies it on the drone with its own safety layer (geofence, ceiling, battery, link
+   watchdog, rate limit), the program in its own process talking the line protocol
+   (:mod:`youthlab.drone.program`), so student code never shares a process with it;
+3. keeps the emergency stop working while a flight runs (any pilot or teacher), flies
+   one program at a time, and logs every flight with its pilot.
+
+The drone itself must be reachable only from this service: put the drone's Wi-Fi on the
+flight station (the machine running this service) and not on the hub's network, or,
+on one machine, run the service as its own system user and let only that user reach
+the drone (``youthlab drone firewall`` prints the rule). See README, "Drones".
+
+:class:`FlightDesk` is the logic; :func:`make_app` the HTTP API (tornado):
+``GET api/status``, ``POST api/flights``, ``POST api/emergency``. Under the hub, callers
+authenticate with a hub token that has ``access:services!service=flight`` (students'
+servers get it); standalone, with ``YOUTHLAB_FLIGHT_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from youthlab.drone.backends import FlightBackend
+from youthlab.drone.errors import DroneError, SimulateFirst
+from youthlab.drone.gate import Gate
+from youthlab.errors import YouthLabError
+from youthlab.paths import data_dir
+
+MAX_PROGRAM_BYTES = 64_000
+MISSIONS = ("hall", "island")
+
+
+class FlightBusy(DroneError):
+    key = "drone.service.busy"
+    hint_key = "drone.service.busy.hint"
+
+
+class WrongTeacherPin(DroneError):
+    key = "drone.service.wrong_pin"
+    hint_key = "drone.service.wrong_pin.hint"
+
+
+class BadFlightRequest(DroneError):
+    key = "drone.service.bad_request"
+    hint_key = "drone.service.bad_request.hint"
+
+
+def error_body(error: YouthLabError) -> dict[str, Any]:
+    """An error as the service answers it: key and message + hint in both languages."""
+    return {"error": error.key, "message": {lang: error.message(lang) for lang in ("ko", "en")},
+            "hint": {lang: error.hint(lang) for lang in ("ko", "en")}}
+
+
+def _summary(record: dict[str, Any]) -> dict[str, Any]:
+    """What a pilot gets back: no simulator samples, but every event and the output."""
+    keep = ("backend", "mission", "final", "events", "drops", "output", "errors", "commands",
+            "returncode", "timed_out", "sim_pass", "stderr")
+    return {k: record.get(k) for k in keep}
+
+
+class FlightDesk:
+    """Real flights, one at a time, each only after the service's own simulator run."""
+
+    def __init__(self, make_backend: Callable[[], FlightBackend], folder: Path | None = None,
+                 teacher_pin: str | None = None, seed: int = 0, timeout_s: float = 300.0) -> None:
+        self.make_backend = make_backend
+        self.folder = Path(folder) if folder else data_dir() / "flight-service"
+        self.gate = Gate(self.folder)
+        self.teacher_pin = teacher_pin
+        self.seed = seed
+        self.timeout_s = timeout_s
+        self._flight_lock = threading.Lock()
+        self._current: dict[str, Any] | None = None  # pilot, drone, started
+        self._estop_requested = threading.Event()
+
+    # ---- flying -----------------------------------------------------------------------
+    def fly(self, source: str, pilot: str, mission: str = "hall", interpreter: str = "python",
+            teacher_pin: str | None = None) -> dict[str, Any]:
+        """Simulate ``source``, then fly it for real if it passed. Never raises for a
+        refusal: the answer says ``flown: false`` with the reason and the simulator run."""
+        from youthlab.drone.program import run_program
+
+        self._validate(source, mission, interpreter)
+        override = False
+        if teacher_pin:
+            if not (self.teacher_pin and hmac.compare_digest(teacher_pin, self.teacher_pin)):
+                raise WrongTeacherPin()
+            override = True
+        if not self._flight_lock.acquire(blocking=False):
+            raise FlightBusy(pilot=(self._current or {}).get("pilot", "?"))
+        try:
+            self._estop_requested.clear()
+            self._current = {"pilot": pilot, "started": time.time(), "phase": "simulating", "drone": None}
+            sim = None
+            if not override:
+                sim = run_program(source, "sim", mission=mission, seed=self.seed, interpreter=interpreter,
+                                  gate=self.gate, timeout_s=self.timeout_s)
+                if not sim["sim_pass"]:
+                    self._log(pilot, mission, "refused", sim, override)
+                    return {"flown": False, **error_body(SimulateFirst()), "simulation": _summary(sim)}
+            if self._estop_requested.is_set():  # the stop button was pressed before takeoff
+                return {"flown": False, "error": "drone.emergency_stopped",
+                        "simulation": _summary(sim) if sim else None}
+            clearance = self.gate.clearance(source, teacher_pin=self.teacher_pin if override else None)
+            self._current["phase"] = "flying"
+            record = run_program(source, self.make_backend(), clearance=clearance, gate=self.gate,
+                                 interpreter=interpreter, mission=mission, timeout_s=self.timeout_s, on_drone=self._flying)
+            self._log(pilot, mission, "flown", record, override)
+            return {"flown": True, "override": override, "flight": _summary(record),
+                    "simulation": _summary(sim) if sim else None}
+        finally:
+            self._current = None
+            self._flight_lock.release()
+
+    def _flying(self, drone: Any) -> None:
+        assert self._current is not None
+        self._current["drone"] = drone
+        if self._estop_requested.is_set():
+            drone.emergency()
+
+    def emergency(self, by: str) -> dict[str, Any]:
+        """Stop the motors now. Works while a flight runs; with none, tells the drone anyway."""
+        self._estop_requested.set()
+        current = self._current
+        drone = current.get("drone") if current else None
+        if drone is not None:
+            drone.emergency()
+        elif current is None and self._flight_lock.acquire(blocking=False):
+            try:  # nothing of ours is flying: still send the drone its emergency command
+                backend = self.make_backend()
+                try:
+                    backend.connect()
+                    backend.emergency()
+                finally:
+                    backend.close()
+            except Exception as exc:  # noqa: BLE001 — the stop button must answer, whatever happened
+                self._append_log({"time": time.time(), "event": "emergency", "by": by, "error": str(exc)})
+                return {"stopped": False, "flying": False, "detail": str(exc)}
+            finally:
+                self._flight_lock.release()
+        self._append_log({"time": time.time(), "event": "emergency", "by": by,
+                          "pilot": current.get("pilot") if current else None})
+        return {"stopped": True, "flying": current is not None,
+                "pilot": current.get("pilot") if current else None}
+
+    def status(self) -> dict[str, Any]:
+        current = self._current
+        if not current:
+            return {"busy": False}
+        drone = current.get("drone")
+        answer = {"busy": True, "pilot": current["pilot"], "phase": current["phase"],
+                  "seconds": round(time.time() - current["started"], 1)}
+        if drone is not None:
+            answer.update(position=list(drone.position), battery=drone.battery,
+                          events=[e.as_dict() for e in drone.events])
+        return answer
+
+    # ---- helpers ----------------------------------------------------------------------
+    @staticmethod
+    def _validate(source: Any, mission: Any, interpreter: Any) -> None:
+        if not isinstance(source, str) or not source.strip():
+            raise BadFlightRequest(detail="program")
+        if len(source.encode("utf-8")) > MAX_PROGRAM_BYTES:
+            raise BadFlightRequest(detail=f"program > {MAX_PROGRAM_BYTES} bytes")
+        if mission not in MISSIONS:
+            raise BadFlightRequest(detail=f"mission {mission!r}")
+        if interpreter not in ("python", "micropython"):
+            raise BadFlightRequest(detail=f"interpreter {interpreter!r}")
+
+    def _log(self, pilot: str, mission: str, outcome: str, record: dict[str, Any], override: bool) -> None:
+        self._append_log({"time": time.time(), "event": outcome, "pilot": pilot, "mission": mission,
+                          "override": override, "backend": record.get("backend"),
+                          "events": [e["kind"] for e in record.get("events", [])],
+                          "flight_s": round(record.get("final", {}).get("t", 0.0), 1)})
+
+    def _append_log(self, entry: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / "pilots.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+# ---- HTTP ----------------------------------------------------------------------------
+def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_auth: Any = None):
+    """The tornado application. ``hub_auth`` (a HubAuth) under the hub, else ``token``."""
+    from tornado import web
+    from tornado.log import app_log
+
+    class Handler(web.RequestHandler):
+        pilot: str = ""
+
+        async def prepare(self) -> None:
+            header = self.request.headers.get("Authorization", "")
+            given = header[6:].strip() if header.lower().startswith("token ") else ""
+            if hub_auth is not None and given:
+                user = await hub_auth.user_for_token(given, sync=False)
+                if user and hub_auth.check_scopes(hub_auth.oauth_access_scopes, user):
+                    self.pilot = user["name"]
+                    return
+            elif token and given and hmac.compare_digest(given, token):
+                self.pilot = self.request.headers.get("X-YouthLab-Pilot", "station")[:64]
+                return
+            self._answer(403, {"error": "forbidden", "message": {
+                "ko": "비행 서비스에 들어갈 수 없어요 (토큰이 없거나 틀렸어요).",
+                "en": "Not allowed into the flight service (missing or wrong token)."}})
+
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            self.set_status(status)
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.finish(json.dumps(body, ensure_ascii=False))
+
+        def check_xsrf_cookie(self) -> None:  # token-authenticated API, no cookies
+            return
+
+    class Status(Handler):
+        def get(self) -> None:
+            self._answer(200, desk.status())
+
+    class Flights(Handler):
+        async def post(self) -> None:
+            try:
+                body = json.loads(self.request.body or b"{}")
+                if not isinstance(body, dict):
+                    raise ValueError
+            except ValueError:
+                self._answer(400, error_body(BadFlightRequest(detail="JSON")))
+                return
+            from tornado.ioloop import IOLoop
+
+            try:  # the flight runs in a thread, so the stop button is answered meanwhile
+                answer = await IOLoop.current().run_in_executor(
+                    None, lambda: desk.fly(body.get("source"), self.pilot, body.get("mission", "hall"),
+                                           body.get("interpreter", "python"), body.get("teacher_pin")))
+            except FlightBusy as exc:
+                self._answer(409, error_body(exc))
+            except WrongTeacherPin as exc:
+                self._answer(403, error_body(exc))
+            except BadFlightRequest as exc:
+                self._answer(400, error_body(exc))
+            except YouthLabError as exc:
+                self._answer(502, error_body(exc))
+            except Exception:  # noqa: BLE001 — logged here; the pilot gets words, not a traceback
+                app_log.exception("flight of %s failed", self.pilot)
+                self._answer(500, error_body(YouthLabError()))
+            else:
+                self._answer(200, answer)
+
+    class Emergency(Handler):
+        async def post(self) -> None:
+            from tornado.ioloop import IOLoop
+
+            answer = await IOLoop.current().run_in_executor(None, desk.emergency, self.pilot)
+            self._answer(200, answer)
+
+    prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
+    return web.Application([(prefix + "api/status", Status), (prefix + "api/flights", Flights),
+                            (prefix + "api/emergency", Emergency)])
+
+
+def tello_factory(host: str, port: int, state_port: int) -> Callable[[], FlightBackend]:
+    def make() -> FlightBackend:
+        from youthlab.drone.backends.tello import TelloBackend
+
+        return TelloBackend(host=host, port=port, state_port=state_port)
+
+    return make
+
+
+def serve(port: int, drone: str = "emulator", tello_port: int = 8889, state_port: int = 8890,
+          ip: str = "127.0.0.1", folder: Path | None = None) -> None:
+    """Run the service until interrupted. ``drone``: ``emulator`` (a virtual Tello on
+    loopback, the demo default) or the real Tello's address (``192.168.10.1``)."""
+    from tornado.ioloop import IOLoop
+
+    emulator = None
+    if drone == "emulator":
+        from youthlab.drone.emulator import TelloEmulator
+        from youthlab.drone.missions import get_mission
+
+        emulator = TelloEmulator(port=0, state_port=state_port, **get_mission("hall").sim_options(0)).start()
+        host, tello_port = emulator.address
+    else:
+        host = drone
+    desk = FlightDesk(tello_factory(host, tello_port, state_port), folder=folder,
+                      teacher_pin=os.environ.get("YOUTHLAB_TEACHER_PIN") or None)
+    hub_auth = None
+    if os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_SERVICE_NAME"):
+        from jupyterhub.services.auth import HubAuth
+
+        hub_auth = HubAuth(cache_max_age=60)
+    token = os.environ.get("YOUTHLAB_FLIGHT_TOKEN") or None
+    if hub_auth is None and not token:
+        from youthlab.errors import ConfigError
+
+        raise ConfigError(detail="YOUTHLAB_FLIGHT_TOKEN is not set (needed outside the hub)")
+    app = make_app(desk, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), token=token, hub_auth=hub_auth)
+    app.listen(port, address=ip)
+    try:
+        IOLoop.current().start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if emulator is not None:
+            emulator.stop()

@@ -125,7 +125,14 @@ if os.environ.get("YOUTHLAB_KIOSK", "on") != "off":
 #   YOUTHLAB_FLIGHT_STATE_PORT (8890). Students' kernels never fly a real drone
 #   themselves: they send programs here (`youthlab drone fly … --backend tello`), the
 #   service checks them in the simulator and flies them with its own safety layer.
-FLIGHT_ON = os.environ.get("YOUTHLAB_FLIGHT", "on") != "off"
+#   YOUTHLAB_FLIGHT_STATION: URL of a separate flight station (`youthlab drone service`
+#   on the machine that is on the drone's Wi-Fi) instead of the local service; its
+#   YOUTHLAB_FLIGHT_TOKEN is then given to students' servers.
+FLIGHT_STATION = os.environ.get("YOUTHLAB_FLIGHT_STATION", "")
+FLIGHT_ON = os.environ.get("YOUTHLAB_FLIGHT", "on") != "off" and not FLIGHT_STATION
+if FLIGHT_STATION:
+    c.Spawner.environment["YOUTHLAB_FLIGHT_URL"] = FLIGHT_STATION
+    c.Spawner.environment["YOUTHLAB_FLIGHT_TOKEN"] = os.environ.get("YOUTHLAB_FLIGHT_TOKEN", "")
 if FLIGHT_ON:
     flight_port = int(os.environ.get("YOUTHLAB_FLIGHT_PORT", "8870"))
     services.append(

@@ -5,8 +5,9 @@ A pass is recorded per program (SHA-256 of its source, whitespace-normalised) in
 (mode 0600). A real backend demands a :class:`Clearance`, which is only made for a
 recorded pass, or for a teacher override (the PIN in ``YOUTHLAB_TEACHER_PIN``).
 
-On a shared hub, keep the data folder where students can't write (the station service
-owns it); then a student can't forge a pass.
+This ledger is a convenience for one machine (a club laptop, `youthlab drone fly`). On a
+shared hub the flight service (:mod:`youthlab.drone.service`) does not trust it: it runs
+every program in its own simulator right before flying it.
 """
 
 from __future__ import annotations

@@ -209,7 +209,7 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
             given = header[6:].strip() if header.lower().startswith("token ") else ""
             if hub_auth is not None and given:
                 user = await hub_auth.user_for_token(given, sync=False)
-                if user and hub_auth.check_scopes(hub_auth.oauth_access_scopes, user):
+                if user and hub_auth.check_scopes(hub_auth.access_scopes, user):
                     self.pilot = user["name"]
                     return
             elif token and given and hmac.compare_digest(given, token):

@@ -67,3 +67,24 @@ def test_dashboard_notebook_is_in_the_course_not_in_labs(course):
     c, _ = course
     nb = nbformat.read(c.root / "dashboard.ipynb", as_version=4)
     assert "Dashboard('class-p').show()" in nb.cells[1].source
+
+
+def test_board_column_shows_the_board_a_students_kernel_holds_until_that_kernel_ends(course):
+    import subprocess
+    import sys
+
+    c, data = course
+    holder = ("import time\nfrom youthlab.boards.locks import BoardLock\n"
+              "BoardLock('station-3-esp32').acquire()\nprint('held', flush=True)\ntime.sleep(120)\n")
+    env = dict(os.environ, YOUTHLAB_DATA_DIR=str(data), JUPYTERHUB_USER="bo")
+    kernel = subprocess.Popen([sys.executable, "-c", holder], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert kernel.stdout.readline().strip() == "held"
+        rows = {r.student: r for r in class_progress(c, data)}
+        assert rows["bo"].board == "station-3-esp32" and rows["ana"].board is None
+        assert "station-3-esp32" in table_html(list(rows.values()))
+    finally:
+        kernel.kill()
+        kernel.wait()
+    rows = {r.student: r for r in class_progress(c, data)}
+    assert rows["bo"].board is None  # the kernel ended: the OS let go of the board

@@ -52,7 +52,8 @@ class BoardLock:
             os.close(fd)
             raise BoardInUse(owner=info.get("owner", "?"), port=self.key) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"owner": self.owner, "key": self.key}).encode(), 0)
+        user = os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+        os.pwrite(fd, json.dumps({"owner": self.owner, "user": user, "key": self.key}).encode(), 0)
         self._fd = fd
         return self
 
@@ -74,3 +75,32 @@ class BoardLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def boards_in_use(folder: Path | None = None) -> dict[str, list[str]]:
+    """Who holds which board right now: ``{user: [board key, …]}``.
+
+    A lock file whose ``flock`` is free is a board nobody holds any more (its kernel
+    ended), so only locks someone holds count (the teacher's "board connected" column).
+    """
+    found: dict[str, list[str]] = {}
+    for path in sorted((folder or lock_dir()).glob("*.lock")):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:  # held: read who holds it
+                try:
+                    info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+                except ValueError:
+                    continue
+                user = info.get("user") or str(info.get("owner", "?")).split("@")[0]
+                found.setdefault(user, []).append(str(info.get("key", path.stem)))
+            else:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    return found

@@ -39,12 +39,12 @@ def hub_client_from_env() -> HubClient | None:
 def table_html(rows: list[StudentProgress]) -> str:
     """The progress table as HTML (one row per student, coloured by status)."""
     head = "".join(f"<th style='text-align:left;padding:4px 8px'>{html.escape(h.strip())}</th>"
-                   for h in (t("progress.header") + " | score | server").split("|"))
+                   for h in (t("progress.header") + " | " + t("progress.columns.more")).split("|"))
     body = []
     for r in rows:
         ago = f"{(time.time() - r.last_work) / 60:.0f} min" if r.last_work else "—"
         cells = [r.student, r.lab or "—", f"{r.tests_passing}/{r.tests_total}", str(r.errors), ago,
-                 t("progress." + r.status), r.score or "—", r.server or "—"]
+                 t("progress." + r.status), r.score or "—", r.server or "—", r.board or "—"]
         body.append(f"<tr style='background:{STATUS_COLOURS[r.status]}'>"
                     + "".join(f"<td style='padding:4px 8px'>{html.escape(c)}</td>" for c in cells) + "</tr>")
     return f"<table style='border-collapse:collapse'><tr>{head}</tr>{''.join(body)}</table>"

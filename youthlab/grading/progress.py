@@ -4,7 +4,8 @@ Read from what is on disk, nothing extra runs in students' kernels: each student
 saved notebooks (``<data>/homes/<student>/<class>/<lab>`` as fetched, or the lab copied
 into the home), the exchange (submitted?) and the gradebook (score). JupyterLab saves
 every two minutes, so this lags a little behind the screen. Hub activity (last seen,
-server ready) is merged in when a hub token is given.
+server ready) is merged in when a hub token is given, and the board each student's
+kernel holds from the boards' lock files.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class StudentProgress:
     score: str | None = None
     server: str | None = None  # ready / starting / off (from the hub)
     last_activity: str | None = None  # from the hub
-    board: str | None = None  # not known yet: the boards area has no station registry to ask
+    board: str | None = None  # the board(s) the student's kernel holds right now
 
     @property
     def status(self) -> str:
@@ -112,7 +113,11 @@ def class_progress(course: Course, data: Path, hub_users: list[dict[str, Any]] |
 
     scores = {g.student: g for g in grades(course)}
     by_name = {u["name"]: u for u in hub_users or []}
+    from youthlab.boards.locks import boards_in_use
+
+    boards = boards_in_use(data / "boards" / "locks")
     for row in rows:
+        row.board = ", ".join(boards.get(row.student, [])) or None
         g = scores.get(row.student)
         if g:
             row.score = ", ".join(f"{lab} {p[0]:g}/{p[1]:g}" for lab, p in g.scores.items() if p) or None

@@ -208,3 +208,104 @@ def test_a_student_server_cannot_open_the_drone_link_itself(monkeypatch, emulato
         Drone(TelloBackend(*emu.address, state_port=emu.state_port), clearance=None)
     assert "flight service" in info.value.message("en")
     assert emu.received == []
+
+
+SQUARE = """from drone import Drone
+d = Drone()
+d.takeoff()
+for side in range(4):
+    d.move(forward=100)
+    d.rotate(90)
+print("home", d.position)
+d.land()
+"""
+
+
+@pytest.mark.skipif(__import__("shutil").which("socat") is None, reason="needs socat")
+def test_a_board_program_flies_the_drone_through_the_service(service, tmp_path):
+    """MicroPython behind a pty (a USB board) + `youthlab drone serve --backend tello` in
+    the student's server: the service checks the program in MicroPython, then flies the
+    board's commands one by one under its own safety layer."""
+    import shutil
+
+    from youthlab.drone.program import library_path
+
+    url, emu, folder = service
+    shutil.copy(library_path(), tmp_path / "drone.py")
+    (tmp_path / "main.py").write_text(SQUARE)
+    mpy = shutil.which("micropython") or str(Path(sys.executable).with_name("micropython"))
+    link = tmp_path / "board0"
+    board = subprocess.Popen(["socat", f"PTY,link={link},raw,echo=0",
+                              f"SYSTEM:sleep 1; exec {mpy} main.py,pty,stderr,raw,echo=0"], cwd=tmp_path)
+    env = dict(os.environ, YOUTHLAB_FLIGHT_TOKEN=TOKEN, YOUTHLAB_FLIGHT_URL=url)
+    try:
+        deadline = time.time() + 5
+        while not link.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        out = subprocess.run([str(Path(sys.executable).with_name("youthlab")), "--lang", "en", "drone", "serve",
+                              "--port", str(link), "--backend", "tello", "--program", str(tmp_path / "main.py")],
+                             capture_output=True, text=True, timeout=120, env=env)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "home (" in out.stdout and "0 safety event" in out.stdout
+    finally:
+        kill_tree(board.pid)
+    assert motion_commands(emu) == ["takeoff"] + ["forward 100", "cw 90"] * 4 + ["land"]
+    log = [json.loads(line) for line in (folder / "pilots.jsonl").read_text().splitlines()]
+    assert log[-1]["event"] == "flown" and log[-1]["backend"] == "tello"
+
+
+def test_a_session_needs_a_program_that_passes_or_the_teachers_pin(service, monkeypatch):
+    from youthlab.drone import flight_client
+
+    url, emu, _ = service
+    monkeypatch.setenv("YOUTHLAB_FLIGHT_TOKEN", TOKEN)
+    with pytest.raises(flight_client.FlightServiceRefused) as refused:
+        flight_client.open_session(FENCE, url=url)
+    assert "simulator first" in refused.value.message("en")
+    assert "refused_fence" in [e["kind"] for e in refused.value.answer["simulation"]["events"]]
+    with pytest.raises(flight_client.FlightServiceRefused):
+        flight_client.open_session(None, url=url)  # no program, no PIN
+    assert motion_commands(emu) == []
+
+
+def test_a_notebook_flies_cell_by_cell_through_the_service_and_the_fence_still_holds(service, monkeypatch):
+    from youthlab.drone import flight_client
+
+    url, emu, _ = service
+    monkeypatch.setenv("YOUTHLAB_FLIGHT_TOKEN", TOKEN)
+    drone = flight_client.RemoteDrone(teacher_pin="4321", url=url)
+    drone.takeoff()
+    drone.move(forward=100)
+    with pytest.raises(flight_client.FlightServiceRefused) as refused:
+        drone.move(forward=500)  # past the fence
+    assert "fence" in refused.value.message("en")
+    assert drone.battery > 0 and drone.flying is True
+    # Someone else's token can't steer this session (the pilot is part of the session).
+    other = requests.post(url + f"api/sessions/{drone._session.session}", json={"drone": "land"}, timeout=10,
+                          headers={"Authorization": f"token {TOKEN}", "X-YouthLab-Pilot": "student2"})
+    assert other.status_code == 400
+    record = drone.close()  # lands and gives the drone back
+    assert [e["kind"] for e in record["events"]][0] == "refused_fence"
+    assert motion_commands(emu) == ["takeoff", "forward 100", "land"]
+    assert requests.get(url + "api/status", headers={"Authorization": f"token {TOKEN}"}, timeout=10).json() == \
+        {"busy": False}
+
+
+def test_an_abandoned_session_lands_the_drone_and_frees_it(emulator, tmp_path):
+    """A board unplugged mid-flight sends nothing more: the service lands and moves on."""
+    from youthlab.drone.service import FlightDesk, tello_factory
+
+    emu = emulator()
+    desk = FlightDesk(tello_factory(*emu.address, emu.state_port), folder=tmp_path / "svc",
+                      teacher_pin="4321", session_idle_s=1.0)
+    session = desk.open_session("student1", teacher_pin="4321")["session"]
+    assert desk.session_command(session, "student1", {"drone": "takeoff"})["ok"]
+    deadline = time.monotonic() + 20
+    while desk.status()["busy"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert desk.status() == {"busy": False}
+    assert motion_commands(emu) == ["takeoff", "land"] and not emu.sim.flying
+    from youthlab.drone.service import BadFlightRequest
+
+    with pytest.raises(BadFlightRequest):
+        desk.session_command(session, "student1", {"drone": "takeoff"})  # that session is over

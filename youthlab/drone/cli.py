@@ -154,13 +154,23 @@ def firewall(drone_at: str, service_user: str) -> None:
 @click.option("--tello-port", default=8889, show_default=True)
 @click.option("--state-port", default=8890, show_default=True)
 @click.option("--teacher-pin", default=None,
-              help="A board program can't be checked in the simulator first: real flights need this.")
+              help="Real flights need this, or (through the flight service) --program.")
+@click.option("--program", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The program running on the board: the flight service checks it in its simulator first.")
+@click.option("--service", default=None, metavar="URL",
+              help="Fly the real drone through this flight service (default under the hub: YOUTHLAB_FLIGHT_URL).")
 def serve(url: str, backend: str, mission: str, seed: int, host: str, tello_port: int,
-          state_port: int, teacher_pin: str | None) -> None:
-    """Fly the commands a board sends (its `drone` library) until the board stops."""
+          state_port: int, teacher_pin: str | None, program: Path | None, service: str | None) -> None:
+    """Fly the commands a board sends (its `drone` library) until the board stops.
+
+    On the hub, `--backend tello` relays them to the flight service, which flies them
+    under its own safety rules."""
     from youthlab.drone.api import Drone
     from youthlab.drone.link import BoardBackend, SerialLines
 
+    if backend == "tello" and (service or os.environ.get("YOUTHLAB_FLIGHT_URL")):
+        _serve_via_service(url, mission, teacher_pin, program, service)
+        return
     clearance = None
     if backend == "tello":
         from youthlab.drone.backends.tello import TelloBackend
@@ -187,6 +197,38 @@ def serve(url: str, backend: str, mission: str, seed: int, host: str, tello_port
         flight.close()
         lines.close()
     record = flight.record()
+    _print_events(record)
+    f = record["final"]
+    click.echo(t("drone.cli.summary", time=round(f["t"], 1), battery=int(f["battery"]),
+                 commands=result.commands if result else 0, events=len(record["events"])))
+
+
+def _serve_via_service(url: str, mission: str, teacher_pin: str | None, program: Path | None,
+                       service: str | None) -> None:
+    from youthlab.drone import flight_client
+    from youthlab.drone.link import SerialLines
+
+    source = program.read_text(encoding="utf-8") if program else None
+    try:
+        session = flight_client.open_session(source, mission=mission, teacher_pin=teacher_pin, url=service)
+    except flight_client.FlightServiceRefused as exc:
+        sim = exc.answer.get("simulation")
+        if sim:
+            _print_events(sim)
+        raise
+    try:
+        lines = SerialLines(url)
+    except Exception:
+        session.close()
+        raise
+    click.echo(t("drone.cli.serving", url=url, backend="flight service"), err=True)
+    try:
+        result = flight_client.relay_board(lines, session, on_output=click.echo)
+    except KeyboardInterrupt:
+        result = None
+    finally:
+        lines.close()
+        record = session.close()
     _print_events(record)
     f = record["final"]
     click.echo(t("drone.cli.summary", time=round(f["t"], 1), battery=int(f["battery"]),

@@ -91,3 +91,93 @@ def emergency(url: str | None = None) -> dict[str, Any]:
 
 def status(url: str | None = None) -> dict[str, Any]:
     return _call("GET", service_url(url), "api/status", 10.0)
+
+
+class FlightSession:
+    """The drone taken for commands sent one by one (a board's, or a notebook's).
+
+    ``with open_session(source=…) as s: s.command({"drone": "takeoff"})``; leaving the
+    block lands the drone and gives it back. Every command goes through the service's
+    safety layer."""
+
+    def __init__(self, url: str, session: str, answer: dict[str, Any]) -> None:
+        self.url, self.session, self.answer = url, session, answer
+        self.record: dict[str, Any] | None = None
+
+    def command(self, message: dict[str, Any]) -> dict[str, Any]:
+        """One line-protocol message → the reply (``{"ok": …}``)."""
+        try:
+            return _call("POST", self.url, f"api/sessions/{self.session}", 660.0, json=message)
+        except FlightServiceRefused as exc:
+            return {"ok": False, "error": exc.answer.get("error", "refused"), "message": exc.message()}
+
+    def close(self) -> dict[str, Any]:
+        if self.record is None:
+            self.record = _call("DELETE", self.url, f"api/sessions/{self.session}", 60.0)["flight"]
+        return self.record
+
+    def __enter__(self) -> "FlightSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_session(source: str | None = None, mission: str = "hall", interpreter: str = "micropython",
+                 teacher_pin: str | None = None, url: str | None = None) -> FlightSession:
+    """Take the drone for a program that runs elsewhere. The service checks ``source``
+    in its simulator first (or takes a teacher's PIN); :class:`FlightServiceRefused`
+    (with the simulator's events in ``.answer``) if it says no."""
+    url = service_url(url)
+    body: dict[str, Any] = {"mission": mission, "interpreter": interpreter}
+    if source is not None:
+        body["source"] = source
+    if teacher_pin:
+        body["teacher_pin"] = teacher_pin
+    answer = _call("POST", url, "api/sessions", 660.0, json=body)
+    if not answer.get("flown"):
+        raise FlightServiceRefused(answer)
+    return FlightSession(url, answer["session"], answer)
+
+
+class RemoteDrone:
+    """The classroom drone from a notebook, cell by cell, through the flight service:
+    ``drone = RemoteDrone(teacher_pin=…)`` then ``drone.takeoff()`` … ``drone.close()``.
+    Same commands as :class:`youthlab.drone.Drone`; the service keeps every safety rule."""
+
+    def __init__(self, source: str | None = None, teacher_pin: str | None = None, mission: str = "hall",
+                 url: str | None = None) -> None:
+        self._session = open_session(source, mission=mission, interpreter="python", teacher_pin=teacher_pin,
+                                     url=url)
+
+    def _send(self, name: str, *args: Any, **kw: Any) -> Any:
+        reply = self._session.command({"drone": name, "args": list(args), "kw": kw})
+        if not reply.get("ok"):
+            raise FlightServiceRefused({"error": reply.get("error"), "message": {"ko": reply.get("message"),
+                                                                                "en": reply.get("message")}})
+        return reply.get("value")
+
+    def __getattr__(self, name: str) -> Any:
+        from youthlab.drone.link import ACTIONS, READS
+
+        if name in READS:
+            return self._send(name)
+        if name in ACTIONS:
+            return lambda *args, **kw: self._send(name, *args, **kw)
+        raise AttributeError(name)
+
+    def close(self) -> dict[str, Any]:
+        """Land (if still flying) and give the drone back; the flight record."""
+        return self._session.close()
+
+
+def relay_board(lines: Any, session: FlightSession, on_output: Any = None) -> Any:
+    """Relay a board's drone lines (a :class:`~youthlab.drone.link.SerialLines`) to the
+    service until the board's program ends; returns the link result."""
+    from youthlab.drone.link import BoardBackend
+
+    class Relay(BoardBackend):
+        def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+            return session.command(message)
+
+    return Relay(None, lines, lines, on_output=on_output).serve()

@@ -21,7 +21,9 @@ on one machine, run the service as its own system user and let only that user re
 the drone (``youthlab drone firewall`` prints the rule). See README, "Drones".
 
 :class:`FlightDesk` is the logic; :func:`make_app` the HTTP API (tornado):
-``GET api/status``, ``POST api/flights``, ``POST api/emergency``. Under the hub, callers
+``GET api/status``, ``POST api/flights`` (a whole program), ``POST api/sessions`` then
+``POST/DELETE api/sessions/<id>`` (a board's commands one by one, relayed by the
+student's kernel), ``POST api/emergency``. Under the hub, callers
 authenticate with a hub token that has ``access:services!service=flight`` (students'
 servers get it); standalone, with ``YOUTHLAB_FLIGHT_TOKEN``.
 """
@@ -31,6 +33,7 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -78,7 +81,8 @@ class FlightDesk:
     """Real flights, one at a time, each only after the service's own simulator run."""
 
     def __init__(self, make_backend: Callable[[], FlightBackend], folder: Path | None = None,
-                 teacher_pin: str | None = None, seed: int = 0, timeout_s: float = 300.0) -> None:
+                 teacher_pin: str | None = None, seed: int = 0, timeout_s: float = 300.0,
+                 session_idle_s: float = 30.0) -> None:
         self.make_backend = make_backend
         self.folder = Path(folder) if folder else data_dir() / "flight-service"
         self.gate = Gate(self.folder)
@@ -86,6 +90,8 @@ class FlightDesk:
         self.seed = seed
         self.timeout_s = timeout_s
         self._flight_lock = threading.Lock()
+        self._session_end = threading.Lock()
+        self.session_idle_s = session_idle_s
         self._current: dict[str, Any] | None = None  # pilot, drone, started
         self._estop_requested = threading.Event()
 
@@ -97,36 +103,133 @@ class FlightDesk:
         from youthlab.drone.program import run_program
 
         self._validate(source, mission, interpreter)
-        override = False
-        if teacher_pin:
-            if not (self.teacher_pin and hmac.compare_digest(teacher_pin, self.teacher_pin)):
-                raise WrongTeacherPin()
-            override = True
-        if not self._flight_lock.acquire(blocking=False):
-            raise FlightBusy(pilot=(self._current or {}).get("pilot", "?"))
+        override = self._override(teacher_pin)
+        self._take_the_drone(pilot)
         try:
-            self._estop_requested.clear()
-            self._current = {"pilot": pilot, "started": time.time(), "phase": "simulating", "drone": None}
-            sim = None
-            if not override:
-                sim = run_program(source, "sim", mission=mission, seed=self.seed, interpreter=interpreter,
-                                  gate=self.gate, timeout_s=self.timeout_s)
-                if not sim["sim_pass"]:
-                    self._log(pilot, mission, "refused", sim, override)
-                    return {"flown": False, **error_body(SimulateFirst()), "simulation": _summary(sim)}
-            if self._estop_requested.is_set():  # the stop button was pressed before takeoff
-                return {"flown": False, "error": "drone.emergency_stopped",
-                        "simulation": _summary(sim) if sim else None}
+            refusal, sim = self._preflight(source, pilot, mission, interpreter, override)
+            if refusal:
+                return refusal
             clearance = self.gate.clearance(source, teacher_pin=self.teacher_pin if override else None)
             self._current["phase"] = "flying"
             record = run_program(source, self.make_backend(), clearance=clearance, gate=self.gate,
-                                 interpreter=interpreter, mission=mission, timeout_s=self.timeout_s, on_drone=self._flying)
+                                 interpreter=interpreter, mission=mission, timeout_s=self.timeout_s,
+                                 on_drone=self._flying)
             self._log(pilot, mission, "flown", record, override)
             return {"flown": True, "override": override, "flight": _summary(record),
                     "simulation": _summary(sim) if sim else None}
         finally:
-            self._current = None
-            self._flight_lock.release()
+            self._release_the_drone()
+
+    def _override(self, teacher_pin: str | None) -> bool:
+        if not teacher_pin:
+            return False
+        if not (self.teacher_pin and hmac.compare_digest(teacher_pin, self.teacher_pin)):
+            raise WrongTeacherPin()
+        return True
+
+    def _take_the_drone(self, pilot: str) -> None:
+        if not self._flight_lock.acquire(blocking=False):
+            raise FlightBusy(pilot=(self._current or {}).get("pilot", "?"))
+        self._estop_requested.clear()
+        self._current = {"pilot": pilot, "started": time.time(), "phase": "simulating", "drone": None}
+
+    def _release_the_drone(self) -> None:
+        self._current = None
+        self._flight_lock.release()
+
+    def _preflight(self, source: str | None, pilot: str, mission: str, interpreter: str,
+                   override: bool) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(refusal answer or None, simulator record): the service's own simulator run."""
+        from youthlab.drone.program import run_program
+
+        sim = None
+        if not override:
+            sim = run_program(source, "sim", mission=mission, seed=self.seed, interpreter=interpreter,
+                              gate=self.gate, timeout_s=self.timeout_s)
+            if not sim["sim_pass"]:
+                self._log(pilot, mission, "refused", sim, override)
+                return {"flown": False, **error_body(SimulateFirst()), "simulation": _summary(sim)}, sim
+        if self._estop_requested.is_set():  # the stop button was pressed before takeoff
+            return {"flown": False, "error": "drone.emergency_stopped",
+                    "simulation": _summary(sim) if sim else None}, sim
+        return None, sim
+
+    # ---- sessions: a board (or a notebook) sends commands one by one -----------------------
+    def open_session(self, pilot: str, source: str | None = None, mission: str = "hall",
+                     interpreter: str = "micropython", teacher_pin: str | None = None) -> dict[str, Any]:
+        """Take the drone for a program that runs elsewhere (on a student's board) and
+        sends its commands here one by one. Needs the program (checked in the service's
+        simulator first, in MicroPython like the board) or a teacher's PIN. Every command
+        still goes through the service's safety layer; the session ends after
+        ``session_idle_s`` without a command."""
+        from youthlab.drone.api import Drone
+
+        override = self._override(teacher_pin)
+        if not override:
+            self._validate(source, mission, interpreter)
+        elif mission not in MISSIONS:
+            raise BadFlightRequest(detail=f"mission {mission!r}")
+        self._take_the_drone(pilot)
+        try:
+            refusal, sim = self._preflight(source, pilot, mission, interpreter, override)
+            if refusal:
+                self._release_the_drone()
+                return refusal
+            clearance = self.gate.clearance(source or "", teacher_pin=self.teacher_pin if override else None)
+            drone = Drone(self.make_backend(), mission=mission, clearance=clearance, gate=self.gate)
+        except BaseException:
+            self._release_the_drone()
+            raise
+        session = secrets.token_urlsafe(12)
+        self._current.update(phase="session", drone=drone, session=session, mission=mission,
+                             override=override, last=time.monotonic())
+        threading.Thread(target=self._expire, args=(session,), daemon=True, name="flight-session").start()
+        return {"flown": True, "session": session, "override": override,
+                "simulation": _summary(sim) if sim else None}
+
+    def session_command(self, session: str, pilot: str, message: Any) -> dict[str, Any]:
+        """One command of a session, as the board sent it (``{"drone": "move", "kw": …}``)."""
+        from youthlab.drone.link import BoardBackend
+
+        current = self._session(session, pilot)
+        current["last"] = time.monotonic()
+        if not isinstance(message, dict):
+            return {"ok": False, "error": "protocol", "message": "expected a JSON object"}
+        return BoardBackend(current["drone"], None, None).handle(message)
+
+    def close_session(self, session: str, pilot: str) -> dict[str, Any]:
+        """Land if still flying, give the drone back; the flight record."""
+        current = self._session(session, pilot)
+        return self._end_session(current)
+
+    def _session(self, session: str, pilot: str) -> dict[str, Any]:
+        current = self._current
+        if not current or current.get("session") != session or current["pilot"] != pilot:
+            raise BadFlightRequest(detail="session")
+        return current
+
+    def _end_session(self, current: dict[str, Any]) -> dict[str, Any]:
+        with self._session_end:
+            if current.get("ended"):
+                return current["ended"]
+            drone = current["drone"]
+            drone.close()
+            record = drone.record()
+            record.update(output=[], errors=[], commands=0, returncode=0, timed_out=False, sim_pass=False, stderr="")
+            self._log(current["pilot"], current["mission"], "flown", record, current["override"])
+            current["ended"] = {"flight": _summary(record)}
+            self._release_the_drone()
+            return current["ended"]
+
+    def _expire(self, session: str) -> None:
+        while True:
+            time.sleep(0.5)
+            current = self._current
+            if not current or current.get("session") != session or current.get("ended"):
+                return
+            if time.monotonic() - current["last"] > self.session_idle_s:
+                self._end_session(current)
+                return
 
     def _flying(self, drone: Any) -> None:
         assert self._current is not None
@@ -231,21 +334,24 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
         def get(self) -> None:
             self._answer(200, desk.status())
 
-    class Flights(Handler):
-        async def post(self) -> None:
+    class Action(Handler):
+        def body(self) -> dict[str, Any] | None:
             try:
                 body = json.loads(self.request.body or b"{}")
-                if not isinstance(body, dict):
-                    raise ValueError
             except ValueError:
+                body = None
+            if not isinstance(body, dict):
                 self._answer(400, error_body(BadFlightRequest(detail="JSON")))
-                return
+                return None
+            return body
+
+        async def run(self, work: Callable[[], dict[str, Any]]) -> None:
+            """Run ``work`` in a thread (a flight takes minutes; the stop button must still
+            be answered) and answer with its result or a bilingual error."""
             from tornado.ioloop import IOLoop
 
-            try:  # the flight runs in a thread, so the stop button is answered meanwhile
-                answer = await IOLoop.current().run_in_executor(
-                    None, lambda: desk.fly(body.get("source"), self.pilot, body.get("mission", "hall"),
-                                           body.get("interpreter", "python"), body.get("teacher_pin")))
+            try:
+                answer = await IOLoop.current().run_in_executor(None, work)
             except FlightBusy as exc:
                 self._answer(409, error_body(exc))
             except WrongTeacherPin as exc:
@@ -255,10 +361,34 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
             except YouthLabError as exc:
                 self._answer(502, error_body(exc))
             except Exception:  # noqa: BLE001 — logged here; the pilot gets words, not a traceback
-                app_log.exception("flight of %s failed", self.pilot)
+                app_log.exception("flight request of %s failed", self.pilot)
                 self._answer(500, error_body(YouthLabError()))
             else:
                 self._answer(200, answer)
+
+    class Flights(Action):
+        async def post(self) -> None:
+            body = self.body()
+            if body is not None:
+                await self.run(lambda: desk.fly(body.get("source"), self.pilot, body.get("mission", "hall"),
+                                                body.get("interpreter", "python"), body.get("teacher_pin")))
+
+    class Sessions(Action):
+        async def post(self) -> None:
+            body = self.body()
+            if body is not None:
+                await self.run(lambda: desk.open_session(self.pilot, body.get("source"), body.get("mission", "hall"),
+                                                         body.get("interpreter", "micropython"),
+                                                         body.get("teacher_pin")))
+
+    class Session(Action):
+        async def post(self, session: str) -> None:
+            body = self.body()
+            if body is not None:
+                await self.run(lambda: desk.session_command(session, self.pilot, body))
+
+        async def delete(self, session: str) -> None:
+            await self.run(lambda: desk.close_session(session, self.pilot))
 
     class Emergency(Handler):
         async def post(self) -> None:
@@ -269,6 +399,7 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
 
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     return web.Application([(prefix + "api/status", Status), (prefix + "api/flights", Flights),
+                            (prefix + "api/sessions", Sessions), (prefix + r"api/sessions/([\w-]+)", Session),
                             (prefix + "api/emergency", Emergency)])
 
 

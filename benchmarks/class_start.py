@@ -26,7 +26,6 @@ import argparse
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -35,13 +34,13 @@ import threading
 import time
 from pathlib import Path
 
-import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from youthlab.hub.classes import HubClient, server_state, warm_up  # noqa: E402
+from youthlab.hub.launcher import stop_hub  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -113,7 +112,7 @@ class StockHub:
         self.client.session.post(f"{self.url}hub/api/users", json={"usernames": students}, timeout=60)
 
     def stop(self) -> None:
-        stop_tree(self.proc)
+        stop_hub(self.proc, timeout=60)
         self.log.close()
 
 
@@ -164,27 +163,7 @@ class YouthLabHub:
         return r.json()["token"]
 
     def stop(self) -> None:
-        stop_tree(self.proc)
-
-
-def stop_tree(proc: subprocess.Popen) -> None:
-    """SIGINT (the hub stops its proxy and servers), then kill by PID whatever is left."""
-    try:
-        tree = [psutil.Process(proc.pid)] + psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        tree = []
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            pass
-    for p in tree:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(tree, timeout=10)
+        stop_hub(self.proc, timeout=60)
 
 
 def all_at_once(hub: StockHub, students: list[str], cap: float) -> tuple[float, dict[str, float], int]:

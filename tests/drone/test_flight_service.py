@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT, free_port, kill_tree
-from tests.drone.conftest import udp_port
+from tests.drone.test_board import SQUARE
 
 GOOD = """from drone import Drone
 d = Drone()
@@ -209,16 +209,6 @@ def test_a_student_server_cannot_open_the_drone_link_itself(monkeypatch, emulato
     assert "flight service" in info.value.message("en")
     assert emu.received == []
 
-
-SQUARE = """from drone import Drone
-d = Drone()
-d.takeoff()
-for side in range(4):
-    d.move(forward=100)
-    d.rotate(90)
-print("home", d.position)
-d.land()
-"""
 
 
 @pytest.mark.skipif(__import__("shutil").which("socat") is None, reason="needs socat")

@@ -143,6 +143,9 @@ def test_students_get_no_formgrader_and_no_one_elses_submission(hub):
     assert s2.get(f"{hub.url}user/teacher/formgrader", timeout=30).status_code in (403, 404)
     page_config = s2.get(f"{base2}lab", timeout=30).text
     assert "@jupyter/nbgrader:formgrader" in page_config  # listed among disabled extensions
+    # no Voila in a student's server (the kiosk service shows apps), so no start-up time for it
+    assert s2.get(f"{base2}voila/render/05-python-basics/python-basics.ipynb", timeout=30).status_code == 404
+    assert "@voila-dashboards/jupyterlab-preview" in page_config
     # student2's assignment list shows the lab as released to them, not student1's submission
     listed = s2.get(f"{base2}assignments", params={"course_id": CLS}, timeout=60).json()["value"]
     assert all(a.get("student_id", "student2") != "student1" for a in listed)

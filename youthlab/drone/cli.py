@@ -22,6 +22,14 @@ def _print_events(record: dict) -> None:
         click.secho(f"  ⚠ [{e['t']:.1f} s] {t('drone.event.' + e['kind'], **e['params'])}", fg="yellow")
 
 
+def _print_summary(record: dict, commands: int) -> None:
+    """The safety events, then one line: flight time, battery, commands, events."""
+    _print_events(record)
+    f = record["final"]
+    click.echo(t("drone.cli.summary", time=round(f["t"], 1), battery=int(f["battery"]),
+                 commands=commands, events=len(record["events"])))
+
+
 @drone.command()
 @click.argument("program", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--backend", type=click.Choice(["sim", "tello"]), default="sim", show_default=True)
@@ -58,10 +66,7 @@ def fly(program: Path, backend: str, interpreter: str, mission: str, seed: int, 
                           echo=True, limits=get_mission(mission).limits)
     if record["stderr"]:
         click.echo(record["stderr"], err=True)
-    _print_events(record)
-    f = record["final"]
-    click.echo(t("drone.cli.summary", time=round(f["t"], 1), battery=int(f["battery"]),
-                 commands=record["commands"], events=len(record["events"])))
+    _print_summary(record, record["commands"])
     if backend == "sim":
         click.secho(t("drone.cli.sim_pass" if record["sim_pass"] else "drone.cli.sim_fail"),
                     fg="green" if record["sim_pass"] else "red")
@@ -91,11 +96,8 @@ def _fly_via_service(source: str, mission: str, interpreter: str, teacher_pin: s
         click.echo(line)
     if record["stderr"]:
         click.echo(record["stderr"], err=True)
-    _print_events(record)
-    f = record["final"]
     click.secho(t("drone.service.flown"), fg="green")
-    click.echo(t("drone.cli.summary", time=round(f["t"], 1), battery=int(f["battery"]),
-                 commands=record["commands"], events=len(record["events"])))
+    _print_summary(record, record["commands"])
     sys.exit(0 if record["returncode"] == 0 and not record["events"] else 1)
 
 
@@ -197,10 +199,7 @@ def serve(url: str, backend: str, mission: str, seed: int, host: str, tello_port
         flight.close()
         lines.close()
     record = flight.record()
-    _print_events(record)
-    f = record["final"]
-    click.echo(t("drone.cli.summary", time=round(f["t"], 1), battery=int(f["battery"]),
-                 commands=result.commands if result else 0, events=len(record["events"])))
+    _print_summary(record, result.commands if result else 0)
 
 
 def _serve_via_service(url: str, mission: str, teacher_pin: str | None, program: Path | None,
@@ -229,10 +228,7 @@ def _serve_via_service(url: str, mission: str, teacher_pin: str | None, program:
     finally:
         lines.close()
         record = session.close()
-    _print_events(record)
-    f = record["final"]
-    click.echo(t("drone.cli.summary", time=round(f["t"], 1), battery=int(f["battery"]),
-                 commands=result.commands if result else 0, events=len(record["events"])))
+    _print_summary(record, result.commands if result else 0)
 
 
 @drone.command()

@@ -26,9 +26,12 @@ from typing import Any, Mapping
 
 from youthlab.hub.accounts import AccountPlan, load_plan
 
-STUDENT_SERVER_EXTENSIONS_OFF = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
+# Teachers' tools, and Voila: visitors' apps are the kiosk service's job, not a student
+# server's (its import costs every student server start-up time).
+STUDENT_SERVER_EXTENSIONS_OFF = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list",
+                                 "voila.server_extension")
 STUDENT_LAB_EXTENSIONS_OFF = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                              "@jupyter/nbgrader:course-list")
+                              "@jupyter/nbgrader:course-list", "@voila-dashboards/jupyterlab-preview")
 
 
 def role_of(plan: AccountPlan, username: str) -> str:

@@ -130,7 +130,8 @@ class YouthLabHub:
                         "classes:\n  bench:\n    title: {ko: 벤치, en: Bench}\n"
                         f"    students: [{', '.join(students)}]\n", encoding="utf-8")
         self.port = free_port()
-        env = dict(os.environ, YOUTHLAB_ACCOUNTS=str(plan), YOUTHLAB_KIOSK="off", YOUTHLAB_CULL_IDLE="0",
+        env = dict(os.environ, YOUTHLAB_ACCOUNTS=str(plan), YOUTHLAB_KIOSK="off", YOUTHLAB_FLIGHT="off",
+                   YOUTHLAB_CULL_IDLE="0",
                    YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [str(VENV_BIN / "youthlab"), "up", "--port", str(self.port), "--hub-api-port", str(free_port()),
@@ -156,7 +157,8 @@ class YouthLabHub:
         page = s.get(f"{self.url}hub/login", timeout=30)
         xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
         s.post(f"{self.url}hub/login?next=", data={"username": "bench-teacher", "password": password,
-                                                    "_xsrf": xsrf}, timeout=30).raise_for_status()
+                                                    "_xsrf": xsrf},
+               timeout=30, allow_redirects=False).raise_for_status()  # no redirect: no teacher server
         s.headers["X-XSRFToken"] = s.cookies.get("_xsrf", path="/hub/")
         r = s.post(f"{self.url}hub/api/users/bench-teacher/tokens", json={"note": "class start"}, timeout=30)
         r.raise_for_status()

@@ -14,7 +14,7 @@ default, so the same file serves a laptop, a test run and the hall's server:
   YOUTHLAB_MEM_LIMIT       memory per process of a student server or kernel (1G)
   YOUTHLAB_CULL_IDLE       seconds before an idle student server is stopped (3600; 0 = never)
   YOUTHLAB_SPAWNER         "simple" (default; shared system user, per-user homes) or
-                           "system-users" (one system user per account; real isolation)
+                           "system-users" (one system user yl-<account> each; real isolation)
 
 On Kubernetes use hub_config/z2jh/values.yaml instead.
 """
@@ -66,8 +66,14 @@ c.JupyterHub.load_roles = PLAN.roles()
 
 # --- student servers ------------------------------------------------------------------
 if os.environ.get("YOUTHLAB_SPAWNER", "simple") == "system-users":
+    # Each account runs as its own system user (yl-<name>, made at first start; the
+    # hub must run as root). The data folder is then closed to them (traverse only), the
+    # hub database private, and the boards' lock folder shared (sticky, like /tmp).
+    from youthlab.hub.spawner import share_with_system_users
+
     c.JupyterHub.spawner_class = "youthlab.hub.spawner.YouthLabSystemUserSpawner"
-    c.LocalAuthenticator.create_system_users = True
+    c.YouthLabSystemUserSpawner.system_user_prefix = os.environ.get("YOUTHLAB_SYSTEM_USER_PREFIX", "yl-")
+    share_with_system_users(DATA)
 else:
     c.JupyterHub.spawner_class = "youthlab.hub.spawner.YouthLabSpawner"
     c.YouthLabSpawner.home_dir_template = str(DATA / "homes" / "{username}")

@@ -44,6 +44,17 @@ def data_dir() -> Path:
     return Path(env).resolve() if env else project_root() / "var"
 
 
+def own_data_dir(part: str) -> Path:
+    """``data_dir() / part`` if this process may write there, else the same under
+    ``~/.youthlab`` — a student running as their own system user keeps their own state
+    (simulate-first record, virtual boards) in their home."""
+    shared = data_dir() / part
+    probe = shared if shared.exists() else data_dir()
+    if os.access(probe, os.W_OK) and (not shared.exists() or os.access(shared, os.W_OK | os.X_OK)):
+        return shared
+    return Path.home() / ".youthlab" / part
+
+
 def venv_bin() -> Path:
     """The ``bin`` folder of the Python running us (the project's ``.venv``)."""
     import sys

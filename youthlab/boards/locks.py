@@ -42,6 +42,10 @@ class BoardLock:
     def acquire(self) -> "BoardLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:  # the next student (maybe another system user) must be able to take it too
+            os.fchmod(fd, 0o666)
+        except PermissionError:
+            pass  # someone else's file: already shared when they made it
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

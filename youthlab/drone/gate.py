@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from youthlab.drone.errors import SimulateFirst
-from youthlab.paths import data_dir
+from youthlab.paths import own_data_dir
 
 
 def program_hash(source: str) -> str:
@@ -39,7 +39,7 @@ class Clearance:
 
 class Gate:
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = Path(folder) if folder else data_dir() / "drone"
+        self.folder = Path(folder) if folder else own_data_dir("drone")
 
     @property
     def ledger_path(self) -> Path:

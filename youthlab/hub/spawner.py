@@ -45,6 +45,31 @@ def _prepare_home(home: Path, labs_dir: str, locale: str) -> list[str]:
     return copy_labs(Path(labs_dir), home) if labs_dir else []
 
 
+def share_with_system_users(data: Path) -> None:
+    """Permissions of the data folder when every account is its own system user.
+
+    Students may pass through it (their servers read a few shared files by full path)
+    but not list it; the hub database is private (an empty file is a valid new SQLite
+    database, so it can be made before the hub opens it); the boards' locks are shared.
+    """
+    data.mkdir(parents=True, exist_ok=True)
+    data.chmod(0o711)
+    database = data / "jupyterhub.sqlite"
+    database.touch(mode=0o600, exist_ok=True)
+    database.chmod(0o600)
+    for private in ("jupyterhub.log", "jupyterhub_cookie_secret"):
+        if (data / private).exists():
+            (data / private).chmod(0o600)
+    locks = data / "boards" / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    (data / "boards").chmod(0o755)
+    locks.chmod(0o1777)
+    config = data / "jupyter-config"
+    if config.is_dir():
+        for path in [config, *config.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
 class _YouthLabSpawnerMixin(LocalProcessSpawner):
     labs_dir = Unicode("", config=True, help="Folder of lab folders copied into each home.")
     default_locale = Unicode("ko_KR", config=True, help="JupyterLab language for new users.")
@@ -118,16 +143,58 @@ class YouthLabSpawner(_YouthLabSpawnerMixin, SimpleLocalProcessSpawner):
 
 
 class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
-    """One system user per student (real isolation); pair with
-    ``LocalAuthenticator.create_system_users`` or pre-created accounts."""
+    """One system user per account: real isolation between students, and from the hub.
+
+    Account ``student1`` runs as system user ``yl-student1`` (the prefix keeps hub names
+    apart from the machine's own users: an account called ``operator`` or ``root`` must
+    never become that user). The system user is made at the first start (``useradd``,
+    home ``/home/yl-student1``, mode 0700) unless ``create_system_users`` is off. A
+    student's processes then cannot read other homes or the hub's database, or signal
+    the hub's services (the flight service among them).
+    """
+
+    system_user_prefix = Unicode("yl-", config=True, help="Prefix of the system user made for each account.")
+    create_system_users = Bool(True, config=True, help="Make missing system users with useradd.")
+    system_user_shell = Unicode("/bin/bash", config=True, help="Login shell (JupyterLab terminals use it).")
+
+    @property
+    def system_user(self) -> str:
+        import re
+
+        return (self.system_user_prefix + re.sub(r"[^a-z0-9_-]", "-", self.user.name.lower()))[:32]
+
+    def _ensure_system_user(self):
+        import pwd
+        import subprocess
+
+        try:
+            return pwd.getpwnam(self.system_user)
+        except KeyError:
+            if not self.create_system_users:
+                raise
+        subprocess.run(["useradd", "--create-home", "--shell", self.system_user_shell,
+                        "--comment", f"YouthLab account {self.user.name}", self.system_user],
+                       check=True, capture_output=True)
+        self.log.info("YouthLab: made system user %s for %s", self.system_user, self.user.name)
+        return pwd.getpwnam(self.system_user)
+
+    def make_preexec_fn(self, name):
+        return super().make_preexec_fn(self.system_user)
+
+    def user_env(self, env):
+        import pwd
+
+        entry = pwd.getpwnam(self.system_user)
+        env.update(USER=self.system_user, HOME=entry.pw_dir, SHELL=entry.pw_shell)
+        return env
 
     async def start(self):
-        import pwd
         import shutil
 
-        home = Path(pwd.getpwnam(self.user.name).pw_dir)
+        entry = self._ensure_system_user()
+        home = Path(entry.pw_dir)
         _prepare_home(home, self.labs_dir, self.default_locale)
-        shutil.chown(home, self.user.name)
-        for path in home.rglob("*"):
-            shutil.chown(path, self.user.name)
+        home.chmod(0o700)
+        for path in [home, *home.rglob("*")]:
+            shutil.chown(path, entry.pw_uid, entry.pw_gid)
         return await super().start()

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from youthlab.boards.errors import BoardError, VirtualBoardError
 from youthlab.boards.sim import BoardSimulator, SimServer
-from youthlab.paths import data_dir, venv_bin
+from youthlab.paths import own_data_dir, venv_bin
 
 MPY_DIR = Path(__file__).with_name("mpy")
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
@@ -60,7 +60,7 @@ def micropython_binary() -> str:
 
 def virtual_dir() -> Path:
     """Where virtual boards keep their filesystems and port files."""
-    return data_dir() / "boards" / "virtual"
+    return own_data_dir("boards/virtual")
 
 
 class _Bucket:

@@ -1,0 +1,123 @@
+"""`YOUTHLAB_SPAWNER=system-users`: every account runs as its own system user.
+
+Real `useradd`-made users on this machine (a random prefix, removed afterwards), the real
+hub with the flight service: a student's kernel runs as ``<prefix>student1``, keeps its
+home to itself, cannot read the hub's database or secret, cannot list the data folder,
+cannot signal the flight service — and the labs, the simulator and real flights through
+the service still work.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import ROOT, free_port
+from tests.drone.conftest import udp_port
+from tests.drone.test_board import SQUARE
+from tests.hub.hubrunner import run_code, start_hub
+
+pytestmark = [
+    pytest.mark.e2e, pytest.mark.slow,
+    pytest.mark.skipif(os.geteuid() != 0 or shutil.which("useradd") is None,
+                       reason="the hub makes system users: needs root and useradd"),
+]
+
+
+def _open_path_for_others(*paths: Path) -> list[tuple[Path, int]]:
+    """Let other users pass through the folders above the checkout and the Python it runs
+    (a CI clone may sit in a 0700 temp folder, pyenv's Python under /root); returns what
+    to put back. A real hall installs both where every user may run them."""
+    changed = []
+    for path in paths:
+        for folder in [path, *path.parents]:
+            mode = folder.stat().st_mode
+            if folder.is_dir() and not mode & stat.S_IXOTH:
+                folder.chmod(mode | stat.S_IXOTH)
+                changed.append((folder, mode))
+    return changed
+
+
+@pytest.fixture(scope="module")
+def hub():
+    prefix = f"ylt{secrets.token_hex(2)}-"
+    changed = _open_path_for_others(ROOT, Path(os.path.realpath(sys.executable)).parent)
+    data = Path(tempfile.mkdtemp(prefix="youthlab-system-users-"))
+    running = start_hub(data, {"YOUTHLAB_SPAWNER": "system-users", "YOUTHLAB_SYSTEM_USER_PREFIX": prefix,
+                               "YOUTHLAB_FLIGHT": "on", "YOUTHLAB_FLIGHT_PORT": str(free_port()),
+                               "YOUTHLAB_FLIGHT_STATE_PORT": str(udp_port()), "YOUTHLAB_FLIGHT_DRONE": "emulator"})
+    try:
+        yield running, prefix
+    finally:
+        running.stop()
+        for name in ("student1", "student2"):
+            subprocess.run(["userdel", "--remove", prefix + name], capture_output=True)
+        if not os.environ.get("YOUTHLAB_KEEP_TEST_DATA"):
+            shutil.rmtree(data, ignore_errors=True)
+        for folder, mode in reversed(changed):
+            folder.chmod(mode)
+
+
+def _kernel(hub, user: str):
+    s = hub.login(user)
+    s.post(f"{hub.url}hub/api/users/{user}/server", timeout=60)
+    hub.wait_ready(s, user, timeout=180)
+    base = f"{hub.url}user/{user}/"
+    s.get(f"{base}lab", timeout=30)
+    s.headers["X-XSRFToken"] = s.cookies.get("_xsrf", path=f"/user/{user}/") or s.headers["X-XSRFToken"]
+    kernel = s.post(f"{base}api/kernels", json={"name": "python3"}, timeout=60)
+    assert kernel.status_code == 201, kernel.text
+    return base, s, kernel.json()["id"]
+
+
+def test_each_student_is_their_own_system_user_and_cannot_touch_the_hub_or_the_flight_service(hub):
+    running, prefix = hub
+    _kernel(running, "student2")  # student2's home exists too
+    base, s, kernel = _kernel(running, "student1")
+    service_pid = next(p.pid for p in psutil.Process(running.proc.pid).children(recursive=True)
+                       if "service" in p.cmdline() and "drone" in p.cmdline())
+    data = running.data_dir
+    probe = f"""
+import os, pwd
+print("USER", pwd.getpwuid(os.getuid()).pw_name)
+home = os.path.expanduser("~")
+print("HOME", home, oct(os.stat(home).st_mode & 0o777), "00-welcome" in os.listdir(home))
+def attempt(label, fn):
+    try:
+        fn()
+        print(label, "ALLOWED")
+    except PermissionError:
+        print(label, "DENIED")
+attempt("database", lambda: open({str(data / 'jupyterhub.sqlite')!r}, "rb").read(1))
+attempt("cookie", lambda: open({str(data / 'jupyterhub_cookie_secret')!r}, "rb").read(1))
+attempt("list-data", lambda: os.listdir({str(data)!r}))
+attempt("other-home", lambda: os.listdir("/home/{prefix}student2"))
+attempt("signal-service", lambda: os.kill({service_pid}, 0))
+"""
+    out = run_code(base, s, kernel, probe, timeout=60)
+    assert f"USER {prefix}student1" in out, out
+    assert f"HOME /home/{prefix}student1 0o700 True" in out, out
+    for label in ("database", "cookie", "list-data", "other-home", "signal-service"):
+        assert f"{label} DENIED" in out, out
+
+    # The labs still work: a simulator flight (its record in the student's own home) …
+    out = run_code(base, s, kernel, "from youthlab.drone.program import run_program\n"
+                   f"r = run_program({SQUARE!r}, watchdog=False)\nprint('SIM', r['sim_pass'])", timeout=120)
+    assert "SIM True" in out, out
+    # … and the real drone through the flight service, as themself.
+    out = run_code(base, s, kernel, "import subprocess\n"
+                   f"open('square.py', 'w').write({SQUARE!r})\n"
+                   "r = subprocess.run(['youthlab', '--lang', 'en', 'drone', 'fly', 'square.py', '--backend', 'tello'],"
+                   " capture_output=True, text=True)\nprint('RC', r.returncode, r.stdout, r.stderr)", timeout=180)
+    assert "RC 0" in out and "The real flight is over" in out, out
+    owner = Path(f"/home/{prefix}student1/square.py").stat().st_uid
+    assert owner == __import__("pwd").getpwnam(f"{prefix}student1").pw_uid

@@ -49,8 +49,10 @@ def own_data_dir(part: str) -> Path:
     ``~/.youthlab`` — a student running as their own system user keeps their own state
     (simulate-first record, virtual boards) in their home."""
     shared = data_dir() / part
-    probe = shared if shared.exists() else data_dir()
-    if os.access(probe, os.W_OK) and (not shared.exists() or os.access(shared, os.W_OK | os.X_OK)):
+    probe = shared
+    while not probe.exists() and probe != probe.parent:  # the folder that would be written in
+        probe = probe.parent
+    if os.access(probe, os.W_OK | os.X_OK):
         return shared
     return Path.home() / ".youthlab" / part
 

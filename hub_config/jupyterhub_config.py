@@ -128,7 +128,8 @@ if os.environ.get("YOUTHLAB_KIOSK", "on") != "off":
 # --- flight service: the only process that flies the real drone (issue 4) ---------
 #   YOUTHLAB_FLIGHT (on/off), YOUTHLAB_FLIGHT_PORT (8870), YOUTHLAB_FLIGHT_DRONE
 #   ("emulator": a virtual Tello on loopback; or the real Tello's address, 192.168.10.1),
-#   YOUTHLAB_FLIGHT_STATE_PORT (8890). Students' kernels never fly a real drone
+#   YOUTHLAB_FLIGHT_STATE_PORT (8890), YOUTHLAB_FLIGHT_USER (run it as this system user;
+#   the hub must be root). Students' kernels never fly a real drone
 #   themselves: they send programs here (`youthlab drone fly … --backend tello`), the
 #   service checks them in the simulator and flies them with its own safety layer.
 #   YOUTHLAB_FLIGHT_STATION: URL of a separate flight station (`youthlab drone service`
@@ -150,6 +151,11 @@ if FLIGHT_ON:
                             if k.startswith("YOUTHLAB_") and k != "YOUTHLAB_FLIGHT_URL"},
         }
     )
+    if os.environ.get("YOUTHLAB_FLIGHT_USER"):  # its own system user: see `youthlab drone firewall`
+        from youthlab.drone.service import prepare_service_folder
+
+        services[-1]["user"] = os.environ["YOUTHLAB_FLIGHT_USER"]
+        services[-1]["cwd"] = str(prepare_service_folder(DATA, os.environ["YOUTHLAB_FLIGHT_USER"]))
     c.JupyterHub.load_roles.append(
         {
             "name": "pilot",  # everyone may send a program and press the stop button

@@ -3,7 +3,7 @@
 Real `useradd`-made users on this machine (a random prefix, removed afterwards), the real
 hub with the flight service: a student's kernel runs as ``<prefix>student1``, keeps its
 home to itself, cannot read the hub's database or secret, cannot list the data folder,
-cannot signal the flight service — and the labs, the simulator and real flights through
+cannot signal the flight service (its own system user) — and the labs, the simulator and real flights through
 the service still work.
 """
 
@@ -52,14 +52,16 @@ def hub():
     prefix = f"ylt{secrets.token_hex(2)}-"
     changed = _open_path_for_others(ROOT, Path(os.path.realpath(sys.executable)).parent)
     data = Path(tempfile.mkdtemp(prefix="youthlab-system-users-"))
+    subprocess.run(["useradd", "--system", "--no-create-home", prefix + "flight"], check=True)  # the service's
     running = start_hub(data, {"YOUTHLAB_SPAWNER": "system-users", "YOUTHLAB_SYSTEM_USER_PREFIX": prefix,
+                               "YOUTHLAB_FLIGHT_USER": prefix + "flight",
                                "YOUTHLAB_FLIGHT": "on", "YOUTHLAB_FLIGHT_PORT": str(free_port()),
                                "YOUTHLAB_FLIGHT_STATE_PORT": str(udp_port()), "YOUTHLAB_FLIGHT_DRONE": "emulator"})
     try:
         yield running, prefix
     finally:
         running.stop()
-        for name in ("student1", "student2"):
+        for name in ("student1", "student2", "flight"):
             subprocess.run(["userdel", "--remove", prefix + name], capture_output=True)
         if not os.environ.get("YOUTHLAB_KEEP_TEST_DATA"):
             shutil.rmtree(data, ignore_errors=True)
@@ -83,8 +85,10 @@ def test_each_student_is_their_own_system_user_and_cannot_touch_the_hub_or_the_f
     running, prefix = hub
     _kernel(running, "student2")  # student2's home exists too
     base, s, kernel = _kernel(running, "student1")
-    service_pid = next(p.pid for p in psutil.Process(running.proc.pid).children(recursive=True)
-                       if "service" in p.cmdline() and "drone" in p.cmdline())
+    service = next(p for p in psutil.Process(running.proc.pid).children(recursive=True)
+                   if "service" in p.cmdline() and "drone" in p.cmdline())
+    assert service.username() == f"{prefix}flight"  # the flight service is its own system user
+    service_pid = service.pid
     data = running.data_dir
     probe = f"""
 import os, pwd

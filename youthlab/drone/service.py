@@ -403,6 +403,20 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
                             (prefix + "api/emergency", Emergency)])
 
 
+def prepare_service_folder(data: Path, user: str) -> Path:
+    """The service's own folder in the data folder, owned by ``user`` (mode 0700), for a
+    service that runs as its own system user; returns it."""
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    folder = data / "flight-service"
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    for path in [folder, *folder.rglob("*")]:
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    return folder
+
+
 def tello_factory(host: str, port: int, state_port: int) -> Callable[[], FlightBackend]:
     def make() -> FlightBackend:
         from youthlab.drone.backends.tello import TelloBackend

@@ -8,7 +8,7 @@ PIP    := $(VENV)/bin/pip
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 # Debian packages the hub, the labs and the tests use (installed only when missing).
-SYSTEM_PACKAGES := socat fonts-nanum fonts-noto-cjk fonts-noto-color-emoji fontconfig chromium prusa-slicer openscad
+SYSTEM_PACKAGES := socat iptables fonts-nanum fonts-noto-cjk fonts-noto-color-emoji fontconfig chromium prusa-slicer openscad
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup up test test-fast bench doctor system-deps python-deps node-deps clean

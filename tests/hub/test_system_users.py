@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import psutil
@@ -47,8 +48,20 @@ def _open_path_for_others(*paths: Path) -> list[tuple[Path, int]]:
     return changed
 
 
+DRONE = "127.0.0.9"  # the classroom drone's address in this test (a Tello emulator)
+
+
 @pytest.fixture(scope="module")
-def hub():
+def drone():
+    from youthlab.drone.emulator import TelloEmulator
+
+    emu = TelloEmulator(host=DRONE, port=8889, state_port=udp_port(), time_scale=5.0).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(scope="module")
+def hub(drone):
     prefix = f"ylt{secrets.token_hex(2)}-"
     changed = _open_path_for_others(ROOT, Path(os.path.realpath(sys.executable)).parent)
     data = Path(tempfile.mkdtemp(prefix="youthlab-system-users-"))
@@ -56,7 +69,7 @@ def hub():
     running = start_hub(data, {"YOUTHLAB_SPAWNER": "system-users", "YOUTHLAB_SYSTEM_USER_PREFIX": prefix,
                                "YOUTHLAB_FLIGHT_USER": prefix + "flight",
                                "YOUTHLAB_FLIGHT": "on", "YOUTHLAB_FLIGHT_PORT": str(free_port()),
-                               "YOUTHLAB_FLIGHT_STATE_PORT": str(udp_port()), "YOUTHLAB_FLIGHT_DRONE": "emulator"})
+                               "YOUTHLAB_FLIGHT_STATE_PORT": str(drone.state_port), "YOUTHLAB_FLIGHT_DRONE": DRONE})
     try:
         yield running, prefix
     finally:
@@ -125,3 +138,41 @@ attempt("signal-service", lambda: os.kill({service_pid}, 0))
     assert "RC 0" in out and "The real flight is over" in out, out
     owner = Path(f"/home/{prefix}student1/square.py").stat().st_uid
     assert owner == __import__("pwd").getpwnam(f"{prefix}student1").pw_uid
+
+
+def _firewall_rules(prefix: str) -> list[list[str]]:
+    out = subprocess.run([str(Path(sys.executable).with_name("youthlab")), "drone", "firewall", "--drone", DRONE,
+                          "--service-user", prefix + "flight"], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in out.splitlines() if line and not line.startswith("#")]
+
+
+@pytest.mark.skipif(shutil.which("iptables") is None, reason="needs iptables (make setup installs it)")
+def test_with_the_firewall_rules_only_the_flight_service_reaches_the_drone(hub, drone):
+    running, prefix = hub
+    rules = _firewall_rules(prefix)
+    assert rules and all(rule[:2] == ["iptables", "-A"] for rule in rules)
+    applied = []
+    try:
+        for rule in rules:
+            subprocess.run(rule, check=True, capture_output=True)
+            applied.append(rule)
+        base, s, kernel = _kernel(running, "student1")
+        sent_before = len(drone.received)
+        out = run_code(base, s, kernel, "import socket\n"
+                       "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                       "try:\n"
+                       f"    s.sendto(b'takeoff', ({DRONE!r}, 8889)); print('SENT')\n"
+                       "except OSError as e:\n"
+                       "    print('BLOCKED', e.errno)\n", timeout=60)
+        assert "BLOCKED" in out, out
+        time.sleep(0.5)
+        assert len(drone.received) == sent_before  # nothing reached the drone from the kernel
+        # … while the service (its own user) still flies the student's program.
+        out = run_code(base, s, kernel, "import subprocess\n"
+                       f"open('square.py', 'w').write({SQUARE!r})\n"
+                       "r = subprocess.run(['youthlab', '--lang', 'en', 'drone', 'fly', 'square.py', '--backend', 'tello'],"
+                       " capture_output=True, text=True)\nprint('RC', r.returncode, r.stdout, r.stderr)", timeout=180)
+        assert "RC 0" in out and "The real flight is over" in out, out
+    finally:
+        for rule in applied:
+            subprocess.run(["iptables", "-D", *rule[2:]], capture_output=True)

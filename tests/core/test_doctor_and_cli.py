@@ -50,6 +50,22 @@ def test_up_refuses_a_busy_port_with_a_clear_message(tmp_path):
     assert f"Port {port} is already used" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_up_refuses_a_busy_flight_service_port_before_starting_anything(tmp_path):
+    import os
+    import socket
+
+    from tests.conftest import free_port
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        busy = s.getsockname()[1]
+        r = run("--lang", "en", "up", "--port", str(free_port()), "--data-dir", str(tmp_path),
+                env=dict(os.environ, YOUTHLAB_FLIGHT="on", YOUTHLAB_FLIGHT_PORT=str(busy)))
+    assert r.returncode == 2
+    assert f"Port {busy} is already used" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_help_lists_the_commands():
     r = run("--help")
     assert r.returncode == 0 and "up" in r.stdout and "doctor" in r.stdout

@@ -33,6 +33,7 @@ def fly_from_kernel(source: str) -> str:
 
 
 def test_student_flies_the_drone_through_the_flight_service_as_themself(hub):
+    assert f"Flight service: {hub.url}services/flight/ (drone: emulator)" in "".join(hub.output)
     s = hub.login("student1")
     s.post(f"{hub.url}hub/api/users/student1/server", timeout=60)
     hub.wait_ready(s, "student1")

@@ -122,7 +122,10 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
     """Start the hub (SQLite, demo accounts, virtual boards) and keep it running until Ctrl-C."""
     data = (data_dir or default_data_dir()).resolve()
     config = config_file or hub_config_dir() / "jupyterhub_config.py"
-    for p in (port, hub_api_port, proxy_api_port, kiosk_port):
+    flight_on = os.environ.get("YOUTHLAB_FLIGHT", "on") != "off" and not os.environ.get("YOUTHLAB_FLIGHT_STATION")
+    kiosk_on = os.environ.get("YOUTHLAB_KIOSK", "on") != "off"
+    flight_port = int(os.environ.get("YOUTHLAB_FLIGHT_PORT", "8870"))
+    for p in (port, hub_api_port, proxy_api_port, kiosk_port, *([flight_port] if flight_on else [])):
         if not port_is_free(p, "127.0.0.1"):
             raise PortInUse(port=p)
     env = hub_environment(port, hub_api_port, proxy_api_port, data, ip, kiosk_port)
@@ -146,6 +149,11 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
         url = f"http://{'127.0.0.1' if ip in ('0.0.0.0', '') else ip}:{port}/"
         wait_until_up(url, proc)
         click.secho(t("hub.ready", url=url), fg="green", bold=True)
+        if kiosk_on:
+            click.echo(t("hub.kiosk_at", url=f"{url}services/kiosk/"))
+        if flight_on:
+            click.echo(t("hub.flight_at", url=f"{url}services/flight/",
+                         drone=os.environ.get("YOUTHLAB_FLIGHT_DRONE", "emulator")))
         print_accounts(created)
         shown = True
         click.echo(f"log: {data / 'jupyterhub.log'}")

@@ -187,5 +187,12 @@ c.Spawner.environment.update({
 # page (~/courses/<class>/dashboard.ipynb) can warm up and stop their class.
 from youthlab.grading.hubwiring import server_token_scopes  # noqa: E402
 
+# A teacher of several classes adds a server named after each class (hub home → "Add new
+# server"): that server's formgrader grades that class. Nobody else gets extra servers.
+from youthlab.grading.hubwiring import refuse_named_server_hook  # noqa: E402
+
+c.JupyterHub.allow_named_servers = True
+c.JupyterHub.named_server_limit_per_user = max([len(v) for v in PLAN.teachers.values()] + [1])
+c.Spawner.pre_spawn_hook = refuse_named_server_hook(PLAN)
 c.Spawner.server_token_scopes = lambda spawner: server_token_scopes(
     PLAN, spawner.user.name, extra=["access:services!service=flight"] if FLIGHT_ON else [])

@@ -12,6 +12,7 @@ import csv
 import io
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -122,6 +123,20 @@ def test_class_course_release_fetch_submit_collect_autograde_export(hub):
     assert api.ok and api.text.startswith("["), api.text[:500]  # JSON (formgrader sends it as text/html)
     assert LAB in {a["name"] for a in api.json()}
 
+    # A server named after the class (how a teacher of several classes grades each) has it too.
+    r = t.post(f"{hub.url}hub/api/users/teacher/servers/{CLS}", timeout=60,
+               headers={"X-XSRFToken": t.cookies.get("_xsrf", path="/hub/")})
+    assert r.status_code in (201, 202, 500), r.text  # 500: slow spawn, still going on
+    for _ in range(240):
+        named = t.get(f"{hub.url}hub/api/users/teacher", timeout=30).json()["servers"].get(CLS, {})
+        if named.get("ready"):
+            break
+        time.sleep(0.5)
+    nbase = f"{hub.url}user/teacher/{CLS}/"
+    t.get(f"{nbase}lab", timeout=30)
+    api = t.get(f"{nbase}formgrader/api/assignments", timeout=60)
+    assert api.ok and LAB in {a["name"] for a in api.json()}, api.text[:500]
+
     # The class page is in the teacher's home (not in any student's), and works in the
     # teacher's kernel with the teacher's rights: it lists the class and its progress.
     assert t.get(f"{tbase}api/contents/courses/{CLS}/dashboard.ipynb", timeout=30).ok
@@ -143,6 +158,11 @@ def test_students_get_no_formgrader_and_no_one_elses_submission(hub):
     assert s2.get(f"{hub.url}user/teacher/formgrader", timeout=30).status_code in (403, 404)
     page_config = s2.get(f"{base2}lab", timeout=30).text
     assert "@jupyter/nbgrader:formgrader" in page_config  # listed among disabled extensions
+    # extra (named) servers are for teachers, one per class they teach
+    extra = s2.post(f"{hub.url}hub/api/users/student2/servers/games", timeout=60,
+                    headers={"X-XSRFToken": s2.cookies.get("_xsrf", path="/hub/")})
+    assert extra.status_code >= 400 and "teachers" in extra.text, extra.text
+    assert "games" not in s2.get(f"{hub.url}hub/api/users/student2", timeout=30).json().get("servers", {})
     # no Voila in a student's server (the kiosk service shows apps), so no start-up time for it
     assert s2.get(f"{base2}voila/render/05-python-basics/python-basics.ipynb", timeout=30).status_code == 404
     assert "@voila-dashboards/jupyterlab-preview" in page_config

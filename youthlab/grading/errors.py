@@ -45,3 +45,8 @@ class HubUnreachable(YouthLabError):
 class HubRefused(YouthLabError):
     key = "class.hub_refused"
     hint_key = "class.hub_refused.hint"
+
+
+class NamedServerRefused(YouthLabError):
+    key = "class.named_server_refused"
+    hint_key = "class.named_server_refused.hint"

@@ -101,7 +101,11 @@ def nbgrader_settings(env: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]]
     data_path, plan = Path(data), load_plan(Path(accounts))
     exchange = {"root": str(data_path / "exchange"), "path_includes_course": True}
     if role_of(plan, username) == "teacher":
-        for cls in plan.teachers.get(username, []):
+        classes = plan.teachers.get(username, [])
+        named = env.get("JUPYTERHUB_SERVER_NAME", "")
+        if named in classes:  # a teacher's server named after one of their classes grades that class
+            classes = [named]
+        for cls in classes:
             root = _course_root(data_path, cls)
             if root:
                 linked = _link_into_home(root, env.get("HOME"), cls)
@@ -112,3 +116,30 @@ def nbgrader_settings(env: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]]
         if username in students and _course_root(data_path, cls):
             return {"Exchange": exchange, "CourseDirectory": {"course_id": cls, "student_id": username}}, None
     return {"Exchange": exchange}, None
+
+
+def check_named_server(plan: AccountPlan, username: str, server_name: str) -> None:
+    """Only teachers get extra (named) servers, one per class they teach, so a teacher of
+    several classes has formgrader for each (``/user/<teacher>/<class>/``)."""
+    if not server_name:
+        return
+    from youthlab.grading.errors import NamedServerRefused
+
+    if role_of(plan, username) != "teacher" or server_name not in plan.teachers.get(username, []):
+        raise NamedServerRefused(name=server_name, classes=", ".join(plan.teachers.get(username, [])) or "—")
+
+
+def refuse_named_server_hook(plan: AccountPlan):
+    """``Spawner.pre_spawn_hook``: :func:`check_named_server` as an HTTP 403 whose message
+    (both languages) the hub shows on its page and in its API answer."""
+    def hook(spawner: Any) -> None:
+        from tornado.web import HTTPError
+
+        from youthlab.grading.errors import NamedServerRefused
+
+        try:
+            check_named_server(plan, spawner.user.name, spawner.name)
+        except NamedServerRefused as exc:
+            raise HTTPError(403, f"{exc.message('ko')} / {exc.message('en')}") from None
+
+    return hook

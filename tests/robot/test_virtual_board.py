@@ -50,3 +50,26 @@ def test_board_error_is_reported(tmp_path):
     student.write_text("from robot import Robot\nbot = Robot()\nbot.forward(50)\nbot.jump()\n")
     live = run_virtual(student, "line", seconds=2.5)
     assert live.error and "AttributeError" in live.error
+
+
+def test_wheel_encoders_and_the_echo_sensor_work_on_the_virtual_board_as_in_the_grader(tmp_path):
+    """Pin.irq (encoder ticks) and machine.time_pulse_us (HC-SR04) on the virtual board."""
+    student = tmp_path / "encoders.py"
+    student.write_text("from robot import Robot\nbot = Robot()\nprint('DIST', round(bot.distance()))\n"
+                       "bot.forward(60, seconds=1.5)\nbot.stop()\nprint('TICKS', bot.ticks())\n"
+                       "print('DIST', round(bot.distance()))\n")
+    fast = run_fast(student, "maze", kit="pico-car-sr04", stop_when_done=False, time_limit=3)
+    live = run_virtual(student, "maze", kit="pico-car-sr04", seconds=4)
+    assert live.error is None, live.output
+
+    def readings(result):
+        return [line for line in result.output.splitlines() if line.startswith(("TICKS", "DIST"))]
+
+    fast_lines, live_lines = readings(fast), readings(live)
+    assert len(live_lines) == 3 and live_lines[1] != "TICKS (0, 0)", live.output
+    left, right = map(int, re.findall(r"\d+", live_lines[1]))
+    f_left, f_right = map(int, re.findall(r"\d+", fast_lines[1]))
+    assert abs(left - f_left) <= 2 and abs(right - f_right) <= 2  # real time vs simulated time
+    d0, d1 = (int(line.split()[1]) for line in (live_lines[0], live_lines[2]))
+    f0, f1 = (int(line.split()[1]) for line in (fast_lines[0], fast_lines[2]))
+    assert d0 < 400 and abs(d0 - f0) <= 3 and d1 < d0 and abs(d1 - f1) <= 5  # closer to the wall

@@ -94,6 +94,15 @@ class BoardSimulator:
     def adc_read(self, pin: Any) -> int:
         return int(self.adc_values.get(pin, 0))
 
+    def pin_edges(self, pin: Any) -> int:
+        """How many interrupt edges ``pin`` has had so far (``Pin.irq`` on the board
+        counts the new ones); a model with pulse outputs, e.g. wheel encoders, overrides it."""
+        return 0
+
+    def time_pulse_us(self, pin: Any, level: int = 1, timeout_us: int = 1000000) -> int:
+        """``machine.time_pulse_us``: length of the next pulse in µs, or -2 (timed out)."""
+        return -2
+
     # -- I2C -------------------------------------------------------------------------
     def i2c_scan(self, bus: int) -> list[int]:
         return sorted(self.i2c_devices)
@@ -112,7 +121,8 @@ class BoardSimulator:
             raise OSError(19, "ENODEV") from None  # what a real bus says: no ACK
 
 
-_OPS = {"pin_mode", "pin_write", "pin_read", "pwm", "adc_read", "i2c_scan", "i2c_write", "i2c_read"}
+_OPS = {"pin_mode", "pin_write", "pin_read", "pwm", "adc_read", "i2c_scan", "i2c_write", "i2c_read",
+        "pin_edges", "time_pulse_us"}
 
 
 class SimServer:

@@ -151,6 +151,12 @@ class RobotBoardSim(BoardSimulator):
                 return 1 if self._echo_window()[0] <= self.now() < self._echo_window()[1] else 0
             return int(self.pins.get(pin, 0))
 
+    def pin_edges(self, pin: Any) -> int:
+        """Encoder pins: one edge per slot the wheel has turned past (``Pin.irq``)."""
+        with self.lock:
+            self.sync()
+            return self.body.ticks()[self._enc_pins[pin]] if pin in self._enc_pins else 0
+
     def _echo_window(self) -> tuple[float, float]:
         if self._ping_at is None or self._ping_cm >= self.body.p.sonar_range:
             return (math.inf, math.inf)
@@ -158,7 +164,8 @@ class RobotBoardSim(BoardSimulator):
         return (t0, t0 + 2 * self._ping_cm / SOUND_CM_PER_S)
 
     def time_pulse_us(self, pin: Any, level: int = 1, timeout_us: int = 1000000) -> int:
-        """``machine.time_pulse_us`` on the echo pin (fast grader only)."""
+        """``machine.time_pulse_us`` on the echo pin (the virtual board's shim then waits
+        the pulse's length itself)."""
         with self.lock:
             if pin != self._echo or level != 1:
                 return -2

@@ -11,10 +11,24 @@ _rf = None
 _local = {}
 
 
+try:
+    import _thread
+    _lock = _thread.allocate_lock()
+except ImportError:
+    _lock = None
+
+
 def _call(op, **args):
-    global _sock, _rf
     if not _port:
         return _local_call(op, args)
+    if _lock is None:
+        return _ask(op, args)
+    with _lock:  # the irq poller and Timer threads share the one socket
+        return _ask(op, args)
+
+
+def _ask(op, args):
+    global _sock
     if _sock is None:
         import socket
         s = socket.socket()
@@ -89,10 +103,54 @@ class Pin:
         self.value(0 if self.value() else 1)
 
     def irq(self, handler=None, trigger=3):
+        # No real interrupt here: a poller thread asks the simulator how many edges the
+        # pin has had and calls the handler once for each new one (a few ms late).
+        if handler is None:
+            _irqs.pop(self.id, None)
+            return None
+        _irqs[self.id] = [self, handler, _call("pin_edges", pin=self.id) or 0]
+        _start_irq_poller()
         return None
 
     def __repr__(self):
         return "Pin(%r)" % (self.id,)
+
+
+_irqs = {}
+_poller = [False]
+
+
+def _start_irq_poller():
+    if _poller[0] or not _port or _lock is None:
+        return
+    _poller[0] = True
+
+    def loop():
+        while _irqs:
+            for pid, slot in list(_irqs.items()):
+                try:
+                    n = _call("pin_edges", pin=pid) or 0
+                except OSError:
+                    return
+                pin, handler, last = slot
+                slot[2] = n
+                for _ in range(n - last):
+                    try:
+                        handler(pin)
+                    except Exception as e:
+                        sys.print_exception(e)
+            time.sleep_ms(5)
+        _poller[0] = False
+
+    _thread.start_new_thread(loop, ())
+
+
+def time_pulse_us(pin, level, timeout_us=1000000):
+    us = _call("time_pulse_us", pin=_pin_id(pin), level=level, timeout_us=timeout_us)
+    if us is None:
+        us = -2
+    time.sleep_us(us if us > 0 else timeout_us)  # the call lasts as long as the pulse
+    return us
 
 
 class Signal:

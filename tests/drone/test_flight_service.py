@@ -290,11 +290,14 @@ def test_an_abandoned_session_lands_the_drone_and_frees_it(emulator, tmp_path):
                       teacher_pin="4321", session_idle_s=1.0)
     session = desk.open_session("student1", teacher_pin="4321")["session"]
     assert desk.session_command(session, "student1", {"drone": "takeoff"})["ok"]
+    # a command longer than the idle limit (a 3 s hover, idle limit 1 s) is not "idle"
+    assert desk.session_command(session, "student1", {"drone": "hover", "args": [3]})["ok"]
+    assert desk.session_command(session, "student1", {"drone": "move", "kw": {"forward": 50}})["ok"]
     deadline = time.monotonic() + 20
     while desk.status()["busy"] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert desk.status() == {"busy": False}
-    assert motion_commands(emu) == ["takeoff", "land"] and not emu.sim.flying
+    assert motion_commands(emu) == ["takeoff", "forward 50", "land"] and not emu.sim.flying
     from youthlab.drone.service import BadFlightRequest
 
     with pytest.raises(BadFlightRequest):

@@ -87,10 +87,15 @@ class Gate:
         """A clearance for a real flight of ``source``, or :class:`SimulateFirst`."""
         digest = program_hash(source)
         if teacher_pin is not None and _pin_ok(teacher_pin):
-            return Clearance(digest, self._mac("override:" + digest), override=True)
+            return self.override_clearance(source)
         if self.passed(source):
             return Clearance(digest, self._mac(digest))
         raise SimulateFirst()
+
+    def override_clearance(self, source: str) -> Clearance:
+        """A teacher's override for ``source``: the caller has checked the teacher's PIN."""
+        digest = program_hash(source)
+        return Clearance(digest, self._mac("override:" + digest), override=True)
 
     def verify(self, clearance: object) -> bool:
         if not isinstance(clearance, Clearance):

@@ -109,7 +109,7 @@ class FlightDesk:
             refusal, sim = self._preflight(source, pilot, mission, interpreter, override)
             if refusal:
                 return refusal
-            clearance = self.gate.clearance(source, teacher_pin=self.teacher_pin if override else None)
+            clearance = (self.gate.override_clearance(source) if override else self.gate.clearance(source))
             self._current["phase"] = "flying"
             record = run_program(source, self.make_backend(), clearance=clearance, gate=self.gate,
                                  interpreter=interpreter, mission=mission, timeout_s=self.timeout_s,
@@ -175,7 +175,8 @@ class FlightDesk:
             if refusal:
                 self._release_the_drone()
                 return refusal
-            clearance = self.gate.clearance(source or "", teacher_pin=self.teacher_pin if override else None)
+            clearance = (self.gate.override_clearance(source or "") if override
+                         else self.gate.clearance(source or ""))
             drone = Drone(self.make_backend(), mission=mission, clearance=clearance, gate=self.gate)
         except BaseException:
             self._release_the_drone()
@@ -192,10 +193,14 @@ class FlightDesk:
         from youthlab.drone.link import BoardBackend
 
         current = self._session(session, pilot)
-        current["last"] = time.monotonic()
         if not isinstance(message, dict):
             return {"ok": False, "error": "protocol", "message": "expected a JSON object"}
-        return BoardBackend(current["drone"], None, None).handle(message)
+        current["busy"] = current.get("busy", 0) + 1  # a long hover is not an idle session
+        try:
+            return BoardBackend(current["drone"], None, None).handle(message)
+        finally:
+            current["busy"] -= 1
+            current["last"] = time.monotonic()
 
     def close_session(self, session: str, pilot: str) -> dict[str, Any]:
         """Land if still flying, give the drone back; the flight record."""
@@ -227,7 +232,7 @@ class FlightDesk:
             current = self._current
             if not current or current.get("session") != session or current.get("ended"):
                 return
-            if time.monotonic() - current["last"] > self.session_idle_s:
+            if not current.get("busy") and time.monotonic() - current["last"] > self.session_idle_s:
                 self._end_session(current)
                 return
 

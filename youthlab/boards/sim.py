@@ -148,6 +148,12 @@ class SimServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
+        try:
+            self._serve_lines(conn)
+        except OSError:
+            pass  # the board went away mid-line (killed, reset): nothing left to answer
+
+    def _serve_lines(self, conn: socket.socket) -> None:
         with conn, conn.makefile("rb") as rf:
             for line in rf:
                 try:

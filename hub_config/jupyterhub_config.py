@@ -136,7 +136,9 @@ if os.environ.get("YOUTHLAB_KIOSK", "on") != "off":
 #   on the machine that is on the drone's Wi-Fi) instead of the local service; its
 #   YOUTHLAB_FLIGHT_TOKEN is then given to students' servers.
 FLIGHT_STATION = os.environ.get("YOUTHLAB_FLIGHT_STATION", "")
-FLIGHT_ON = os.environ.get("YOUTHLAB_FLIGHT", "on") != "off" and not FLIGHT_STATION
+from youthlab.drone.service import hub_runs_flight_service  # noqa: E402
+
+FLIGHT_ON = hub_runs_flight_service()
 if FLIGHT_STATION:
     c.Spawner.environment["YOUTHLAB_FLIGHT_URL"] = FLIGHT_STATION
     c.Spawner.environment["YOUTHLAB_FLIGHT_TOKEN"] = os.environ.get("YOUTHLAB_FLIGHT_TOKEN", "")

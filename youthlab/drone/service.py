@@ -37,7 +37,7 @@ import secrets
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from youthlab.drone.backends import FlightBackend
 from youthlab.drone.errors import DroneError, SimulateFirst
@@ -62,6 +62,12 @@ class WrongTeacherPin(DroneError):
 class BadFlightRequest(DroneError):
     key = "drone.service.bad_request"
     hint_key = "drone.service.bad_request.hint"
+
+
+def hub_runs_flight_service(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the hub starts its own flight service: on unless ``YOUTHLAB_FLIGHT=off``
+    or a separate flight station is given (``YOUTHLAB_FLIGHT_STATION``)."""
+    return environ.get("YOUTHLAB_FLIGHT", "on") != "off" and not environ.get("YOUTHLAB_FLIGHT_STATION")
 
 
 def error_body(error: YouthLabError) -> dict[str, Any]:

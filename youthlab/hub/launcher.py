@@ -122,7 +122,9 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
     """Start the hub (SQLite, demo accounts, virtual boards) and keep it running until Ctrl-C."""
     data = (data_dir or default_data_dir()).resolve()
     config = config_file or hub_config_dir() / "jupyterhub_config.py"
-    flight_on = os.environ.get("YOUTHLAB_FLIGHT", "on") != "off" and not os.environ.get("YOUTHLAB_FLIGHT_STATION")
+    from youthlab.drone.service import hub_runs_flight_service
+
+    flight_on = hub_runs_flight_service()
     kiosk_on = os.environ.get("YOUTHLAB_KIOSK", "on") != "off"
     flight_port = int(os.environ.get("YOUTHLAB_FLIGHT_PORT", "8870"))
     for p in (port, hub_api_port, proxy_api_port, kiosk_port, *([flight_port] if flight_on else [])):

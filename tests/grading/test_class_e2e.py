@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -17,9 +18,13 @@ from youthlab.hub.classes import HubClient, server_state, stop_class, warm_up
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def youthlab(*args: str) -> subprocess.CompletedProcess:
+def youthlab(*args: str, token: str | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run the CLI as a teacher would: the token in YOUTHLAB_HUB_TOKEN (never on the command line)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("YOUTHLAB_HUB_TOKEN", "JUPYTERHUB_API_TOKEN")}
+    if token is not None:
+        env["YOUTHLAB_HUB_TOKEN"] = token
     return subprocess.run([str(Path(sys.executable).parent / "youthlab"), "--lang", "en", *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=env, input=stdin)
 
 
 @pytest.fixture(scope="module")
@@ -31,21 +36,21 @@ def hub(tmp_path_factory):
 
 def test_teacher_warms_up_the_class_sees_status_and_stops_it(hub):
     token = hub.token("teacher")
-    r = youthlab("class", "start", "class-demo", "--hub-url", hub.url, "--token", token, "--pace", "2")
+    r = youthlab("class", "start", "class-demo", "--hub-url", hub.url, "--pace", "2", token=token)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "3 of 3 ready" in r.stdout
     users = HubClient(hub.url, token).users()
     assert all(server_state(users[s]) == "ready" for s in ("student1", "student2", "student3"))
     assert "teacher" not in r.stdout  # only the students' servers are started
 
-    r = youthlab("class", "status", "class-demo", "--hub-url", hub.url, "--token", token)
+    r = youthlab("class", "status", "class-demo", "--hub-url", hub.url, "--token-file", "-", stdin=token + "\n")
     assert r.returncode == 0 and r.stdout.count("| ready |") == 3, r.stdout
 
     # A second warm-up finds everyone ready and returns at once.
-    r = youthlab("class", "start", "class-demo", "--hub-url", hub.url, "--token", token)
+    r = youthlab("class", "start", "class-demo", "--hub-url", hub.url, token=token)
     assert r.returncode == 0 and "3 of 3 ready" in r.stdout
 
-    r = youthlab("class", "stop", "class-demo", "--hub-url", hub.url, "--token", token)
+    r = youthlab("class", "stop", "class-demo", "--hub-url", hub.url, token=token)
     assert r.returncode == 0 and "Stopped 3" in r.stdout
 
 
@@ -68,11 +73,26 @@ def test_warm_up_starts_several_servers_at_once_and_stops_at_a_refusal(hub):
 
 
 def test_a_student_cannot_start_the_class_and_is_told_why(hub):
-    r = youthlab("class", "start", "class-demo", "--hub-url", hub.url, "--token", hub.token("student1"))
+    r = youthlab("class", "start", "class-demo", "--hub-url", hub.url, token=hub.token("student1"))
     assert r.returncode == 2
     assert "refused" in r.stderr and "token" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_unreachable_hub_is_a_clear_error():
-    r = youthlab("class", "status", "class-demo", "--hub-url", "http://127.0.0.1:9", "--token", "x")
+    r = youthlab("class", "status", "class-demo", "--hub-url", "http://127.0.0.1:9", token="x")
     assert r.returncode == 2 and "Cannot reach the hub" in r.stderr
+
+
+def test_a_token_on_the_command_line_is_refused_before_anything_is_sent(tmp_path):
+    # Every user can read a process's arguments: the CLI refuses the token there …
+    r = youthlab("class", "status", "class-demo", "--hub-url", "http://127.0.0.1:9", "--token", "secret-token")
+    assert r.returncode == 2 and "visible to every user" in r.stderr and "--token-file" in r.stderr, r.stderr
+    assert "Cannot reach the hub" not in r.stderr  # refused before any request
+    # … and reads it from a file instead (here: the unreachable hub is the next thing it says).
+    token_file = tmp_path / "token"
+    token_file.write_text("x\n")
+    r = youthlab("class", "status", "class-demo", "--hub-url", "http://127.0.0.1:9", "--token-file", str(token_file))
+    assert r.returncode == 2 and "Cannot reach the hub" in r.stderr, r.stderr
+    r = youthlab("class", "status", "class-demo", "--hub-url", "http://127.0.0.1:9", "--token-file",
+                 str(tmp_path / "missing"))
+    assert r.returncode == 2 and "Cannot read the token file" in r.stderr, r.stderr

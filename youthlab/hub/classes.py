@@ -19,6 +19,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -204,11 +205,35 @@ def stop_class(client: HubClient, students: list[str]) -> int:
 
 HUB_URL = click.option("--hub-url", default=lambda: os.environ.get("YOUTHLAB_HUB_URL", "http://127.0.0.1:8000"),
                        show_default="YOUTHLAB_HUB_URL or http://127.0.0.1:8000", help="The hub's address.")
-TOKEN = click.option("--token", default=lambda: os.environ.get("YOUTHLAB_HUB_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN"),
-                     help="A teacher's or the operator's API token (default: YOUTHLAB_HUB_TOKEN, JUPYTERHUB_API_TOKEN).")
+def _read_token(token_file: str | None, token_on_command_line: str | None) -> str | None:
+    """The hub token, from a file (``-`` = standard input) or the environment.
+
+    Never from the command line: every user of the machine can read another process's
+    arguments (``ps``, ``/proc/<pid>/cmdline``), so ``--token`` is refused with a hint.
+    """
+    if token_on_command_line is not None:
+        raise click.UsageError(t("class.token_on_command_line"))
+    if token_file:
+        try:
+            text = click.get_text_stream("stdin").read() if token_file == "-" else \
+                Path(token_file).expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise click.UsageError(t("class.token_file_unreadable", path=token_file, detail=exc.strerror or exc))
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines[0] if lines else None
+    return os.environ.get("YOUTHLAB_HUB_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN")
 
 
-def _client(hub_url: str, token: str | None) -> HubClient:
+def TOKEN(command):  # noqa: N802 (a click option decorator, like HUB_URL)
+    command = click.option("--token", "token_on_command_line", default=None, hidden=True, expose_value=True,
+                           help="Refused: a token on the command line is visible to every user.")(command)
+    return click.option("--token-file", default=None, metavar="FILE",
+                        help="File holding a teacher's or the operator's API token ('-': standard input). "
+                             "Default: YOUTHLAB_HUB_TOKEN, JUPYTERHUB_API_TOKEN.")(command)
+
+
+def _client(hub_url: str, token_file: str | None, token_on_command_line: str | None) -> HubClient:
+    token = _read_token(token_file, token_on_command_line)
     if not token:
         raise click.UsageError(t("class.hub_refused.hint"))
     return HubClient(hub_url, token)
@@ -226,11 +251,12 @@ def class_() -> None:
 @click.option("--pace", type=int, default=None,
               help="Servers starting at once (default: adapts to the machine, from CPU cores + 1).")
 @click.option("--timeout", type=float, default=180, show_default=True, help="Seconds to wait for one server.")
-def start(cls: str, hub_url: str, token: str | None, pace: int | None, timeout: float) -> None:
+def start(cls: str, hub_url: str, token_file: str | None, token_on_command_line: str | None,
+          pace: int | None, timeout: float) -> None:
     """Start every student's server of CLS ahead of the class and report who is ready."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    client = _client(hub_url, token)
+    client = _client(hub_url, token_file, token_on_command_line)
     students = client.members(cls)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
         task = bar.add_task(t("class.warming", cls=cls), total=len(students))
@@ -248,9 +274,9 @@ def start(cls: str, hub_url: str, token: str | None, pace: int | None, timeout: 
 @click.argument("cls")
 @HUB_URL
 @TOKEN
-def status(cls: str, hub_url: str, token: str | None) -> None:
+def status(cls: str, hub_url: str, token_file: str | None, token_on_command_line: str | None) -> None:
     """Each student's server: ready, starting or off, and when last active."""
-    client = _client(hub_url, token)
+    client = _client(hub_url, token_file, token_on_command_line)
     users = client.users()
     click.echo(t("class.status.header"))
     for name in client.members(cls):
@@ -263,7 +289,7 @@ def status(cls: str, hub_url: str, token: str | None) -> None:
 @click.argument("cls")
 @HUB_URL
 @TOKEN
-def stop(cls: str, hub_url: str, token: str | None) -> None:
+def stop(cls: str, hub_url: str, token_file: str | None, token_on_command_line: str | None) -> None:
     """Stop the class's servers after the lesson (their files stay)."""
-    client = _client(hub_url, token)
+    client = _client(hub_url, token_file, token_on_command_line)
     click.secho(t("class.stopped", n=stop_class(client, client.members(cls))), fg="green")

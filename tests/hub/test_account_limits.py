@@ -1,0 +1,298 @@
+"""Per-account limits (youthlab.hub.limits): memory, processes and CPU for a whole account.
+
+The cgroup tests use this machine's real cgroup v1 controllers (as root): a group under a
+random name, real processes in it, a real OOM kill and a real fork bomb; every group is
+removed at teardown. The rlimit fallback runs as a throwaway system user (RLIMIT_NPROC
+does not bind root). Detection is checked on fake cgroup folders. The e2e test at the
+end starts a real hub in system-users mode.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import kill_tree
+from youthlab.hub.limits import (
+    AccountLimits,
+    CgroupV1Backend,
+    RlimitBackend,
+    detect,
+    make_backend,
+    nice_for_weight,
+)
+
+MiB = 2**20
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+V1 = pytest.mark.skipif(os.geteuid() != 0 or detect() != "cgroup1",
+                        reason="needs root and writable cgroup v1 controllers")
+
+HOG = textwrap.dedent("""
+    import sys
+    chunks = []
+    for i in range(1, 100):
+        chunks.append(bytearray(10 * 2**20))  # touched: bytearray zero-fills its pages
+        print(i * 10, flush=True)
+    print("SURVIVED", flush=True)
+""")
+
+FORK_BOMB = textwrap.dedent("""
+    import os, time
+    children = 0
+    try:
+        while children < 1000:
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+            children += 1
+        print("NO LIMIT", children, flush=True)
+    except BlockingIOError as e:
+        print("EAGAIN after", children, "children", e.errno, flush=True)
+    time.sleep(60)
+""")
+
+
+@pytest.fixture
+def v1_backend():
+    """A cgroup v1 backend under a random hub id; all its groups gone at teardown."""
+    backend = CgroupV1Backend(hub_id=f"ylt{secrets.token_hex(2)}")
+    used: list[tuple[str, str]] = []
+    yield backend, used
+    for account, server in used:
+        backend.release(account, server)  # kills leftovers, removes the leaves
+    backend.cleanup_stale()
+    for base in backend._bases():
+        assert not base.exists(), f"left behind: {base}"
+
+
+def _start_in(placement, code: str, user: str | None = None, **kwargs) -> subprocess.Popen:
+    def preexec():
+        placement.join(os.getpid())
+        if user:
+            entry = pwd.getpwnam(user)
+            os.setgid(entry.pw_gid)
+            os.setgroups([])
+            os.setuid(entry.pw_uid)
+        placement.restrict()
+
+    # the system's Python for a throwaway user (the venv's may sit under /root, mode 0700)
+    python = (shutil.which("python3", path="/usr/bin:/bin") or sys.executable) if user else sys.executable
+    return subprocess.Popen([python, "-c", code], preexec_fn=preexec, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd="/", **kwargs)
+
+
+@V1
+def test_memory_hog_is_killed_inside_its_account_while_another_account_keeps_its_memory(v1_backend):
+    backend, used = v1_backend
+    limits = AccountLimits(memory_bytes=150 * MiB, max_processes=64, cpu_weight=100)
+    hog_place = backend.prepare("studenta", "", limits, own_user=False)
+    other_place = backend.prepare("studentb", "", limits, own_user=False)
+    used += [("studenta", ""), ("studentb", "")]
+    # B holds 100 MiB (within its own 150) and checks it is still intact afterwards.
+    other = _start_in(other_place, "import sys, time\nb = bytearray(100 * 2**20)\nprint('HOLD', flush=True)\n"
+                      "sys.stdin.readline()\nprint('INTACT', len(b) == 100 * 2**20 and b[-1] == 0, flush=True)",
+                      stdin=subprocess.PIPE)
+    assert other.stdout.readline().strip() == "HOLD"
+    hog = _start_in(hog_place, HOG)
+    out, _ = hog.communicate(timeout=60)
+    assert hog.returncode == -9, out  # SIGKILL from the OOM killer
+    assert "SURVIVED" not in out
+    reached = int(out.split()[-1])
+    assert 100 <= reached < 160, out  # killed near the account's limit, not before
+    oom = (backend._controller_bases()["memory"] / "studenta" / "server" / "memory.oom_control").read_text()
+    assert "oom_kill 1" in oom, oom
+    other.stdin.write("\n")
+    other.stdin.flush()
+    assert other.stdout.readline().strip() == "INTACT True"
+    assert other.wait(10) == 0
+
+
+@V1
+def test_memory_limit_covers_all_processes_of_the_account_together(v1_backend):
+    """Two processes of one account, 90 MiB each, in a 150 MiB account: one is killed."""
+    backend, used = v1_backend
+    place = backend.prepare("studenta", "", AccountLimits(memory_bytes=150 * MiB), own_user=False)
+    used.append(("studenta", ""))
+    hold = "import time\nb = bytearray(90 * 2**20)\nprint('HOLD', flush=True)\ntime.sleep(30)"
+    first = _start_in(place, hold)
+    assert first.stdout.readline().strip() == "HOLD"
+    second = _start_in(place, hold)
+    deadline = time.monotonic() + 30
+    while first.poll() is None and second.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert -9 in (first.poll(), second.poll())  # per-process rlimits would have let both live
+    assert backend.release("studenta", "") >= 1  # what is left is killed with the group
+
+
+@V1
+def test_fork_bomb_is_capped_at_pids_max_and_a_stopped_server_leaves_nothing_behind(v1_backend):
+    backend, used = v1_backend
+    place = backend.prepare("studenta", "", AccountLimits(max_processes=20), own_user=False)
+    used.append(("studenta", ""))
+    bomb = _start_in(place, FORK_BOMB)
+    line = bomb.stdout.readline()
+    assert line.startswith("EAGAIN after"), line
+    children = int(line.split()[2])
+    assert children < 20  # the bomb itself counts too
+    members = backend.processes("studenta")
+    assert len(members) == children + 1
+    pids_max = (backend._controller_bases()["pids"] / "studenta" / "pids.max").read_text().strip()
+    assert pids_max == "20"
+
+    killed = backend.release("studenta", "")
+    assert killed == children + 1
+    bomb.wait(5)
+    assert all(not Path(f"/proc/{pid}").exists() or _is_zombie(pid) for pid in members)
+    assert not (backend._controller_bases()["memory"] / "studenta").exists()
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@V1
+def test_cpu_weight_and_swap_limit_are_written(v1_backend):
+    backend, used = v1_backend
+    backend.prepare("studenta", "", AccountLimits(memory_bytes=300 * MiB, max_processes=50, cpu_weight=50),
+                    own_user=False)
+    used.append(("studenta", ""))
+    bases = backend._controller_bases()
+    group = bases["memory"] / "studenta"
+    assert int((group / "memory.limit_in_bytes").read_text()) == 300 * MiB
+    if (group / "memory.memsw.limit_in_bytes").exists():  # else a hog would swap instead of being stopped
+        assert int((group / "memory.memsw.limit_in_bytes").read_text()) == 300 * MiB
+    if "cpu" in bases:
+        assert (bases["cpu"] / "studenta" / "cpu.shares").read_text().strip() == "512"
+    # raising the limit later (config changed, hub restarted) works too (memsw first)
+    backend.prepare("studenta", "", AccountLimits(memory_bytes=600 * MiB), own_user=False)
+    assert int((group / "memory.limit_in_bytes").read_text()) == 600 * MiB
+
+
+@V1
+def test_hub_start_removes_empty_stale_groups_but_not_busy_ones(v1_backend):
+    backend, used = v1_backend
+    backend.prepare("gone", "", AccountLimits(max_processes=10), own_user=False)
+    busy = backend.prepare("busy", "class-a", AccountLimits(max_processes=10), own_user=False)
+    used += [("gone", ""), ("busy", "class-a")]
+    proc = _start_in(busy, "import time; time.sleep(30)")
+    time.sleep(0.3)
+    removed = backend.cleanup_stale()
+    mem = backend._controller_bases()["memory"]
+    assert str(mem / "gone") in removed and not (mem / "gone").exists()
+    assert (mem / "busy" / "server-class-a").is_dir() and proc.poll() is None
+    backend.release("busy", "class-a")
+    proc.wait(5)
+
+
+# --- rlimit fallback ------------------------------------------------------------------
+
+
+@pytest.fixture
+def system_user():
+    if os.geteuid() != 0 or shutil.which("useradd") is None:
+        pytest.skip("needs root and useradd")
+    name = f"ylt{secrets.token_hex(2)}-rl"
+    subprocess.run(["useradd", "--system", "--no-create-home", name], check=True, capture_output=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+
+
+def test_rlimit_fallback_stops_a_hog_and_a_fork_bomb_of_an_own_system_user(system_user):
+    place = RlimitBackend().prepare("studenta", "", AccountLimits(200 * MiB, 30, 50), own_user=True)
+    hog = _start_in(place, "try:\n" + textwrap.indent(HOG, "    ") + "\nexcept MemoryError:\n"
+                    "    print('MemoryError', flush=True)", user=system_user)
+    out, _ = hog.communicate(timeout=60)
+    assert "MemoryError" in out and "SURVIVED" not in out, out
+    bomb = _start_in(place, FORK_BOMB, user=system_user)
+    try:
+        line = bomb.stdout.readline()
+        assert line.startswith("EAGAIN after"), line
+        assert int(line.split()[2]) < 30
+        assert os.getpriority(os.PRIO_PROCESS, bomb.pid) == nice_for_weight(50) == 3
+    finally:
+        kill_tree(bomb.pid, timeout=5)  # the bomb and every child it made
+
+
+def test_rlimit_fallback_in_demo_mode_sets_no_process_limit_for_the_shared_uid():
+    """With one uid for every account, RLIMIT_NPROC would count the hub and all others."""
+    place = RlimitBackend().prepare("studenta", "", AccountLimits(200 * MiB, 30, None), own_user=False)
+    proc = _start_in(place, "import resource, time; print(resource.getrlimit(resource.RLIMIT_NPROC),"
+                            " resource.getrlimit(resource.RLIMIT_DATA), flush=True)")
+    out, _ = proc.communicate(timeout=30)
+    nproc = __import__("resource").getrlimit(__import__("resource").RLIMIT_NPROC)
+    assert out.strip() == f"{nproc} {(200 * MiB, 200 * MiB)}"
+
+
+# --- detection on fake cgroup folders ---------------------------------------------------
+
+
+def _fake_proc(tmp: Path, text: str) -> str:
+    path = tmp / "proc-cgroup"
+    path.write_text(text)
+    return str(path)
+
+
+def test_detects_cgroup2_only_with_memory_and_pids(tmp_path):
+    (tmp_path / "cgroup.controllers").write_text("cpuset cpu io memory hugetlb pids rdma misc\n")
+    assert detect(str(tmp_path), _fake_proc(tmp_path, "0::/system.slice/youthlab.service\n")) == \
+        ("cgroup2" if os.access(tmp_path, os.W_OK) else "rlimits")
+    (tmp_path / "cgroup.controllers").write_text("cpu io\n")  # memory/pids given to v1, as here
+    assert detect(str(tmp_path), _fake_proc(tmp_path, "0::/\n")) == "rlimits"
+
+
+def test_detects_cgroup1_and_nests_under_the_hubs_own_groups(tmp_path):
+    for controller, own in (("memory", "process_api/x"), ("pids", ""), ("cpu", "")):
+        (tmp_path / controller / own).mkdir(parents=True, exist_ok=True)
+    proc = _fake_proc(tmp_path, "8:pids:/\n4:memory:/process_api/x\n1:cpu:/\n0::/\n")
+    assert detect(str(tmp_path), proc) == "cgroup1"
+    backend = CgroupV1Backend(root=str(tmp_path), proc_cgroup=proc, hub_id="abc")
+    assert backend._controller_bases() == {"memory": tmp_path / "memory/process_api/x/youthlab/abc",
+                                           "pids": tmp_path / "pids/youthlab/abc",
+                                           "cpu": tmp_path / "cpu/youthlab/abc"}
+
+
+def test_detects_none_when_no_cgroup_is_there(tmp_path):
+    assert detect(str(tmp_path), _fake_proc(tmp_path, "")) == "rlimits"
+    (tmp_path / "memory").mkdir()  # memory alone is not enough: a fork bomb needs pids
+    assert detect(str(tmp_path), _fake_proc(tmp_path, "4:memory:/\n")) == "rlimits"
+
+
+@ROOT_ONLY
+def test_a_read_only_cgroup_mount_falls_back_to_rlimits(tmp_path):
+    """A container's /sys/fs/cgroup is usually mounted read-only: root can't write it."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "cgroup.controllers").write_text("memory pids cpu\n")
+    try:
+        subprocess.run(["mount", "--bind", "-o", "ro", str(ro), str(ro)], check=True, capture_output=True)
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        pytest.skip("cannot make a read-only bind mount here")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(ro)], check=True, capture_output=True)
+        assert detect(str(ro), _fake_proc(tmp_path, "0::/\n")) == "rlimits"
+    finally:
+        subprocess.run(["umount", str(ro)], capture_output=True)
+
+
+def test_make_backend_by_name_and_unknown_name():
+    from youthlab.hub.limits import LimitsError
+
+    assert isinstance(make_backend("rlimits"), RlimitBackend)
+    with pytest.raises(LimitsError) as err:
+        make_backend("systemd")
+    assert "systemd" in err.value.message("en") and err.value.message("ko") != err.value.message("en")

@@ -25,6 +25,25 @@ PLAN = AccountPlan("operator", {"teacher": ["class-t"]},
                    {"class-t": ["ana", "bo", "cy", "dan", "eve", "fay", "gil"]})
 
 
+@pytest.fixture(scope="module", autouse=True)
+def sandbox_prefix():
+    """As root, autograde runs submissions as sandbox users: with a prefix of our own,
+    removed afterwards."""
+    import os
+    import secrets
+
+    from youthlab.grading.sandbox import remove_users
+
+    prefix = f"ylt{secrets.token_hex(2)}-"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("YOUTHLAB_SYSTEM_USER_PREFIX", prefix)
+        try:
+            yield prefix
+        finally:
+            if os.geteuid() == 0:
+                remove_users(prefix)
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")

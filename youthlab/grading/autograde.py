@@ -11,6 +11,13 @@ Before grading, every submission is checked: a notebook that cannot be read is l
 untouched and reported (the rest of the class is still graded); edited or deleted test
 cells are reported as tampering (nbgrader puts the original tests back and grades with
 them). After grading, cells interrupted by the per-cell timeout are reported.
+
+Students' code never runs as the grader (see :mod:`youthlab.grading.sandbox`): as root,
+each worker's kernels run as its own sandbox user in a private mount namespace, with
+limits; a cell that ignores the interrupt or kills its kernel costs that cell (see
+:mod:`youthlab.grading.sandbox_execute`), and a worker that still takes far too long is
+stopped by a watchdog — the rest of the class is graded either way. The report says per
+student what the sandbox did, and whether submissions were isolated at all.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import nbformat
 
 from youthlab.grading.course import Course
 from youthlab.grading.errors import UnknownLab
+from youthlab.grading.sandbox import Limits, SandboxUser, can_isolate, hidden_paths, kill_all, lease
 from youthlab.grading.tamper import check_submission
 
 WORK_DIR = ".autograde-work"
@@ -44,6 +52,9 @@ class AutogradeReport:
     failed: dict[str, str] = field(default_factory=dict)  # student -> nbgrader's last log lines
     tampered: dict[str, list[dict]] = field(default_factory=dict)  # student -> [{notebook, cell, kind}]
     timeouts: dict[str, list[str]] = field(default_factory=dict)  # student -> [cell ids]
+    sandbox: dict[str, list[dict]] = field(default_factory=dict)  # student -> [{cell, event, detail}]
+    isolated: bool = False  # did submissions run as sandbox users?
+    sandbox_users: list[str] = field(default_factory=list)
     workers: int = 0
     seconds: float = 0.0
 
@@ -94,11 +105,39 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
-def _prepare_worker(course: Course, wdir: Path, lab: str, students: list[str]) -> None:
+def _sandbox_events(autograded: Path) -> list[dict]:
+    from youthlab.grading.sandbox_execute import sandbox_events
+
+    events = []
+    for nb_path in sorted(autograded.glob("*.ipynb")):
+        events += sandbox_events(nbformat.read(nb_path, as_version=4), nb_path.name)
+    return events
+
+
+SANDBOX_CONFIG = """
+# --- added by youthlab autograde: students' code runs in the sandbox ---
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+                                    SaveAutoGrades)
+from youthlab.grading.sandbox_execute import SandboxExecute
+c.Autograde.autograde_preprocessors = [SandboxExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.SandboxKernelManager.sandbox_user = {user!r}
+c.SandboxKernelManager.sandbox_limits = {limits!r}
+c.SandboxKernelManager.sandbox_hide = {hide!r}
+"""
+
+
+def _prepare_worker(course: Course, wdir: Path, lab: str, students: list[str],
+                    user: SandboxUser | None = None, limits: Limits | None = None) -> None:
     shutil.rmtree(wdir, ignore_errors=True)
     (wdir / "submitted").mkdir(parents=True)
+    wdir.chmod(0o700)  # the grader's own files; no kernel can reach them anyway (sandbox_launch)
     config = (course.root / "nbgrader_config.py").read_text(encoding="utf-8")
-    (wdir / "nbgrader_config.py").write_text(config + f"\nc.CourseDirectory.root = {str(wdir)!r}\n", encoding="utf-8")
+    config += f"\nc.CourseDirectory.root = {str(wdir)!r}\n"
+    config += SANDBOX_CONFIG.format(user=user.name if user else "", limits=asdict(limits or Limits()),
+                                    hide=hidden_paths(course.root) if user else [])
+    (wdir / "nbgrader_config.py").write_text(config, encoding="utf-8")
     for name in ("source", "release"):
         if (course.root / name).exists():
             (wdir / name).symlink_to(course.root / name)
@@ -106,6 +145,16 @@ def _prepare_worker(course: Course, wdir: Path, lab: str, students: list[str]) -
         (wdir / "submitted" / student).mkdir()
         (wdir / "submitted" / student / lab).symlink_to(course.root / "submitted" / student / lab)
     shutil.copy2(course.root / "gradebook.db", wdir / "gradebook.db")
+
+
+def _drop_unfinished(wdir: Path, lab: str, batch: list[str]) -> None:
+    """After the watchdog stopped a worker: the student it was grading has a half-written
+    result (nbgrader writes the notebook before running it) — drop it, so that student is
+    reported as failed instead of graded with made-up points."""
+    text = (wdir / "autograde.log").read_text(errors="replace")
+    last = max(batch, key=lambda s: text.rfind(f"/{s}/{lab}/"))
+    if text.rfind(f"/{last}/{lab}/") >= 0:
+        shutil.rmtree(wdir / "autograded" / last, ignore_errors=True)
 
 
 def _merge(course: Course, wdir: Path, lab: str, students: list[str]) -> None:
@@ -142,19 +191,46 @@ def _merge(course: Course, wdir: Path, lab: str, students: list[str]) -> None:
         db.execute("DETACH DATABASE w")
 
 
-def default_workers() -> int:
-    """One worker more than CPU cores: a worker is idle part of each submission (starting
-    and shutting down the grading kernel waits on messages), so one per core leaves cores
-    idle, while each extra worker costs another ~3.5 s nbgrader start. Measured on 2 cores,
-    30 submissions, quiet machine: 3 workers 2.08×, 4 workers 2.00× faster than serial."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def default_workers(submissions: int | None = None) -> int:
+    """Workers for a class of ``submissions``: each worker costs one nbgrader start
+    (~3.5 CPU-seconds) before it grades anything, each submission ~0.5–1.5 s.
+
+    A big class: one worker more than CPU cores (a worker is idle part of each
+    submission — starting and stopping the kernel waits on messages). Measured on 2 cores,
+    30 submissions: 3 workers 2.08×, 4 workers 2.00× faster than serial. A small class
+    cannot pay for the extra start: one worker per core (8 submissions on 2 cores:
+    3 workers were 0.79× serial). A class of one or two: one worker, as serial."""
+    cores = _cores()
+    if submissions is None:
+        return cores + 1
+    if submissions <= 2:
+        return 1
+    if submissions < 6 * (cores + 1):
+        return min(cores, submissions)
     return cores + 1
+
+
+def _code_cells(release_dir: Path) -> int:
+    n = 0
+    for nb_path in release_dir.glob("*.ipynb"):
+        try:
+            n += sum(c.cell_type == "code" for c in nbformat.read(nb_path, as_version=4).cells)
+        except Exception:  # noqa: BLE001 — only used for the watchdog's budget
+            n += 20
+    return n or 20
 
 
 def autograde(course: Course, lab: str, workers: int | None = None, timeout: int | None = None,
               students: list[str] | None = None,
-              progress: Callable[[int, int], None] = lambda done, total: None) -> AutogradeReport:
-    """Autograde every collected submission of ``lab`` with up to ``workers`` processes."""
+              progress: Callable[[int, int], None] = lambda done, total: None,
+              sandbox: bool | None = None, limits: Limits | None = None) -> AutogradeReport:
+    """Autograde every collected submission of ``lab`` with up to ``workers`` processes.
+
+    ``sandbox`` (default: when root) runs each worker's kernels as a sandbox user."""
     if lab not in course.labs:
         raise UnknownLab(lab=lab, labs=", ".join(course.labs))
     start = time.monotonic()
@@ -175,45 +251,82 @@ def autograde(course: Course, lab: str, workers: int | None = None, timeout: int
             report.tampered[student] = [asdict(t) for t in tampered]
         ready.append(student)
 
-    n = min(workers or default_workers(), len(ready))
+    n = min(workers or default_workers(len(ready)), len(ready))
     report.workers = n
     batches = [ready[i::n] for i in range(n)] if n else []
     work = course.root / WORK_DIR
-    procs = []
     timeout = timeout or course.timeout
-    for i, batch in enumerate(batches):
-        wdir = work / f"w{i}"
-        _prepare_worker(course, wdir, lab, batch)
-        cmd = [str(Path(sys.executable).parent / "nbgrader"), "autograde", lab, "--force",
-               f"--Execute.timeout={timeout}", f"--ExecutePreprocessor.timeout={timeout}"]
-        log = open(wdir / "autograde.log", "w")
-        procs.append((batch, wdir, log, subprocess.Popen(cmd, cwd=wdir, env=nbgrader_env(),
-                                                          stdout=log, stderr=subprocess.STDOUT)))
-    done = 0
-    progress(0, len(ready))
-    pending = list(procs)
-    while pending:
-        for item in list(pending):
-            batch, wdir, log, proc = item
+    limits = limits or Limits.for_timeout(timeout)
+    isolate = can_isolate() if sandbox is None else sandbox
+    users = lease(n) if (isolate and n) else None
+    report.isolated = bool(isolate)
+    report.sandbox_users = [u.name for u in users.users] if users else []
+    # Watchdog budget per submission: every code cell at its time limit plus a forced
+    # restart, and the kernel's start. Only a worker that is stuck for good gets there.
+    per_submission = _code_cells(release_dir) * (timeout + 15) + 60
+    procs = []
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+        work.chmod(0o700)
+        for i, batch in enumerate(batches):
+            wdir = work / f"w{i}"
+            user = users.users[i] if users else None
+            _prepare_worker(course, wdir, lab, batch, user, limits)
+            cmd = [str(Path(sys.executable).parent / "nbgrader"), "autograde", lab, "--force",
+                   f"--Execute.timeout={timeout}", f"--ExecutePreprocessor.timeout={timeout}"]
+            log = open(wdir / "autograde.log", "w")
+            proc = subprocess.Popen(cmd, cwd=wdir, env=nbgrader_env(), stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+            deadline = time.monotonic() + 60 + per_submission * len(batch)
+            procs.append((batch, wdir, log, proc, user, deadline))
+        done = 0
+        progress(0, len(ready))
+        pending = list(procs)
+        while pending:
+            for item in list(pending):
+                batch, wdir, log, proc, user, deadline = item
+                stuck = False
+                if proc.poll() is None:
+                    if time.monotonic() < deadline:
+                        continue
+                    stuck = True  # the watchdog: this worker is stuck; the others go on
+                    os.killpg(proc.pid, 9)
+                    proc.wait()
+                if user is not None:
+                    kill_all(user)
+                log.close()
+                pending.remove(item)
+                if stuck:
+                    _drop_unfinished(wdir, lab, batch)
+                _merge(course, wdir, lab, batch)
+                tail = "\n".join((wdir / "autograde.log").read_text(errors="replace").splitlines()[-6:])
+                for student in batch:
+                    out = course.root / "autograded" / student / lab
+                    if out.is_dir():
+                        report.graded.append(student)
+                        cells = _timeouts(out)
+                        if cells:
+                            report.timeouts[student] = cells
+                        events = _sandbox_events(out)
+                        if events:
+                            report.sandbox[student] = events
+                    else:
+                        report.failed[student] = tail
+                        if stuck:
+                            report.sandbox[student] = [{"cell": "-", "event": "watchdog",
+                                                        "detail": f"{round(time.monotonic() - start)} s"}]
+                done += len(batch)
+                progress(done, len(ready))
+            time.sleep(0.2)
+    finally:
+        for batch, wdir, log, proc, user, deadline in procs:
             if proc.poll() is None:
-                continue
+                os.killpg(proc.pid, 9)
+                proc.wait()
             log.close()
-            pending.remove(item)
-            _merge(course, wdir, lab, batch)
-            tail = "\n".join((wdir / "autograde.log").read_text(errors="replace").splitlines()[-6:])
-            for student in batch:
-                out = course.root / "autograded" / student / lab
-                if out.is_dir():
-                    report.graded.append(student)
-                    cells = _timeouts(out)
-                    if cells:
-                        report.timeouts[student] = cells
-                else:
-                    report.failed[student] = tail
-            done += len(batch)
-            progress(done, len(ready))
-        time.sleep(0.2)
-    shutil.rmtree(work, ignore_errors=True)
+        if users is not None:
+            users.close()
+        shutil.rmtree(work, ignore_errors=True)
     report.graded.sort()
     report.seconds = round(time.monotonic() - start, 2)
     report.save(course)

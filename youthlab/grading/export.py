@@ -3,7 +3,9 @@
 Scores come from the course gradebook (autograde plus any manual grading done in
 formgrader); weights from the curriculum; flags from the last autograde report of each
 lab (tampered test cells, timed-out cells, unreadable notebooks), so a teacher sees in
-the spreadsheet which grades need a look.
+the spreadsheet which grades need a look. Points that still need manual grading (in
+formgrader) are *pending*: their own column, not counted as 0 in a verdict — ``passed``
+says ``pending`` while grading them could still change it.
 """
 
 from __future__ import annotations
@@ -21,16 +23,28 @@ from youthlab.grading.course import Course
 class StudentGrades:
     student: str
     scores: dict[str, tuple[float, float] | None] = field(default_factory=dict)  # lab -> (score, max)
+    pending: dict[str, float] = field(default_factory=dict)  # lab -> points still to be graded by hand
     flags: list[str] = field(default_factory=list)
 
-    def percent(self, weights: dict[str, float]) -> float:
+    def percent(self, weights: dict[str, float], pending_as_full: bool = False) -> float:
+        """Weighted percent; points awaiting manual grading count 0 (or full marks with
+        ``pending_as_full``: the best the student can still get)."""
         total = sum(weights.values()) or 1.0
         got = 0.0
         for lab, weight in weights.items():
             pair = self.scores.get(lab)
             if pair and pair[1]:
-                got += weight * pair[0] / pair[1]
+                extra = self.pending.get(lab, 0.0) if pending_as_full else 0.0
+                got += weight * (pair[0] + extra) / pair[1]
         return round(100 * got / total, 1)
+
+    def passed(self, weights: dict[str, float], pass_percent: float) -> str:
+        """``yes`` / ``no``, or ``pending`` while manual grading can still change the answer."""
+        if self.percent(weights) >= pass_percent:
+            return "yes"
+        if self.pending and self.percent(weights, pending_as_full=True) >= pass_percent:
+            return "pending"
+        return "no"
 
 
 def grades(course: Course) -> list[StudentGrades]:
@@ -54,6 +68,10 @@ def grades(course: Course) -> list[StudentGrades]:
                     row.scores[lab] = None
                     continue
                 row.scores[lab] = (float(sub.score), float(sub.max_score))
+                waiting = sum(float(g.max_score) for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade)
+                if waiting:
+                    row.pending[lab] = waiting
+                    row.flags.append(f"{lab}: {waiting:g} pts pending manual grading")
     for lab in labs:
         report = load_report(course, lab)
         if report is None:
@@ -80,16 +98,17 @@ def to_csv(course: Course) -> str:
     writer = csv.writer(out)
     header = ["student"]
     for lab in labs:
-        header += [f"{lab} score", f"{lab} max"]
+        header += [f"{lab} score", f"{lab} max", f"{lab} pending"]
     header += ["weighted percent", "passed", "flags"]
     writer.writerow(header)
     for row in grades(course):
         line = [row.student]
         for lab in labs:
             pair = row.scores.get(lab)
-            line += [f"{pair[0]:g}", f"{pair[1]:g}"] if pair else ["", ""]
+            waiting = row.pending.get(lab)
+            line += [f"{pair[0]:g}", f"{pair[1]:g}", f"{waiting:g}" if waiting else ""] if pair else ["", "", ""]
         percent = row.percent(weights)
-        line += [f"{percent:g}", "yes" if percent >= course.pass_percent else "no", "; ".join(row.flags)]
+        line += [f"{percent:g}", row.passed(weights, course.pass_percent), "; ".join(row.flags)]
         writer.writerow(line)
     return out.getvalue()
 

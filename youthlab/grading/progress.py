@@ -106,6 +106,12 @@ def student_progress(course: Course, data: Path, student: str) -> StudentProgres
     return row
 
 
+def _score_text(lab: str, pair: tuple[float, float], pending: float | None) -> str:
+    """``lab 5/9`` — or ``lab 5/9 (+2 pending)`` while manual grading is still to do."""
+    text = f"{lab} {pair[0]:g}/{pair[1]:g}"
+    return f"{text} (+{t('grades.pending_points', points=f'{pending:g}')})" if pending else text
+
+
 def class_progress(course: Course, data: Path, hub_users: list[dict[str, Any]] | None = None) -> list[StudentProgress]:
     """Progress of every student of the class; ``hub_users`` are user models from the hub API."""
     rows = [student_progress(course, data, s) for s in course.students]
@@ -120,7 +126,7 @@ def class_progress(course: Course, data: Path, hub_users: list[dict[str, Any]] |
         row.board = ", ".join(boards.get(row.student, [])) or None
         g = scores.get(row.student)
         if g:
-            row.score = ", ".join(f"{lab} {p[0]:g}/{p[1]:g}" for lab, p in g.scores.items() if p) or None
+            row.score = ", ".join(_score_text(lab, p, g.pending.get(lab)) for lab, p in g.scores.items() if p) or None
         user = by_name.get(row.student)
         if user:
             server = (user.get("servers") or {}).get("")
@@ -130,9 +136,9 @@ def class_progress(course: Course, data: Path, hub_users: list[dict[str, Any]] |
 
 
 def render_text(rows: list[StudentProgress]) -> str:
-    lines = [t("progress.header")]
+    lines = [t("progress.header") + " | " + t("progress.columns.more").split("|")[0].strip()]
     for r in rows:
         ago = f"{(time.time() - r.last_work) / 60:.0f} min" if r.last_work else "—"
         lines.append(f"{r.student} | {r.lab or '—'} | {r.tests_passing}/{r.tests_total} | {r.errors} | {ago} | "
-                     f"{t('progress.' + r.status)}")
+                     f"{t('progress.' + r.status)} | {r.score or '—'}")
     return "\n".join(lines)

@@ -1,0 +1,193 @@
+"""Autograde sandbox, for real: nbgrader grades a class with hostile submissions in it.
+
+As root: every worker's kernels run as a sandbox system user (random prefix, removed at
+teardown). One submission attacks the gradebooks, the grader's processes, the machine's
+files, and plants a symlink where the grader writes; one forks, fills memory and prints
+50 MB; one has cells that cannot be interrupted. Each must cost only its own grade.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import secrets
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.grading.fakes import GOOD, LAB, submit
+from youthlab.grading.autograde import autograde
+from youthlab.grading.course import create_course, release
+from youthlab.grading.curriculum import load
+from youthlab.grading.sandbox import processes_of, remove_users
+from youthlab.hub.accounts import AccountPlan
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root (system users)")
+
+PLAN = AccountPlan("operator", {"teacher": ["class-s"]}, {"class-s": ["ana", "bo", "hog", "mal", "stuck"]})
+WRONG = {"stamp_price": "def stamp_price(grams):\n    return 0",
+         "sort_letters": "def sort_letters(letters):\n    return letters",
+         "route": "route = []"}
+
+
+def _attack(course_root: Path, victim: Path, marker: str) -> str:
+    """Everything a curious student tries from a graded cell; prints what got through."""
+    return textwrap.dedent(f'''
+        import glob, os, signal, sqlite3
+        got = []
+        dbs = [{str(course_root / "gradebook.db")!r}] + glob.glob({str(course_root / ".autograde-work/*/gradebook.db")!r})
+        for db in dbs:  # (a) set my score to full marks and a classmate's to zero
+            try:
+                con = sqlite3.connect(db)
+                con.execute("UPDATE grade SET auto_score = max_score")
+                con.execute("UPDATE grade SET auto_score = 0, manual_score = 0 WHERE notebook_id IN "
+                            "(SELECT n.id FROM submitted_notebook n JOIN submitted_assignment a "
+                            "ON n.assignment_id = a.id WHERE a.student_id = 'ana')")
+                con.commit()
+                got.append("gradebook " + db)
+            except Exception:
+                pass
+        for pid in [os.getppid()] + [int(p) for p in os.listdir("/proc") if p.isdigit()]:  # (b)
+            if pid != os.getpid():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    got.append("killed " + str(pid))
+                except OSError:
+                    pass
+        for path in [{str(victim)!r}, {str(victim.parent / marker)!r}, "/tmp/{marker}"]:  # (f)
+            try:
+                with open(path, "a") as f:
+                    f.write("pwned")
+                got.append("wrote " + path)
+            except OSError:
+                pass
+        for name in ["python-basics.ipynb", "../python-basics.ipynb"]:  # (g) root writes here later?
+            try:
+                os.symlink({str(victim)!r}, name)
+            except OSError:
+                pass
+        print("GOT", got)
+        def stamp_price(grams):
+            return 0
+        ''')
+
+
+HOG = textwrap.dedent('''
+    import os, time
+    def stamp_price(grams):
+        if grams <= 25:
+            return 520
+        return 520 + 120 * ((grams - 25 + 24) // 25)
+    print("x" * 50_000_000)  # (e) 50 MB of output
+    try:  # (d) memory until it fails
+        hog = []
+        while True:
+            hog.append(bytearray(50 * 1024 * 1024))
+    except MemoryError:
+        hog = None
+    for _ in range(100000):  # (c) fork bomb: children fork for ever
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            while True:
+                try:
+                    os.fork()
+                except OSError:
+                    time.sleep(0.05)
+    ''')
+
+
+@pytest.fixture(scope="module")
+def prefix():
+    value = f"ylt{secrets.token_hex(2)}-"
+    old = os.environ.get("YOUTHLAB_SYSTEM_USER_PREFIX")
+    os.environ["YOUTHLAB_SYSTEM_USER_PREFIX"] = value
+    try:
+        yield value
+    finally:
+        if old is None:
+            del os.environ["YOUTHLAB_SYSTEM_USER_PREFIX"]
+        else:
+            os.environ["YOUTHLAB_SYSTEM_USER_PREFIX"] = old
+        remove_users(value)
+        assert not [e for e in pwd.getpwall() if e.pw_name.startswith(value)]
+
+
+@pytest.fixture(scope="module")
+def graded(prefix, tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    course, _ = create_course(load("visit-90"), "class-s", PLAN, data)
+    release(course, LAB)
+    outside = Path("/srv") / f"{prefix}outside"  # a folder every user can see, root-owned
+    outside.mkdir(mode=0o755)
+    victim = outside / "victim.txt"
+    victim.write_text("root's file\n")
+    marker = f"{prefix}marker"
+    try:
+        submit(course.root, "ana")
+        submit(course.root, "bo")
+        submit(course.root, "mal", dict(WRONG, stamp_price=_attack(course.root, victim, marker)))
+        submit(course.root, "hog", dict(GOOD, stamp_price=HOG))
+        submit(course.root, "stuck", dict(GOOD, stamp_price="x = sum(range(10**12))",
+                                          sort_letters="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                                       "while True:\n    pass"))
+        start = time.monotonic()
+        report = autograde(course, LAB, workers=2, timeout=5)
+        yield course, report, victim, marker, time.monotonic() - start
+    finally:
+        for p in sorted(outside.iterdir()):
+            p.unlink()
+        outside.rmdir()
+
+
+def _score(course, student):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", course.name) as gb:
+        return gb.find_submission(LAB, student).score
+
+
+def test_submissions_ran_as_sandbox_users_and_everyone_is_graded(graded, prefix):
+    course, report, *_ = graded
+    assert report.isolated and report.sandbox_users == [f"{prefix}sandbox-0", f"{prefix}sandbox-1"]
+    assert report.graded == ["ana", "bo", "hog", "mal", "stuck"], report
+    assert not report.failed
+    for name in report.sandbox_users:
+        entry = pwd.getpwnam(name)
+        assert entry.pw_uid != 0 and entry.pw_shell == "/usr/sbin/nologin"
+        assert not processes_of(entry.pw_uid)  # nothing a submission started is still running
+        assert not [g for g in os.getgrouplist(name, entry.pw_gid) if g != entry.pw_gid]  # no other groups
+
+
+def test_attacker_gets_its_true_score_and_classmates_keep_theirs(graded):
+    course, report, victim, marker, _ = graded
+    assert _score(course, "mal") == 0  # every answer wrong: the gradebook writes did not happen
+    assert _score(course, "ana") == 7 and _score(course, "bo") == 7
+    out = (course.root / "autograded" / "mal" / LAB / "python-basics.ipynb").read_text()
+    # no gradebook, no process, no file outside the sandbox: only its own private /tmp
+    assert f"GOT ['wrote /tmp/{marker}']" in out
+    assert victim.read_text() == "root's file\n"  # not through the symlink either
+    assert not (victim.parent / marker).exists() and not Path(f"/tmp/{marker}").exists()
+
+
+def test_fork_bomb_memory_hog_and_50_mb_of_output_cost_only_that_submission(graded):
+    course, report, *_ = graded
+    events = {e["event"] for e in report.sandbox["hog"]}
+    assert "output_truncated" in events
+    nb = course.root / "autograded" / "hog" / LAB / "python-basics.ipynb"
+    assert nb.stat().st_size < 3_000_000  # the 50 MB print was cut at 1 MB
+    assert _score(course, "hog") == 7 or "kernel_died" in events  # its own grade, whatever it is
+    assert (course.root / "gradebook.db").stat().st_size < 3_000_000
+
+
+def test_uninterruptible_cells_cost_those_cells_and_the_class_is_graded_in_bounded_time(graded):
+    course, report, _, _, seconds = graded
+    stopped = [e for e in report.sandbox["stuck"] if e["event"] == "uninterruptible"]
+    assert [e["cell"] for e in stopped] == ["python-basics.ipynb:stamp_price", "python-basics.ipynb:sort_letters"]
+    assert _score(course, "stuck") == 3  # the route (3 points) still ran, in a fresh kernel
+    assert seconds < 150, seconds
+    assert set(report.sandbox) == {"hog", "stuck"} | ({"mal"} if "mal" in report.sandbox else set())

@@ -126,7 +126,7 @@ def collect(lab: str, cls: str, data_dir: Path | None) -> None:
 @click.argument("lab")
 @CLASS_OPTION
 @DATA_OPTION
-@click.option("--workers", type=int, default=None, help="Parallel nbgrader processes (default: CPU cores + 1).")
+@click.option("--workers", type=int, default=None, help="Parallel nbgrader processes (default: from the class size and CPU cores).")
 @click.option("--timeout", type=int, default=None, help="Seconds a cell may run (default: from the curriculum).")
 def autograde(lab: str, cls: str, data_dir: Path | None, workers: int | None, timeout: int | None) -> None:
     """Autograde the collected submissions in parallel; flags tampering and timeouts."""
@@ -150,6 +150,14 @@ def autograde(lab: str, cls: str, data_dir: Path | None, workers: int | None, ti
                     fg="yellow")
     for student, cells in report.timeouts.items():
         click.secho(f"  ! {t('grading.timeout', student=student, cells=', '.join(cells))}", fg="yellow")
+    for student, events in report.sandbox.items():
+        what = ", ".join(f"{e['cell']}: {t('sandbox.event.' + e['event'])}" + (f" ({e['detail']})" if e["detail"] else "")
+                         for e in events)
+        click.secho(f"  ! {t('grading.sandbox_events', student=student, events=what)}", fg="yellow")
+    if report.isolated:
+        click.echo(f"  {t('grading.isolated', users=', '.join(report.sandbox_users))}")
+    else:
+        click.secho(f"  ! {t('grading.not_isolated')}", fg="red")
 
 
 @course.command()

@@ -13,8 +13,15 @@ default, so the same file serves a laptop, a test run and the hall's server:
   YOUTHLAB_ACCOUNTS        accounts/classes plan (hub_config/accounts.yaml)
   YOUTHLAB_MEM_LIMIT       memory per process of a student server or kernel (1G)
   YOUTHLAB_CULL_IDLE       seconds before an idle student server is stopped (3600; 0 = never)
-  YOUTHLAB_SPAWNER         "simple" (default; shared system user, per-user homes) or
-                           "system-users" (one system user yl-<account> each; real isolation)
+  YOUTHLAB_SPAWNER         "system-users" (isolated: one system user yl-<account> each; the
+                           default when the hub runs as root) or "demo" (demo mode: every
+                           account runs as the hub's own user, per-user homes, no isolation;
+                           the default without root). `youthlab up` resolves it once and
+                           passes it here and to every server explicitly.
+  YOUTHLAB_SYSTEM_USER_PREFIX  prefix of the accounts' system users and groups (yl-)
+  YOUTHLAB_RUNTIME_DIR     where the runtime the accounts run from is mirrored when the
+                           checkout, venv or Python are closed to other users (/opt/youthlab)
+  YOUTHLAB_RUNTIME_MIRROR  "auto" (mirror only then) or "always" (servers never run the checkout)
 
 On Kubernetes use hub_config/z2jh/values.yaml instead.
 """
@@ -65,25 +72,45 @@ c.JupyterHub.load_groups = PLAN.groups()
 c.JupyterHub.load_roles = PLAN.roles()
 
 # --- student servers ------------------------------------------------------------------
-if os.environ.get("YOUTHLAB_SPAWNER", "simple") == "system-users":
+from youthlab.hub import identity  # noqa: E402
+from youthlab.hub.datadir import prepare_data_dir  # noqa: E402
+
+MODE = identity.spawner_mode()  # `youthlab up` sets YOUTHLAB_SPAWNER explicitly
+if MODE == identity.ISOLATED:
     # Each account runs as its own system user (yl-<name>, made at first start; the
     # hub must run as root). The data folder is then closed to them (traverse only), the
-    # hub database private, and the boards' lock folder shared (sticky, like /tmp).
+    # hub's files private, and the boards' lock folder shared (sticky, like /tmp).
     from youthlab.hub.spawner import share_with_system_users
 
     c.JupyterHub.spawner_class = "youthlab.hub.spawner.YouthLabSystemUserSpawner"
-    c.YouthLabSystemUserSpawner.system_user_prefix = os.environ.get("YOUTHLAB_SYSTEM_USER_PREFIX", "yl-")
+    c.YouthLabSystemUserSpawner.system_user_prefix = identity.system_user_prefix()
     share_with_system_users(DATA)
+    # Servers run from a runtime every system user may run (youthlab/hub/runtime.py:
+    # the checkout itself, or its mirror under /opt/youthlab), built by `youthlab up`.
+    if os.environ.get("YOUTHLAB_SERVER_BIN"):
+        SERVER_BIN = Path(os.environ["YOUTHLAB_SERVER_BIN"])
+        SERVER_ROOT = Path(os.environ["YOUTHLAB_SERVER_ROOT"])
+    else:  # jupyterhub started without `youthlab up`
+        from youthlab.hub.runtime import student_runtime
+
+        _runtime = student_runtime()
+        SERVER_BIN, SERVER_ROOT = _runtime.bin, _runtime.root
 else:
+    # Demo mode: every server runs as the hub's own user. As root that would make every
+    # student root: the spawner refuses unless `youthlab up --demo-runs-students-as-root`.
+    prepare_data_dir(DATA, isolated=False)
     c.JupyterHub.spawner_class = "youthlab.hub.spawner.YouthLabSpawner"
     c.YouthLabSpawner.home_dir_template = str(DATA / "homes" / "{username}")
-c.Spawner.cmd = [str(VENV_BIN / "jupyterhub-singleuser")]
+    c.YouthLabSpawner.allow_root = os.environ.get("YOUTHLAB_DEMO_RUNS_STUDENTS_AS_ROOT") == "accepted"
+    SERVER_BIN, SERVER_ROOT = VENV_BIN, project_root()
+c.JupyterHub.proxy_class = "youthlab.hub.datadir.PrivateFilesProxy"  # its pid file 0600 too
+c.Spawner.cmd = [str(SERVER_BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.labs_dir = str(labs_dir())
 c.Spawner.mem_limit = os.environ.get("YOUTHLAB_MEM_LIMIT", "1G")
 c.Spawner.environment = {
-    "YOUTHLAB_ROOT": str(project_root()),
-    "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "/usr/bin:/bin")]),
+    "YOUTHLAB_ROOT": str(SERVER_ROOT),
+    "PATH": os.pathsep.join([str(SERVER_BIN), os.environ.get("PATH", "/usr/bin:/bin")]),
 }
 # A single-user server takes 3–8 s on 2 cores, much longer when a class starts at once.
 c.Spawner.http_timeout = 180
@@ -148,7 +175,7 @@ if FLIGHT_ON:
         {
             "name": "flight",
             "url": f"http://127.0.0.1:{flight_port}",
-            "command": [str(VENV_BIN / "youthlab"), "drone", "service", "--port", str(flight_port)],
+            "command": [str(SERVER_BIN / "youthlab"), "drone", "service", "--port", str(flight_port)],
             "environment": {k: v for k, v in os.environ.items()
                             if k.startswith("YOUTHLAB_") and k != "YOUTHLAB_FLIGHT_URL"},
         }
@@ -182,7 +209,7 @@ _ACCOUNTS_FILE = os.environ.get("YOUTHLAB_ACCOUNTS", str(project_root() / "hub_c
 c.Spawner.environment.update({
     "YOUTHLAB_DATA_DIR": str(DATA),
     "YOUTHLAB_ACCOUNTS": str(Path(_ACCOUNTS_FILE).resolve()),
-    "JUPYTER_CONFIG_PATH": lambda spawner: config_path_for(PLAN, DATA, project_root() / "hub_config",
+    "JUPYTER_CONFIG_PATH": lambda spawner: config_path_for(PLAN, DATA, SERVER_ROOT / "hub_config",
                                                            spawner.user.name),
 })
 # A teacher's server token carries the teacher's (group-scoped) rights, so the class

@@ -1,12 +1,16 @@
 """``youthlab doctor``: check the installation and say what to fix, in the user's language.
 
 Tools installed by pip live in the project's venv; system tools (node, chromium, socat,
-fonts) are looked up on ``PATH`` exactly as the hub and the tests will find them.
+fonts) are looked up on ``PATH`` exactly as the hub and the tests will find them. The
+isolation checks test exactly what a spawn needs: the mode `youthlab up` would use, and
+in isolated mode ``useradd`` and that a user with no rights can run the accounts'
+runtime (built or brought up to date here, as `youthlab up` does).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +27,63 @@ from youthlab.paths import node_bin, venv_bin
 class Check:
     name: str  # message key suffix: doctor.check.<name> and doctor.check.<name>.fix
     required: bool
-    probe: Callable[[], str | None]  # returns what was found, or None when missing
+    probe: Callable[[], str | None]  # returns what was found, or None (or Missing) when missing
+
+
+@dataclass
+class Missing:
+    """A failed check with what went wrong ({detail} in its fix line)."""
+
+    detail: str
+
+
+class Notice(str):
+    """Found, but worth the operator's attention (printed in yellow with "!")."""
+
+
+def _mode() -> str | Missing:
+    from youthlab.hub import identity
+
+    try:
+        mode = identity.spawner_mode()
+    except ValueError as exc:
+        return Missing(str(exc))
+    if mode == identity.DEMO:
+        return Notice(t("doctor.mode.demo") + (" " + t("doctor.mode.demo_root") if os.geteuid() == 0 else ""))
+    if os.geteuid() != 0:
+        return Missing(t("mode.isolated_needs_root"))
+    return t("doctor.mode.isolated")
+
+
+def _isolated() -> bool:
+    from youthlab.hub import identity
+
+    try:
+        return identity.isolated_mode() and os.geteuid() == 0
+    except ValueError:
+        return False
+
+
+def _runtime() -> str | Missing:
+    """Can a system user run the servers' runtime? Tried for real as ``nobody``."""
+    from youthlab.errors import YouthLabError
+    from youthlab.hub import runtime
+
+    try:
+        found = runtime.student_runtime()
+    except YouthLabError as exc:
+        return Missing(exc.user_text())
+    problem = runtime.try_as_unprivileged(found)
+    if problem:
+        return Missing(problem)
+    return f"{found.bin} ({runtime.UNPRIVILEGED_USER})"
+
+
+def isolation_checks() -> list[Check]:
+    checks = [Check("mode", True, _mode)]
+    if _isolated():
+        checks += [Check("useradd", True, lambda: _which("useradd")), Check("runtime", True, _runtime)]
+    return checks
 
 
 def _which(*names: str) -> str | None:
@@ -95,8 +155,8 @@ CHECKS = [
 ]
 
 
-def run_checks() -> list[tuple[Check, str | None]]:
-    return [(check, check.probe()) for check in CHECKS]
+def run_checks() -> list[tuple[Check, str | Missing | None]]:
+    return [(check, check.probe()) for check in [*CHECKS, *isolation_checks()]]
 
 
 @click.command()
@@ -106,12 +166,16 @@ def doctor() -> None:
     problems = optional_missing = 0
     for check, found in run_checks():
         label = t(f"doctor.check.{check.name}")
-        if found:
+        detail = found.detail if isinstance(found, Missing) else ""
+        if isinstance(found, Notice):
+            click.secho(f"  ! {label}: {found}", fg="yellow", bold=True)
+            continue
+        if found and not detail:
             click.echo(f"  ✓ {label}: {found}")
             continue
         mark = "✗" if check.required else "–"
         click.secho(f"  {mark} {label}: {t('doctor.missing')}", fg="red" if check.required else "yellow")
-        click.echo(f"      → {t(f'doctor.check.{check.name}.fix')}")
+        click.echo(f"      → {t(f'doctor.check.{check.name}.fix', detail=detail)}")
         if check.required:
             problems += 1
         else:

@@ -1,10 +1,16 @@
-"""Start `youthlab up` on free loopback ports for a test, log users in, stop it by PID."""
+"""Start `youthlab up` on free loopback ports for a test, log users in, stop it by PID.
+
+As root (CI) the hub starts as the product does there: isolated, every account its own
+system user. Each hub gets a random ``YOUTHLAB_SYSTEM_USER_PREFIX`` (``ylt<hex>-``), and
+:meth:`RunningHub.stop` removes every system user and group with that prefix.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -28,6 +34,12 @@ class RunningHub:
     data_dir: Path
     passwords: dict[str, str]
     output: list[str] = field(default_factory=list)
+    prefix: str = ""  # of the system users and groups this hub made
+
+    def system_user(self, account: str) -> str:
+        from youthlab.hub.identity import system_user_for
+
+        return system_user_for(account, self.prefix)
 
     def all_pids(self) -> set[int]:
         try:
@@ -80,20 +92,37 @@ class RunningHub:
         for pid in pids:  # never leave anything behind, even if the test failed
             if psutil.pid_exists(pid):
                 kill_tree(pid, timeout=5)
+        remove_system_accounts(self.prefix)
 
 
-def start_hub(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90) -> RunningHub:
+def remove_system_accounts(prefix: str) -> list[str]:
+    """Remove every system user (with its home) and group whose name starts with ``prefix``."""
+    if not prefix or os.geteuid() != 0:
+        return []
+    removed = []
+    for db, remove in (("passwd", ["userdel", "--remove"]), ("group", ["groupdel"])):
+        out = subprocess.run(["getent", db], capture_output=True, text=True).stdout
+        for name in [line.split(":", 1)[0] for line in out.splitlines()]:
+            if name.startswith(prefix):
+                subprocess.run([*remove, name], capture_output=True)
+                removed.append(name)
+    return removed
+
+
+def start_hub(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90,
+              up_args: tuple[str, ...] = ()) -> RunningHub:
     port = free_port()
     # The kiosk service preheats a kernel per kiosk app; only the kiosk tests turn it on.
-    env = dict(os.environ, YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1", YOUTHLAB_KIOSK="off", YOUTHLAB_FLIGHT="off")
+    env = dict(os.environ, YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1", YOUTHLAB_KIOSK="off", YOUTHLAB_FLIGHT="off",
+               YOUTHLAB_SYSTEM_USER_PREFIX=f"ylt{secrets.token_hex(2)}-")
     env.update(extra_env or {})
     cmd = [str(Path(sys.executable).parent / "youthlab"), "up", "--port", str(port),
            "--hub-api-port", str(free_port()), "--proxy-api-port", str(free_port()),
            "--kiosk-port", str(free_port()),
-           "--data-dir", str(data_dir)]
+           "--data-dir", str(data_dir), *up_args]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
-    hub = RunningHub(proc, f"http://127.0.0.1:{port}/", data_dir, {})
+    hub = RunningHub(proc, f"http://127.0.0.1:{port}/", data_dir, {}, prefix=env["YOUTHLAB_SYSTEM_USER_PREFIX"])
     deadline = time.monotonic() + timeout
     for line in proc.stdout:
         hub.output.append(line)

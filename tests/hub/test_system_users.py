@@ -1,7 +1,9 @@
-"""`YOUTHLAB_SPAWNER=system-users`: every account runs as its own system user.
+"""Isolated mode (the default as root): every account runs as its own system user.
 
 Real `useradd`-made users on this machine (a random prefix, removed afterwards), the real
-hub with the flight service: a student's kernel runs as ``<prefix>student1``, keeps its
+hub started as `youthlab up` starts it, with no mode setting, from this checkout (its
+Python is pyenv's under /root, mode 0700: the servers run from the runtime mirror), with
+the flight service: a student's kernel runs as ``<prefix>student1``, keeps its
 home to itself, cannot read the hub's database or secret, cannot list the data folder,
 cannot signal the flight service (its own system user) — and the labs, the simulator and real flights through
 the service still work.
@@ -34,20 +36,6 @@ pytestmark = [
 ]
 
 
-def _open_path_for_others(*paths: Path) -> list[tuple[Path, int]]:
-    """Let other users pass through the folders above the checkout and the Python it runs
-    (a CI clone may sit in a 0700 temp folder, pyenv's Python under /root); returns what
-    to put back. A real hall installs both where every user may run them."""
-    changed = []
-    for path in paths:
-        for folder in [path, *path.parents]:
-            mode = folder.stat().st_mode
-            if folder.is_dir() and not mode & stat.S_IXOTH:
-                folder.chmod(mode | stat.S_IXOTH)
-                changed.append((folder, mode))
-    return changed
-
-
 DRONE = "127.0.0.9"  # the classroom drone's address in this test (a Tello emulator)
 
 
@@ -63,23 +51,21 @@ def drone():
 @pytest.fixture(scope="module")
 def hub(drone):
     prefix = f"ylt{secrets.token_hex(2)}-"
-    changed = _open_path_for_others(ROOT, Path(os.path.realpath(sys.executable)).parent)
     data = Path(tempfile.mkdtemp(prefix="youthlab-system-users-"))
     subprocess.run(["useradd", "--system", "--no-create-home", prefix + "flight"], check=True)  # the service's
-    running = start_hub(data, {"YOUTHLAB_SPAWNER": "system-users", "YOUTHLAB_SYSTEM_USER_PREFIX": prefix,
+    env = {k: v for k, v in os.environ.items() if k != "YOUTHLAB_SPAWNER"}  # no mode setting: the default
+    # pyenv's Python is under /root (0700) here, so the default already mirrors; "always"
+    # keeps that so while another test opens /root for a moment.
+    running = start_hub(data, {**env, "YOUTHLAB_SYSTEM_USER_PREFIX": prefix, "YOUTHLAB_RUNTIME_MIRROR": "always",
                                "YOUTHLAB_FLIGHT_USER": prefix + "flight",
                                "YOUTHLAB_FLIGHT": "on", "YOUTHLAB_FLIGHT_PORT": str(free_port()),
                                "YOUTHLAB_FLIGHT_STATE_PORT": str(drone.state_port), "YOUTHLAB_FLIGHT_DRONE": DRONE})
     try:
         yield running, prefix
     finally:
-        running.stop()
-        for name in ("student1", "student2", "flight"):
-            subprocess.run(["userdel", "--remove", prefix + name], capture_output=True)
+        running.stop()  # removes every <prefix>* user and group (the flight user too)
         if not os.environ.get("YOUTHLAB_KEEP_TEST_DATA"):
             shutil.rmtree(data, ignore_errors=True)
-        for folder, mode in reversed(changed):
-            folder.chmod(mode)
 
 
 def _kernel(hub, user: str):
@@ -104,8 +90,9 @@ def test_each_student_is_their_own_system_user_and_cannot_touch_the_hub_or_the_f
     service_pid = service.pid
     data = running.data_dir
     probe = f"""
-import os, pwd
-print("USER", pwd.getpwuid(os.getuid()).pw_name)
+import os, pwd, sys
+print("USER", pwd.getpwuid(os.getuid()).pw_name, "UIDS", os.getresuid(), os.getresgid(), os.getgroups())
+print("PYTHON", sys.executable)
 home = os.path.expanduser("~")
 print("HOME", home, oct(os.stat(home).st_mode & 0o777), "00-welcome" in os.listdir(home))
 def attempt(label, fn):
@@ -117,14 +104,29 @@ def attempt(label, fn):
 attempt("database", lambda: open({str(data / 'jupyterhub.sqlite')!r}, "rb").read(1))
 attempt("cookie", lambda: open({str(data / 'jupyterhub_cookie_secret')!r}, "rb").read(1))
 attempt("list-data", lambda: os.listdir({str(data)!r}))
+attempt("log", lambda: open({str(data / 'jupyterhub.log')!r}, "rb").read(1))
+attempt("proxy-pid", lambda: open({str(data / 'jupyterhub-proxy.pid')!r}, "rb").read(1))
+attempt("hub-pid", lambda: open({str(data / 'jupyterhub.pid')!r}, "rb").read(1))
 attempt("other-home", lambda: os.listdir("/home/{prefix}student2"))
 attempt("signal-service", lambda: os.kill({service_pid}, 0))
 """
     out = run_code(base, s, kernel, probe, timeout=60)
-    assert f"USER {prefix}student1" in out, out
+    assert f"USER {prefix}student1 UIDS" in out, out
+    uid = __import__("pwd").getpwnam(f"{prefix}student1").pw_uid
+    assert f"UIDS ({uid}, {uid}, {uid})" in out and ", 0," not in out.split("UIDS")[1].split("\n")[0], out
+    # pyenv's Python is under /root (0700), never opened: the server runs from the mirror.
+    python = out.split("PYTHON ", 1)[1].split()[0]
+    assert not python.startswith(("/root", str(ROOT))) and python.startswith("/opt/youthlab/"), out
     assert f"HOME /home/{prefix}student1 0o700 True" in out, out
-    for label in ("database", "cookie", "list-data", "other-home", "signal-service"):
-        assert f"{label} DENIED" in out, out
+    refused = [label for label in ("database", "cookie", "list-data", "log", "proxy-pid", "hub-pid",
+                                    "other-home", "signal-service") if f"{label} DENIED" in out]
+    print(f"refused {len(refused)} of 8")
+    assert len(refused) == 8, out
+    # The hub's private files were never readable by others, and the folder is traverse-only.
+    assert stat.S_IMODE(data.stat().st_mode) == 0o711
+    for name in ("jupyterhub.sqlite", "jupyterhub_cookie_secret", "jupyterhub.log", "jupyterhub.pid",
+                 "jupyterhub-proxy.pid"):
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
 
     # The labs still work: a simulator flight (its record in the student's own home) …
     out = run_code(base, s, kernel, "from youthlab.drone.program import run_program\n"

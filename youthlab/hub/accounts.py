@@ -144,9 +144,10 @@ def prepare_first_start(plan: AccountPlan, data_dir: Path, db_file: Path) -> lis
         seeds[username] = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
         created.append((username, role, password))
     if created:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = seed_path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        tmp.unlink(missing_ok=True)  # a left-over could have another mode: make it new, 0600
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump(seeds, fh)
         os.replace(tmp, seed_path)

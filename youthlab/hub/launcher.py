@@ -1,13 +1,19 @@
 """``youthlab up``: start the hub on its embedded defaults and stop it cleanly.
 
-It prepares first-start accounts, runs ``jupyterhub -f hub_config/jupyterhub_config.py``
-in its own process group, waits until the hub answers, prints the URL and the accounts,
+It resolves the spawner mode once (:func:`resolve_mode`: isolated — a system user per
+account — whenever it runs as root, else demo mode, which refuses to run students as
+root or to listen beyond loopback unless the operator passes a flag that says so),
+prepares the data folder (private files 0600 from creation), the runtime the accounts'
+servers run from (:mod:`youthlab.hub.runtime`) and first-start accounts, runs
+``jupyterhub -f hub_config/jupyterhub_config.py`` with ``YOUTHLAB_SPAWNER`` set
+explicitly, in its own process group, waits until the hub answers, prints the URL and the accounts,
 and on Ctrl-C (or SIGTERM) stops the hub, which stops the proxy and every student server;
 anything still alive after that is stopped by PID, so nothing is left behind.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import socket
@@ -21,7 +27,9 @@ import psutil
 import requests
 
 from youthlab.errors import HubError, YouthLabError
+from youthlab.hub import identity
 from youthlab.hub.accounts import load_plan, prepare_first_start
+from youthlab.hub.datadir import open_private, prepare_data_dir
 from youthlab.i18n import t
 from youthlab.paths import data_dir as default_data_dir
 from youthlab.paths import hub_config_dir, node_bin
@@ -30,6 +38,58 @@ from youthlab.paths import hub_config_dir, node_bin
 class PortInUse(YouthLabError):
     key = "error.port_in_use"
     hint_key = "error.port_in_use.hint"
+
+
+class ModeRefused(YouthLabError):
+    """The spawner mode and the options ask for something unsafe, or are not possible."""
+
+    key = "mode.invalid"
+    hint_key = "mode.invalid.hint"
+
+
+def is_loopback(ip: str) -> bool:
+    if ip == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_mode(ip: str, demo_as_root: bool = False, open_demo: bool = False,
+                 environ: dict[str, str] | None = None) -> str:
+    """The spawner mode for this start, or :class:`ModeRefused` with the reason.
+
+    Demo mode as root means every student's code runs as root, and demo mode on the
+    network means accounts that can read each other's files are reachable from the hall:
+    both only when the operator says so with a flag named after what it does.
+    """
+    env = os.environ if environ is None else environ
+    try:
+        mode = identity.spawner_mode(env)
+    except ValueError:
+        raise ModeRefused(value=env.get("YOUTHLAB_SPAWNER", "")) from None
+    root = os.geteuid() == 0
+    if mode == identity.ISOLATED and not root:
+        raise ModeRefused("mode.isolated_needs_root", "mode.isolated_needs_root.hint")
+    if mode == identity.DEMO and root and not demo_as_root:
+        raise ModeRefused("mode.demo_as_root", "mode.demo_as_root.hint")
+    if mode == identity.DEMO and not is_loopback(ip) and not open_demo:
+        raise ModeRefused("mode.demo_open", "mode.demo_open.hint", ip=ip)
+    return mode
+
+
+def print_mode(mode: str, ip: str) -> None:
+    if mode == identity.ISOLATED:
+        click.echo(t("mode.banner.isolated", example=identity.system_user_for("student1")))
+        return
+    import getpass
+
+    click.secho(t("mode.banner.demo", user=getpass.getuser()), fg="yellow", bold=True)
+    if os.geteuid() == 0:
+        click.secho(t("mode.banner.demo_root"), fg="red", bold=True)
+    if not is_loopback(ip):
+        click.secho(t("mode.banner.demo_open", ip=ip), fg="red", bold=True)
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -56,6 +116,19 @@ def hub_environment(port: int, hub_api_port: int, proxy_api_port: int, data: Pat
         YOUTHLAB_KIOSK_PORT=str(kiosk_port),
     )
     return env
+
+
+def runtime_environment() -> dict[str, str]:
+    """Build (or bring up to date) the runtime the accounts' servers run from, and tell
+    the hub where it is (``YOUTHLAB_SERVER_BIN``, ``YOUTHLAB_SERVER_ROOT``)."""
+    from youthlab.hub import runtime
+
+    if os.geteuid() == 0 and runtime.mirror_wanted():
+        click.echo(t("runtime.building", path=runtime.mirror_dir()))
+    found = runtime.student_runtime()
+    if found.mirrored:
+        click.echo(t("mode.banner.runtime", path=found.root.parent))
+    return {"YOUTHLAB_SERVER_BIN": str(found.bin), "YOUTHLAB_SERVER_ROOT": str(found.root)}
 
 
 def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
@@ -117,9 +190,18 @@ def print_accounts(created: list[tuple[str, str, str]]) -> None:
               help="Where the database, secrets and student homes live (default: ./var).")
 @click.option("--config", "config_file", type=click.Path(exists=True, path_type=Path), default=None,
               help="JupyterHub config file (default: hub_config/jupyterhub_config.py).")
+@click.option("--demo-runs-students-as-root", "demo_as_root", is_flag=True,
+              help="Demo mode as root: I accept that every student's code runs as root.")
+@click.option("--open-demo-to-network", "open_demo", is_flag=True,
+              help="Demo mode on a non-loopback --ip: I accept that accounts are not isolated.")
 def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: str, data_dir: Path | None,
-       config_file: Path | None) -> None:
-    """Start the hub (SQLite, demo accounts, virtual boards) and keep it running until Ctrl-C."""
+       config_file: Path | None, demo_as_root: bool, open_demo: bool) -> None:
+    """Start the hub (SQLite, demo accounts, virtual boards) and keep it running until Ctrl-C.
+
+    As root every account runs as its own system user (isolated); without root, in demo
+    mode (one shared system user, loopback only).
+    """
+    mode = resolve_mode(ip, demo_as_root, open_demo)
     data = (data_dir or default_data_dir()).resolve()
     config = config_file or hub_config_dir() / "jupyterhub_config.py"
     from youthlab.drone.service import hub_runs_flight_service
@@ -131,12 +213,19 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
         if not port_is_free(p, "127.0.0.1"):
             raise PortInUse(port=p)
     env = hub_environment(port, hub_api_port, proxy_api_port, data, ip, kiosk_port)
+    env["YOUTHLAB_SPAWNER"] = mode
+    if mode == identity.DEMO and demo_as_root:
+        env["YOUTHLAB_DEMO_RUNS_STUDENTS_AS_ROOT"] = "accepted"
+    else:
+        env.pop("YOUTHLAB_DEMO_RUNS_STUDENTS_AS_ROOT", None)
     plan = load_plan(Path(env.get("YOUTHLAB_ACCOUNTS", hub_config_dir() / "accounts.yaml")))
+    prepare_data_dir(data, isolated=mode == identity.ISOLATED)
+    if mode == identity.ISOLATED:
+        env.update(runtime_environment())
     created = prepare_first_start(plan, data, data / "jupyterhub.sqlite")
 
     click.echo(t("hub.starting"))
-    data.mkdir(parents=True, exist_ok=True)
-    log = open(data / "jupyterhub.log", "ab")
+    log = open_private(data / "jupyterhub.log")
     cmd = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)]
     proc = subprocess.Popen(cmd, env=env, cwd=data, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -151,6 +240,7 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
         url = f"http://{'127.0.0.1' if ip in ('0.0.0.0', '') else ip}:{port}/"
         wait_until_up(url, proc)
         click.secho(t("hub.ready", url=url), fg="green", bold=True)
+        print_mode(mode, ip)
         if kiosk_on:
             click.echo(t("hub.kiosk_at", url=f"{url}services/kiosk/"))
         if flight_on:

@@ -1,17 +1,19 @@
-"""The spawner for one machine: per-user homes, labs copied in, a memory limit.
+"""The spawners for one machine: per-user homes, labs copied in, a memory limit.
 
-``YouthLabSpawner`` is JupyterHub's ``SimpleLocalProcessSpawner`` (every user's server
-runs as the hub's own system user, in ``<data>/homes/<name>``) with:
+Two modes (:mod:`youthlab.hub.identity`): ``YouthLabSystemUserSpawner`` (*isolated*, the
+default when the hub runs as root; every account is its own system user ``yl-<account>``,
+and no server ever runs as root) and ``YouthLabSpawner`` (*demo mode*: JupyterHub's
+``SimpleLocalProcessSpawner``, every account's server runs as the hub's own system user,
+in ``<data>/homes/<name>``; for a laptop without root — as root it refuses to start a
+server unless the operator explicitly accepted that every student is root, which
+``youthlab up --demo-runs-students-as-root`` turns into ``allow_root``). Both with:
 
 - the labs copied into the home at each start (new labs only; student work is kept),
 - JupyterLab in Korean by default (the user can switch in Settings → Language),
-- ``--allow-root`` only when the hub really runs as root,
+- ``YOUTHLAB_SPAWNER`` in the server's environment (code in a teacher's server asks
+  ``identity.isolated_mode()``),
 - ``mem_limit`` enforced per process with ``RLIMIT_DATA`` (the server and each kernel),
   since a plain local process has no cgroup.
-
-It gives no file isolation between users: fine for a demo or a single class on trusted
-stations. For real isolation use system users (``c.JupyterHub.spawner_class =
-"youthlab.hub.spawner.YouthLabSystemUserSpawner"``, see hub_config/jupyterhub_config.py).
 """
 
 from __future__ import annotations
@@ -24,9 +26,19 @@ import time
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
-from traitlets import Bool, Unicode
+from traitlets import Bool, Unicode, default
 
+from youthlab.errors import YouthLabError
+from youthlab.hub import identity
 from youthlab.hub.labs import copy_labs
+
+
+class RootServerRefused(YouthLabError):
+    """A student's server would have run as root: refused."""
+
+    key = "spawner.root_refused"
+    hint_key = "spawner.root_refused.hint"
+
 
 IPYTHON_KERNEL_CONFIG = Path(".ipython/profile_default/ipython_kernel_config.py")
 LAB_LOCALE_SETTINGS = Path(".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings")
@@ -52,14 +64,9 @@ def share_with_system_users(data: Path) -> None:
     but not list it; the hub database is private (an empty file is a valid new SQLite
     database, so it can be made before the hub opens it); the boards' locks are shared.
     """
-    data.mkdir(parents=True, exist_ok=True)
-    data.chmod(0o711)
-    database = data / "jupyterhub.sqlite"
-    database.touch(mode=0o600, exist_ok=True)
-    database.chmod(0o600)
-    for private in ("jupyterhub.log", "jupyterhub_cookie_secret"):
-        if (data / private).exists():
-            (data / private).chmod(0o600)
+    from youthlab.hub.datadir import prepare_data_dir
+
+    prepare_data_dir(data, isolated=True)  # 0711; database, secret, pid files 0600
     locks = data / "boards" / "locks"
     locks.mkdir(parents=True, exist_ok=True)
     (data / "boards").chmod(0o755)
@@ -73,13 +80,10 @@ def share_with_system_users(data: Path) -> None:
 class _YouthLabSpawnerMixin(LocalProcessSpawner):
     labs_dir = Unicode("", config=True, help="Folder of lab folders copied into each home.")
     default_locale = Unicode("ko_KR", config=True, help="JupyterLab language for new users.")
-    allow_root_when_root = Bool(True, config=True, help="Pass --allow-root if the hub runs as root.")
+    youthlab_mode = identity.DEMO  # what servers are told in YOUTHLAB_SPAWNER
 
     def _youthlab_args(self) -> list[str]:
-        args = list(self.args)
-        if self.allow_root_when_root and os.geteuid() == 0 and "--allow-root" not in args:
-            args.append("--allow-root")
-        return args
+        return [a for a in self.args if a != "--allow-root"]
 
     def get_args(self) -> list[str]:
         saved = self.args
@@ -129,13 +133,27 @@ class _YouthLabSpawnerMixin(LocalProcessSpawner):
         env = super().get_env()
         if self.mem_limit:
             env["YOUTHLAB_MEM_LIMIT"] = str(int(self.mem_limit))
+        env["YOUTHLAB_SPAWNER"] = self.youthlab_mode
         return env
 
 
 class YouthLabSpawner(_YouthLabSpawnerMixin, SimpleLocalProcessSpawner):
+    """Demo mode: every account's server runs as the hub's own system user."""
+
     home_dir_template = Unicode("/tmp/youthlab-homes/{username}", config=True)
+    allow_root = Bool(False, config=True,
+                      help="Run servers as root when the hub is root (then every student is root: "
+                           "only when the operator explicitly accepted it).")
+
+    def _youthlab_args(self) -> list[str]:
+        args = super()._youthlab_args()
+        if os.geteuid() == 0 and self.allow_root:
+            args.append("--allow-root")
+        return args
 
     async def start(self):
+        if os.geteuid() == 0 and not self.allow_root:
+            raise RootServerRefused(user=self.user.name)
         copied = _prepare_home(Path(self.home_dir), self.labs_dir, self.default_locale)
         if copied:
             self.log.info("YouthLab: copied labs %s into %s", copied, self.home_dir)
@@ -153,15 +171,18 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
     the hub's services (the flight service among them).
     """
 
-    system_user_prefix = Unicode("yl-", config=True, help="Prefix of the system user made for each account.")
+    youthlab_mode = identity.ISOLATED
+    system_user_prefix = Unicode(config=True, help="Prefix of the system user made for each account.")
     create_system_users = Bool(True, config=True, help="Make missing system users with useradd.")
     system_user_shell = Unicode("/bin/bash", config=True, help="Login shell (JupyterLab terminals use it).")
 
+    @default("system_user_prefix")
+    def _default_prefix(self) -> str:
+        return identity.system_user_prefix()
+
     @property
     def system_user(self) -> str:
-        import re
-
-        return (self.system_user_prefix + re.sub(r"[^a-z0-9_-]", "-", self.user.name.lower()))[:32]
+        return identity.system_user_for(self.user.name, self.system_user_prefix)
 
     def _ensure_system_user(self):
         import pwd
@@ -188,10 +209,17 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
         env.update(USER=self.system_user, HOME=entry.pw_dir, SHELL=entry.pw_shell)
         return env
 
+    def get_env(self) -> dict:
+        env = super().get_env()
+        env["YOUTHLAB_SYSTEM_USER_PREFIX"] = self.system_user_prefix
+        return env
+
     async def start(self):
         import shutil
 
         entry = self._ensure_system_user()
+        if entry.pw_uid == 0 or entry.pw_gid == 0:  # e.g. a hand-made user in group root
+            raise RootServerRefused(user=self.user.name)
         home = Path(entry.pw_dir)
         _prepare_home(home, self.labs_dir, self.default_locale)
         home.chmod(0o700)

@@ -11,7 +11,10 @@ default, so the same file serves a laptop, a test run and the hall's server:
   YOUTHLAB_HUB_API_PORT    hub's internal API port (8081)
   YOUTHLAB_PROXY_API_PORT  proxy's REST API port (8001)
   YOUTHLAB_ACCOUNTS        accounts/classes plan (hub_config/accounts.yaml)
-  YOUTHLAB_MEM_LIMIT       memory per process of a student server or kernel (1G)
+  YOUTHLAB_MEM_LIMIT       memory per account: its server, kernels and terminals together (1G)
+  YOUTHLAB_PIDS_LIMIT      processes (and threads) per account; stops a fork bomb (256)
+  YOUTHLAB_CPU_WEIGHT      an account's CPU share when busy, 100 = normal (100)
+  YOUTHLAB_LIMITS          auto (cgroup v2, else v1, else rlimits), cgroup2, cgroup1, rlimits
   YOUTHLAB_CULL_IDLE       seconds before an idle student server is stopped (3600; 0 = never)
   YOUTHLAB_SPAWNER         "system-users" (isolated: one system user yl-<account> each; the
                            default when the hub runs as root) or "demo" (demo mode: every
@@ -107,7 +110,19 @@ c.JupyterHub.proxy_class = "youthlab.hub.datadir.PrivateFilesProxy"  # its pid f
 c.Spawner.cmd = [str(SERVER_BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.labs_dir = str(labs_dir())
+# Limits per ACCOUNT (server + kernels + terminals together), youthlab/hub/limits.py: a
+# cgroup per account (v2 or v1, detected) when the hub may make one, else rlimits.
 c.Spawner.mem_limit = os.environ.get("YOUTHLAB_MEM_LIMIT", "1G")
+c.Spawner.pids_limit = int(os.environ.get("YOUTHLAB_PIDS_LIMIT", "256"))
+c.Spawner.cpu_weight = int(os.environ.get("YOUTHLAB_CPU_WEIGHT", "100"))
+c.Spawner.limits_backend = os.environ.get("YOUTHLAB_LIMITS", "auto")
+# Groups are youthlab/<hash of the data folder>/<account>/<server>: two hubs never share one.
+import hashlib  # noqa: E402
+
+from youthlab.hub.limits import make_backend  # noqa: E402
+
+c.CgroupBackend.hub_id = hashlib.sha256(str(DATA.resolve()).encode()).hexdigest()[:8]
+make_backend(c.Spawner.limits_backend, config=c).cleanup_stale()  # empty groups of an earlier run
 c.Spawner.environment = {
     "YOUTHLAB_ROOT": str(SERVER_ROOT),
     "PATH": os.pathsep.join([str(SERVER_BIN), os.environ.get("PATH", "/usr/bin:/bin")]),

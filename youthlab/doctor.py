@@ -19,6 +19,7 @@ from typing import Callable
 
 import click
 
+from youthlab.hub.limits import doctor_line as doctor_limits_line
 from youthlab.i18n import t
 from youthlab.paths import node_bin, venv_bin
 
@@ -152,6 +153,7 @@ CHECKS = [
     Check("socat", False, lambda: _which("socat")),
     Check("chromium", False, lambda: _which("chromium", "chromium-browser")),
     Check("prusa", False, lambda: _which("prusa-slicer")),
+    Check("limits", False, doctor_limits_line),  # cgroup v2 / v1, or rlimits only (the fix line says what that costs)
 ]
 
 

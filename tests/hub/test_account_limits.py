@@ -296,3 +296,190 @@ def test_make_backend_by_name_and_unknown_name():
     with pytest.raises(LimitsError) as err:
         make_backend("systemd")
     assert "systemd" in err.value.message("en") and err.value.message("ko") != err.value.message("en")
+
+
+# --- e2e: a real hub, two students as their own system users --------------------------
+
+E2E_MEM = "400M"
+E2E_PIDS = 64  # low enough that the bomb meets pids.max before its copies fill the memory
+
+
+@pytest.fixture(scope="module")
+def limited_hub():
+    if os.geteuid() != 0 or shutil.which("useradd") is None or detect() != "cgroup1":
+        pytest.skip("needs root, useradd and writable cgroup v1 controllers")
+    import hashlib
+
+    from tests.conftest import ROOT
+    from tests.hub.hubrunner import start_hub
+    prefix = f"ylt{secrets.token_hex(2)}-"
+    try:  # older checkouts: open the way to this Python for the accounts
+        from tests.hub.test_system_users import _open_path_for_others
+
+        changed = _open_path_for_others(ROOT, Path(os.path.realpath(sys.executable)).parent)
+    except ImportError:  # the hub runs servers from a runtime every system user may run
+        changed = []
+    data = Path(tempfile.mkdtemp(prefix="youthlab-limits-"))
+    backend = CgroupV1Backend(hub_id=hashlib.sha256(str(data.resolve()).encode()).hexdigest()[:8])
+    running = None
+    try:
+        running = start_hub(data, {"YOUTHLAB_SPAWNER": "system-users", "YOUTHLAB_SYSTEM_USER_PREFIX": prefix,
+                                   "YOUTHLAB_MEM_LIMIT": E2E_MEM, "YOUTHLAB_PIDS_LIMIT": str(E2E_PIDS),
+                                   "YOUTHLAB_CULL_IDLE": "0"})
+        yield running, prefix, backend
+    finally:
+        if running is not None:
+            running.stop()
+        for name in ("student1", "student2"):
+            subprocess.run(["userdel", "--remove", prefix + name], capture_output=True)
+        for account in ("student1", "student2"):  # in case the hub died before cleaning up
+            backend.release(account, "")
+        backend.cleanup_stale()
+        if not os.environ.get("YOUTHLAB_KEEP_TEST_DATA"):
+            shutil.rmtree(data, ignore_errors=True)
+        for folder, mode in reversed(changed):
+            folder.chmod(mode)
+        leftovers = [str(b) for b in backend._bases() if b.exists()]
+        assert not leftovers, f"cgroups left behind: {leftovers}"
+
+
+def _run(base: str, session, kernel_id: str, code: str, timeout: float = 120) -> tuple[str, str]:
+    """Like hubrunner.run_code, but also returns when the kernel dies (OOM) and says how it ended."""
+    import json
+
+    import websocket
+
+    ws = websocket.create_connection(base.replace("http://", "ws://") + f"api/kernels/{kernel_id}/channels",
+                                     cookie="; ".join(f"{c.name}={c.value}" for c in session.cookies),
+                                     timeout=timeout, header=[f"X-XSRFToken: {session.headers['X-XSRFToken']}"])
+    msg_id = f"limits-{time.time()}"
+    ws.send(json.dumps({
+        "header": {"msg_id": msg_id, "username": "test", "session": msg_id, "msg_type": "execute_request",
+                   "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "channel": "shell",
+        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True},
+    }))
+    out: list[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            msg = json.loads(ws.recv())
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content["execution_state"] in ("restarting", "dead"):
+                return "".join(out), content["execution_state"]
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if kind == "stream":
+                out.append(content["text"])
+            elif kind == "error":
+                out.append(f"{content['ename']}: {content['evalue']}")
+            elif kind == "status" and content["execution_state"] == "idle":
+                return "".join(out), "idle"
+    finally:
+        ws.close()
+    return "".join(out), "timeout"
+
+
+def _timed(base, session, kernel_id, code="print(6 * 7)") -> float:
+    start = time.monotonic()
+    out, how = _run(base, session, kernel_id, code, timeout=60)
+    assert how == "idle" and "42" in out, (out, how)
+    return time.monotonic() - start
+
+
+E2E_FORK_BOMB = textwrap.dedent("""
+    import os, time
+    kids = []
+    try:
+        while len(kids) < 2000:
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(20)
+                os._exit(0)
+            kids.append(pid)
+        print("NO LIMIT", len(kids))
+    except BlockingIOError as e:
+        print("EAGAIN after", len(kids), "children")
+    time.sleep(float(os.environ.get("HOLD", "0")))
+    for pid in kids:  # the student's own clean-up, so the memory test starts from idle
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+""")
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_a_fork_bomb_and_a_memory_hog_in_one_students_kernel_leave_the_other_student_working(limited_hub):
+    from tests.hub.test_system_users import _kernel
+
+    running, prefix, backend = limited_hub
+    base_b, s_b, kernel_b = _kernel(running, "student2")
+    base_a, s_a, kernel_a = _kernel(running, "student1")
+
+    # Both servers and their kernels run in their own account's group.
+    out, _ = _run(base_a, s_a, kernel_a, "import os; print(os.getpid())")
+    kernel_pid = int(out.split()[-1])
+    assert kernel_pid in backend.processes("student1") and kernel_pid not in backend.processes("student2")
+    pids = backend._controller_bases()["pids"] / "student1"
+    mem = backend._controller_bases()["memory"] / "student1"
+    assert (pids / "pids.max").read_text().strip() == str(E2E_PIDS)
+    assert int((mem / "memory.limit_in_bytes").read_text()) == 400 * 10**6 or \
+        int((mem / "memory.limit_in_bytes").read_text()) == 400 * MiB
+    tasks_idle = int((pids / "pids.current").read_text())
+    mem_idle = int((mem / "memory.usage_in_bytes").read_text())
+    print(f"\naccount student1 idle (server + 1 kernel): {tasks_idle} tasks, {mem_idle / MiB:.0f} MiB")
+
+    baseline = min(_timed(base_b, s_b, kernel_b) for _ in range(3))
+
+    # Fork bomb: A's kernel forks until pids.max says no; B answers meanwhile.
+    import threading
+
+    result: dict[str, tuple[str, str]] = {}
+    bomb = threading.Thread(target=lambda: result.setdefault(
+        "bomb", _run(base_a, s_a, kernel_a, "import os\nos.environ['HOLD'] = '8'\n" + E2E_FORK_BOMB, timeout=180)))
+    bomb.start()
+    deadline = time.monotonic() + 60
+    while int((pids / "pids.current").read_text()) < E2E_PIDS - 5 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    during_bomb = _timed(base_b, s_b, kernel_b)
+    bomb.join(200)
+    out, how = result["bomb"]
+    assert how == "idle" and "EAGAIN after" in out, (out, how)
+    children = int(out.split("EAGAIN after")[1].split()[0])
+    assert children < E2E_PIDS - tasks_idle + 5
+
+    # Memory hog: killed by the OOM killer inside A's group (or a MemoryError); B answers.
+    hog_code = ("chunks = []\nwhile len(chunks) < 200:\n    chunks.append(bytearray(20 * 2**20))\n"
+                "    print(len(chunks) * 20, flush=True)\nprint('SURVIVED')")
+    started = time.monotonic()
+    out, how = _run(base_a, s_a, kernel_a, hog_code, timeout=120)
+    hog_seconds = time.monotonic() - started
+    assert "SURVIVED" not in out, out
+    assert how in ("restarting", "dead") or "MemoryError" in out, (out[-300:], how)
+    assert not Path(f"/proc/{kernel_pid}").exists() or "MemoryError" in out
+    reached = [int(x) for x in out.split() if x.isdigit()]
+    after_hog = _timed(base_b, s_b, kernel_b)
+    print(f"A's fork bomb: EAGAIN after {children} children (pids.max {E2E_PIDS}); "
+          f"B's round trip: baseline {baseline:.2f} s, during A's fork bomb {during_bomb:.2f} s, "
+          f"after A's hog {after_hog:.2f} s; hog reached {max(reached or [0])} MiB of {E2E_MEM} in "
+          f"{hog_seconds:.1f} s ({how})")
+    assert during_bomb < max(10.0, 10 * baseline) and after_hog < max(10.0, 10 * baseline)
+
+    # A stopped server leaves nothing behind: not even a detached child of a kernel.
+    r = s_a.post(f"{base_a}api/kernels", json={"name": "python3"}, timeout=60)
+    assert r.status_code == 201, r.text
+    out, _ = _run(base_a, s_a, r.json()["id"], "import subprocess\n"
+                  "p = subprocess.Popen(['sleep', '600'], start_new_session=True)\nprint(p.pid)")
+    orphan = int(out.split()[-1])
+    assert orphan in backend.processes("student1")
+    members = backend.processes("student1")
+    r = running.login("student1").delete(f"{running.url}hub/api/users/student1/server", timeout=60)
+    assert r.status_code in (202, 204), r.text
+    deadline = time.monotonic() + 60
+    while (mem.exists() or any(Path(f"/proc/{p}").exists() and not _is_zombie(p) for p in members)) \
+            and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not any(Path(f"/proc/{p}").exists() and not _is_zombie(p) for p in members)
+    assert not mem.exists() and not pids.exists()
+    assert _timed(base_b, s_b, kernel_b) < 30  # and B still answers

@@ -1,4 +1,4 @@
-"""The spawners for one machine: per-user homes, labs copied in, a memory limit.
+"""The spawners for one machine: per-user homes, labs copied in, per-account limits.
 
 Two modes (:mod:`youthlab.hub.identity`): ``YouthLabSystemUserSpawner`` (*isolated*, the
 default when the hub runs as root; every account is its own system user ``yl-<account>``,
@@ -12,8 +12,9 @@ server unless the operator explicitly accepted that every student is root, which
 - JupyterLab in Korean by default (the user can switch in Settings → Language),
 - ``YOUTHLAB_SPAWNER`` in the server's environment (code in a teacher's server asks
   ``identity.isolated_mode()``),
-- ``mem_limit`` enforced per process with ``RLIMIT_DATA`` (the server and each kernel),
-  since a plain local process has no cgroup.
+- limits for the whole account (``mem_limit``, ``pids_limit``, ``cpu_weight``: the server,
+  its kernels and terminals together) from ``youthlab.hub.limits``: a cgroup per account
+  when the hub may make one, else per-process rlimits.
 """
 
 from __future__ import annotations
@@ -21,16 +22,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import resource
 import time
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
-from traitlets import Bool, Unicode, default
+from traitlets import Bool, Integer, Unicode, default
 
 from youthlab.errors import YouthLabError
 from youthlab.hub import identity
 from youthlab.hub.labs import copy_labs
+from youthlab.hub.limits import AccountLimits, LimitsBackend, make_backend
 
 
 class RootServerRefused(YouthLabError):
@@ -93,18 +94,65 @@ class _YouthLabSpawnerMixin(LocalProcessSpawner):
         finally:
             self.args = saved
 
-    def _limit_memory(self) -> None:
-        if self.mem_limit:
-            resource.setrlimit(resource.RLIMIT_DATA, (int(self.mem_limit), int(self.mem_limit)))
+    # --- per-account limits (youthlab.hub.limits): mem_limit is for the whole account ---
+    pids_limit = Integer(256, config=True, help="""Most processes an account may run at once (its
+        server, kernels, terminals and what they start; threads count too). Stops a fork bomb.""")
+    cpu_weight = Integer(100, config=True, help="""The account's CPU share when the machine is busy,
+        relative to other accounts: 100 is normal, 50 half, 200 double (cgroup cpu.weight).""")
+    limits_backend = Unicode("auto", config=True, help="""How limits are applied: 'auto' (detect),
+        'cgroup2', 'cgroup1' or 'rlimits' (per process only). See youthlab/hub/limits.py.""")
+    _own_system_user = False  # the server runs as the account's own uid (isolated mode)
+    _placement = None
+
+    def account_limits(self) -> AccountLimits:
+        """This account's budget: server, kernels and terminals together."""
+        return AccountLimits(memory_bytes=int(self.mem_limit) if self.mem_limit else None,
+                             max_processes=self.pids_limit or None, cpu_weight=self.cpu_weight or None)
+
+    def limits(self) -> LimitsBackend:
+        return make_backend(self.limits_backend, parent=self)
+
+    def _prepare_limits(self) -> None:
+        """Make the account's group (as root, in the hub) before the server's Popen."""
+        backend = self.limits()
+        self._placement = backend.prepare(self.user.name, self.name, self.account_limits(), self._own_system_user)
+        self.log.info("YouthLab: %s/%s runs under %s limits %s", self.user.name, self.name or "-",
+                      backend.label, self.account_limits())
+
+    async def _release_limits(self) -> None:
+        """A stopped server leaves nothing behind: kill what is left in its group, remove it."""
+        try:
+            await asyncio.to_thread(self.limits().release, self.user.name, self.name)
+        except Exception:
+            self.log.exception("YouthLab: could not clean up the limits group of %s", self.user.name)
 
     def make_preexec_fn(self, name):
         parent = super().make_preexec_fn(name)
+        placement = self._placement
 
         def preexec():
-            parent()
-            self._limit_memory()
+            if placement is not None:
+                placement.join(os.getpid())  # still root: into the account's group (children inherit)
+            parent()  # drops privileges (system-users mode)
+            if placement is not None:
+                placement.restrict()  # per-process limits (rlimits backend) may only go down
 
         return preexec
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        await self._release_limits()
+
+    def run_post_stop_hook(self):
+        # Also when the server died by itself (the hub then does not call stop()).
+        parent = super().run_post_stop_hook()
+
+        async def release_then_hook():
+            await self._release_limits()
+            if parent is not None and hasattr(parent, "__await__"):
+                await parent
+
+        return release_then_hook()
 
     async def _wait_listening(self, ip: str, port: int) -> None:
         """Return as soon as the server accepts connections (it then answers within ms).
@@ -125,6 +173,7 @@ class _YouthLabSpawnerMixin(LocalProcessSpawner):
             return
 
     async def start(self):
+        self._prepare_limits()
         ip, port = await super().start()
         await self._wait_listening(ip, port)
         return ip, port
@@ -198,6 +247,8 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
                        check=True, capture_output=True)
         self.log.info("YouthLab: made system user %s for %s", self.system_user, self.user.name)
         return pwd.getpwnam(self.system_user)
+
+    _own_system_user = True
 
     def make_preexec_fn(self, name):
         return super().make_preexec_fn(self.system_user)

@@ -10,7 +10,7 @@ from tests.conftest import free_port  # noqa: F401  (shared helper)
 @pytest.fixture(autouse=True)
 def private_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("YOUTHLAB_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("YOUTHLAB_TEACHER_PIN", "4321")
+    monkeypatch.setenv("YOUTHLAB_TEACHER_PIN", "43218765")
     return tmp_path / "data"
 
 

@@ -47,12 +47,24 @@ TOKEN = "flight-test-token"
 
 
 @pytest.fixture
-def service(emulator, tmp_path):
+def sandbox_prefix():
+    """A random system-user prefix for the service's sandbox user; removed afterwards."""
+    import secrets
+
+    from youthlab.sandbox import remove_user
+
+    prefix = f"ylt{secrets.token_hex(2)}-"
+    yield prefix
+    remove_user(prefix + "flightbox")
+
+
+@pytest.fixture
+def service(emulator, tmp_path, sandbox_prefix):
     """`youthlab drone service` flying the emulator; yields (url, emulator, data folder)."""
     emu = emulator()
     port = free_port()
     env = dict(os.environ, YOUTHLAB_FLIGHT_TOKEN=TOKEN, YOUTHLAB_DATA_DIR=str(tmp_path / "service-data"),
-               YOUTHLAB_TEACHER_PIN="4321", YOUTHLAB_LANG="en")
+               YOUTHLAB_TEACHER_PIN="43218765", YOUTHLAB_LANG="en", YOUTHLAB_SYSTEM_USER_PREFIX=sandbox_prefix)
     env.pop("YOUTHLAB_FLIGHT_URL", None)
     proc = subprocess.Popen([str(Path(sys.executable).parent / "youthlab"), "drone", "service",
                              "--port", str(port), "--drone", emu.address[0], "--tello-port", str(emu.address[1]),
@@ -115,7 +127,7 @@ def test_teacher_override_skips_the_simulator_but_not_the_geofence(service):
     assert r.status_code == 403 and "PIN" in r.json()["message"]["en"]
     assert motion_commands(emu) == []
 
-    answer = post(url, "api/flights", {"source": FENCE, "teacher_pin": "4321"}).json()
+    answer = post(url, "api/flights", {"source": FENCE, "teacher_pin": "43218765"}).json()
     assert answer["flown"] is True and answer["override"] is True and answer["simulation"] is None
     events = answer["flight"]["events"]
     assert events[0]["kind"] == "refused_fence"  # the service's safety layer said no
@@ -263,17 +275,17 @@ def test_a_notebook_flies_cell_by_cell_through_the_service_and_the_fence_still_h
 
     url, emu, _ = service
     monkeypatch.setenv("YOUTHLAB_FLIGHT_TOKEN", TOKEN)
-    drone = flight_client.RemoteDrone(teacher_pin="4321", url=url)
+    drone = flight_client.RemoteDrone(teacher_pin="43218765", url=url)
     drone.takeoff()
     drone.move(forward=100)
     with pytest.raises(flight_client.FlightServiceRefused) as refused:
         drone.move(forward=500)  # past the fence
     assert "fence" in refused.value.message("en")
     assert drone.battery > 0 and drone.flying is True
-    # Someone else's token can't steer this session (the pilot is part of the session).
+    # Without the session's secret nobody can steer it, whatever name they claim.
     other = requests.post(url + f"api/sessions/{drone._session.session}", json={"drone": "land"}, timeout=10,
-                          headers={"Authorization": f"token {TOKEN}", "X-YouthLab-Pilot": "student2"})
-    assert other.status_code == 400
+                          headers={"Authorization": f"token {TOKEN}", "X-YouthLab-Pilot": "student1"})
+    assert other.status_code == 403
     record = drone.close()  # lands and gives the drone back
     assert [e["kind"] for e in record["events"]][0] == "refused_fence"
     assert motion_commands(emu) == ["takeoff", "forward 100", "land"]
@@ -287,18 +299,19 @@ def test_an_abandoned_session_lands_the_drone_and_frees_it(emulator, tmp_path):
 
     emu = emulator()
     desk = FlightDesk(tello_factory(*emu.address, emu.state_port), folder=tmp_path / "svc",
-                      teacher_pin="4321", session_idle_s=1.0)
-    session = desk.open_session("student1", teacher_pin="4321")["session"]
-    assert desk.session_command(session, "student1", {"drone": "takeoff"})["ok"]
+                      teacher_pin="43218765", session_idle_s=1.0)
+    opened = desk.open_session("student1", teacher_pin="43218765")
+    session, secret = opened["session"], opened["secret"]
+    assert desk.session_command(session, secret, "student1", {"drone": "takeoff"})["ok"]
     # a command longer than the idle limit (a 3 s hover, idle limit 1 s) is not "idle"
-    assert desk.session_command(session, "student1", {"drone": "hover", "args": [3]})["ok"]
-    assert desk.session_command(session, "student1", {"drone": "move", "kw": {"forward": 50}})["ok"]
+    assert desk.session_command(session, secret, "student1", {"drone": "hover", "args": [3]})["ok"]
+    assert desk.session_command(session, secret, "student1", {"drone": "move", "kw": {"forward": 50}})["ok"]
     deadline = time.monotonic() + 20
     while desk.status()["busy"] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert desk.status() == {"busy": False}
     assert motion_commands(emu) == ["takeoff", "forward 50", "land"] and not emu.sim.flying
-    from youthlab.drone.service import BadFlightRequest
+    from youthlab.drone.service import WrongSession
 
-    with pytest.raises(BadFlightRequest):
-        desk.session_command(session, "student1", {"drone": "takeoff"})  # that session is over
+    with pytest.raises(WrongSession):
+        desk.session_command(session, secret, "student1", {"drone": "takeoff"})  # that session is over

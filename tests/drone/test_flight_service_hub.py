@@ -20,7 +20,7 @@ def hub(tmp_path_factory):
     running = start_hub(tmp_path_factory.mktemp("hubdata"), {
         "YOUTHLAB_FLIGHT": "on", "YOUTHLAB_FLIGHT_PORT": str(free_port()),
         "YOUTHLAB_FLIGHT_STATE_PORT": str(udp_port()), "YOUTHLAB_FLIGHT_DRONE": "emulator",
-        "YOUTHLAB_TEACHER_PIN": "2468"})
+        "YOUTHLAB_TEACHER_PIN": "24681357"})
     yield running
     running.stop()
 
@@ -50,7 +50,7 @@ def test_student_flies_the_drone_through_the_flight_service_as_themself(hub):
     assert "RC 1" in out and "simulator first" in out and "Traceback" not in out.split("RC 1")[1].split("\n\n")[0], out
 
     # The teacher's PIN (the only way past the simulator check) is the service's alone.
-    out = run_code(base, s, kernel, "import os\nprint('PIN', [k for k, v in os.environ.items() if '2468' in v])")
+    out = run_code(base, s, kernel, "import os\nprint('PIN', [k for k, v in os.environ.items() if '24681357' in v])")
     assert "PIN []" in out, out
 
     # Opening the drone link from the kernel itself is refused with a clear message.

@@ -20,7 +20,7 @@ def client(emu, **kw) -> TelloBackend:
 
 
 def cleared() -> object:
-    return Gate().clearance("test program", teacher_pin="4321")
+    return Gate().clearance("test program", teacher_pin="43218765")
 
 
 def kinds(d):
@@ -68,7 +68,7 @@ def test_real_backend_needs_the_simulator_first(emulator):
         Drone(client(emu))
     with pytest.raises(SimulateFirst):
         Drone(client(emu), clearance=object())  # a forged clearance
-    assert Gate().clearance("x", teacher_pin="4321").override
+    assert Gate().clearance("x", teacher_pin="43218765").override
     with pytest.raises(SimulateFirst):
         Gate().clearance("x", teacher_pin="wrong")
 

@@ -43,6 +43,8 @@ class TelloEmulator:
         self._threads: list[threading.Thread] = []
         self._last_heard = time.monotonic()
         self._busy = False
+        self.emergencies = 0
+        self._stopped_by_emergency = False
 
     @property
     def sim(self) -> QuadSim:
@@ -120,6 +122,8 @@ class TelloEmulator:
             elif parsed.name == "emergency":
                 self._reply(sdk.OK, addr)
                 self.backend.emergency()
+                self.emergencies += 1
+                self._stopped_by_emergency = True
             elif parsed.name in sdk.READS:
                 self._reply(self.backend._read(parsed.name), addr)
             else:
@@ -141,10 +145,21 @@ class TelloEmulator:
                     self.sim.abort = False
                 if not self.sim.flying:
                     self.sim.resync_clock()
+                    if text.split()[0] == "takeoff":
+                        self._rearm()
                 reply = self.backend.send(text)
             finally:
                 self._busy = False
             self._reply(reply, addr)
+
+    def _rearm(self) -> None:
+        """A Tello that fell after an emergency stop (on the floor, not in water) takes
+        off again when told to, as the real one does once it is back on its feet."""
+        s = self.sim
+        if self._stopped_by_emergency and not s.in_water and s.z <= 0.0:
+            s.crashed = False
+            s.vx = s.vy = s.vz = 0.0
+            self._stopped_by_emergency = False
 
     def _idle(self, period: float) -> None:
         """Between commands time still passes: hover (draining the battery), and land

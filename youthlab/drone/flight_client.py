@@ -60,9 +60,10 @@ def _headers() -> dict[str, str]:
     return {"Authorization": f"token {token}"}
 
 
-def _call(method: str, url: str, path: str, timeout: float, **kw: Any) -> dict[str, Any]:
+def _call(method: str, url: str, path: str, timeout: float, headers: dict[str, str] | None = None,
+          **kw: Any) -> dict[str, Any]:
     try:
-        r = requests.request(method, url + path, headers=_headers(), timeout=timeout, **kw)
+        r = requests.request(method, url + path, headers={**_headers(), **(headers or {})}, timeout=timeout, **kw)
     except requests.RequestException as exc:
         raise FlightServiceUnreachable(url=url, detail=type(exc).__name__) from exc
     try:
@@ -98,22 +99,23 @@ class FlightSession:
 
     ``with open_session(source=…) as s: s.command({"drone": "takeoff"})``; leaving the
     block lands the drone and gives it back. Every command goes through the service's
-    safety layer."""
+    safety layer and carries the session's secret (only this object knows it)."""
 
     def __init__(self, url: str, session: str, answer: dict[str, Any]) -> None:
         self.url, self.session, self.answer = url, session, answer
+        self._auth = {"X-YouthLab-Session-Secret": answer.get("secret", "")}
         self.record: dict[str, Any] | None = None
 
     def command(self, message: dict[str, Any]) -> dict[str, Any]:
         """One line-protocol message → the reply (``{"ok": …}``)."""
         try:
-            return _call("POST", self.url, f"api/sessions/{self.session}", 660.0, json=message)
+            return _call("POST", self.url, f"api/sessions/{self.session}", 660.0, headers=self._auth, json=message)
         except FlightServiceRefused as exc:
             return {"ok": False, "error": exc.answer.get("error", "refused"), "message": exc.message()}
 
     def close(self) -> dict[str, Any]:
         if self.record is None:
-            self.record = _call("DELETE", self.url, f"api/sessions/{self.session}", 60.0)["flight"]
+            self.record = _call("DELETE", self.url, f"api/sessions/{self.session}", 60.0, headers=self._auth)["flight"]
         return self.record
 
     def __enter__(self) -> "FlightSession":

@@ -33,20 +33,27 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import re
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from youthlab.drone.backends import FlightBackend
-from youthlab.drone.errors import DroneError, SimulateFirst
+from youthlab.drone.errors import DroneError, EmergencyStopped, SimulateFirst
 from youthlab.drone.gate import Gate
+from youthlab.drone.secrets_guard import (MalformedSecret, Throttle, TooManyTries, ensure_teacher_pin,
+                                          same_secret)
 from youthlab.errors import YouthLabError
 from youthlab.paths import data_dir
+from youthlab.sandbox import Sandbox
 
 MAX_PROGRAM_BYTES = 64_000
 MISSIONS = ("hall", "island")
+MAX_SESSION_HOVER_S = 30.0  # one session command may not hold the drone longer
+LABEL_MAX = 32
 
 
 class FlightBusy(DroneError):
@@ -64,6 +71,18 @@ class BadFlightRequest(DroneError):
     hint_key = "drone.service.bad_request.hint"
 
 
+class WrongSession(DroneError):
+    """Not this caller's session (or a wrong session secret)."""
+
+    key = "drone.service.wrong_session"
+    hint_key = "drone.service.wrong_session.hint"
+
+
+class SessionBusy(DroneError):
+    key = "drone.service.session_busy"
+    hint_key = "drone.service.session_busy.hint"
+
+
 def hub_runs_flight_service(environ: Mapping[str, str] = os.environ) -> bool:
     """Whether the hub starts its own flight service: on unless ``YOUTHLAB_FLIGHT=off``
     or a separate flight station is given (``YOUTHLAB_FLIGHT_STATION``)."""
@@ -76,11 +95,46 @@ def error_body(error: YouthLabError) -> dict[str, Any]:
             "hint": {lang: error.hint(lang) for lang in ("ko", "en")}}
 
 
+def clean_label(text: Any) -> str:
+    """A pilot name as a client claimed it, safe for one log line: letters, digits,
+    ``._@-`` only (no newlines), at most :data:`LABEL_MAX` characters."""
+    label = re.sub(r"[^\w.@-]", "_", str(text or ""), flags=re.UNICODE)[:LABEL_MAX]
+    return label or "station"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a request. Under the hub the hub says (``verified``); on a flight station
+    every student server holds the same token, so the pilot name is only the label the
+    client chose, and rate limits go by the client's address."""
+
+    pilot: str
+    verified: bool = True
+    client: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.pilot}" if self.verified else f"addr:{self.client}"
+
+    @classmethod
+    def of(cls, who: "str | Caller") -> "Caller":
+        return who if isinstance(who, Caller) else cls(who)
+
+
 def _summary(record: dict[str, Any]) -> dict[str, Any]:
     """What a pilot gets back: no simulator samples, but every event and the output."""
     keep = ("backend", "mission", "final", "events", "drops", "output", "errors", "commands",
-            "returncode", "timed_out", "sim_pass", "stderr")
+            "returncode", "timed_out", "stopped", "sim_pass", "stderr", "output_dropped")
     return {k: record.get(k) for k in keep}
+
+
+def flight_sandbox() -> Sandbox:
+    """Where the service runs students' programs: as root, the system user
+    ``<prefix>flightbox`` (made on first use); no environment of ours, no network."""
+    from youthlab.drone.program import program_sandbox
+    from youthlab.hub.identity import system_user_prefix
+
+    return program_sandbox(user=system_user_prefix() + "flightbox")
 
 
 class FlightDesk:
@@ -88,96 +142,133 @@ class FlightDesk:
 
     def __init__(self, make_backend: Callable[[], FlightBackend], folder: Path | None = None,
                  teacher_pin: str | None = None, seed: int = 0, timeout_s: float = 300.0,
-                 session_idle_s: float = 30.0) -> None:
+                 session_idle_s: float = 30.0, session_max_s: float = 600.0,
+                 sandbox: Sandbox | None = None, throttle: Throttle | None = None) -> None:
         self.make_backend = make_backend
         self.folder = Path(folder) if folder else data_dir() / "flight-service"
         self.gate = Gate(self.folder)
         self.teacher_pin = teacher_pin
         self.seed = seed
         self.timeout_s = timeout_s
+        self.sandbox = sandbox
+        self.throttle = throttle or Throttle()
         self._flight_lock = threading.Lock()
         self._session_end = threading.Lock()
         self.session_idle_s = session_idle_s
+        self.session_max_s = session_max_s
         self._current: dict[str, Any] | None = None  # pilot, drone, started
         self._estop_requested = threading.Event()
 
     # ---- flying -----------------------------------------------------------------------
-    def fly(self, source: str, pilot: str, mission: str = "hall", interpreter: str = "python",
-            teacher_pin: str | None = None) -> dict[str, Any]:
+    def fly(self, source: str, pilot: "str | Caller", mission: str = "hall", interpreter: str = "python",
+            teacher_pin: Any = None) -> dict[str, Any]:
         """Simulate ``source``, then fly it for real if it passed. Never raises for a
         refusal: the answer says ``flown: false`` with the reason and the simulator run."""
         from youthlab.drone.program import run_program
 
+        caller = Caller.of(pilot)
         self._validate(source, mission, interpreter)
-        override = self._override(teacher_pin)
-        self._take_the_drone(pilot)
+        override = self._override(teacher_pin, caller)
+        self._take_the_drone(caller)
         try:
-            refusal, sim = self._preflight(source, pilot, mission, interpreter, override)
+            refusal, sim = self._preflight(source, caller, mission, interpreter, override)
             if refusal:
                 return refusal
             clearance = (self.gate.override_clearance(source) if override else self.gate.clearance(source))
             self._current["phase"] = "flying"
             record = run_program(source, self.make_backend(), clearance=clearance, gate=self.gate,
                                  interpreter=interpreter, mission=mission, timeout_s=self.timeout_s,
-                                 on_drone=self._flying)
-            self._log(pilot, mission, "flown", record, override)
+                                 on_drone=self._flying, sandbox=self.sandbox, stop=self._estop_requested)
+            self._log(caller, mission, "flown", record, override)
             return {"flown": True, "override": override, "flight": _summary(record),
                     "simulation": _summary(sim) if sim else None}
         finally:
             self._release_the_drone()
 
-    def _override(self, teacher_pin: str | None) -> bool:
-        if not teacher_pin:
+    def _override(self, teacher_pin: Any, caller: Caller) -> bool:
+        """Whether a teacher's PIN came with the request (and is right). Each client has
+        a few tries, then a lockout; every failure is logged with who sent it."""
+        if teacher_pin is None or teacher_pin == "":
             return False
-        if not (self.teacher_pin and hmac.compare_digest(teacher_pin, self.teacher_pin)):
+        self.throttle.check(caller.key)
+        try:
+            right = bool(self.teacher_pin) and same_secret(teacher_pin, self.teacher_pin)
+        except MalformedSecret:
+            right = False
+            self._secret_failed(caller, "teacher_pin_malformed")
+            raise
+        if not right:
+            self._secret_failed(caller, "teacher_pin")
             raise WrongTeacherPin()
+        self.throttle.succeeded(caller.key)
         return True
 
-    def _take_the_drone(self, pilot: str) -> None:
+    def _secret_failed(self, caller: Caller, what: str) -> None:
+        locked = self.throttle.failed(caller.key)
+        self._append_log({"time": time.time(), "event": "secret_failed", "secret": what, "pilot": caller.pilot,
+                          "verified": caller.verified, "client": caller.client, "locked_out": locked})
+
+    def _take_the_drone(self, caller: Caller) -> None:
         if not self._flight_lock.acquire(blocking=False):
             raise FlightBusy(pilot=(self._current or {}).get("pilot", "?"))
         self._estop_requested.clear()
-        self._current = {"pilot": pilot, "started": time.time(), "phase": "simulating", "drone": None}
+        self._current = {"pilot": caller.pilot, "caller": caller, "started": time.time(),
+                         "phase": "simulating", "drone": None}
 
     def _release_the_drone(self) -> None:
         self._current = None
         self._flight_lock.release()
 
-    def _preflight(self, source: str | None, pilot: str, mission: str, interpreter: str,
+    def _preflight(self, source: str | None, caller: Caller, mission: str, interpreter: str,
                    override: bool) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """(refusal answer or None, simulator record): the service's own simulator run."""
+        """(refusal answer or None, simulator record): the service's own simulator run.
+        The stop button ends the simulation too (and then nothing flies)."""
         from youthlab.drone.program import run_program
 
         sim = None
         if not override:
             sim = run_program(source, "sim", mission=mission, seed=self.seed, interpreter=interpreter,
-                              gate=self.gate, timeout_s=self.timeout_s)
-            if not sim["sim_pass"]:
-                self._log(pilot, mission, "refused", sim, override)
-                return {"flown": False, **error_body(SimulateFirst()), "simulation": _summary(sim)}, sim
+                              gate=self.gate, timeout_s=self.timeout_s, sandbox=self.sandbox,
+                              stop=self._estop_requested, on_drone=self._simulating)
+            self._current["drone"] = None
         if self._estop_requested.is_set():  # the stop button was pressed before takeoff
-            return {"flown": False, "error": "drone.emergency_stopped",
+            self._log(caller, mission, "stopped", sim or {}, override)
+            return {"flown": False, **error_body(EmergencyStopped()),
                     "simulation": _summary(sim) if sim else None}, sim
+        if sim is not None and not sim["sim_pass"]:
+            self._log(caller, mission, "refused", sim, override)
+            return {"flown": False, **error_body(SimulateFirst()), "simulation": _summary(sim)}, sim
         return None, sim
 
+    def _simulating(self, drone: Any) -> None:
+        assert self._current is not None
+        self._current["drone"] = drone
+        if self._estop_requested.is_set():
+            drone.emergency()
+
     # ---- sessions: a board (or a notebook) sends commands one by one -----------------------
-    def open_session(self, pilot: str, source: str | None = None, mission: str = "hall",
-                     interpreter: str = "micropython", teacher_pin: str | None = None) -> dict[str, Any]:
+    def open_session(self, pilot: "str | Caller", source: str | None = None, mission: str = "hall",
+                     interpreter: str = "micropython", teacher_pin: Any = None) -> dict[str, Any]:
         """Take the drone for a program that runs elsewhere (on a student's board) and
         sends its commands here one by one. Needs the program (checked in the service's
         simulator first, in MicroPython like the board) or a teacher's PIN. Every command
         still goes through the service's safety layer; the session ends after
-        ``session_idle_s`` without a command."""
+        ``session_idle_s`` without a command, or ``session_max_s`` in all.
+
+        The answer holds ``session`` (an id, for URLs) and ``secret``: every command must
+        bring the secret (header ``X-YouthLab-Session-Secret``) — on a flight station the
+        pilot's name is only a label any client could claim."""
         from youthlab.drone.api import Drone
 
-        override = self._override(teacher_pin)
+        caller = Caller.of(pilot)
+        override = self._override(teacher_pin, caller)
         if not override:
             self._validate(source, mission, interpreter)
         elif mission not in MISSIONS:
             raise BadFlightRequest(detail=f"mission {mission!r}")
-        self._take_the_drone(pilot)
+        self._take_the_drone(caller)
         try:
-            refusal, sim = self._preflight(source, pilot, mission, interpreter, override)
+            refusal, sim = self._preflight(source, caller, mission, interpreter, override)
             if refusal:
                 self._release_the_drone()
                 return refusal
@@ -187,39 +278,64 @@ class FlightDesk:
         except BaseException:
             self._release_the_drone()
             raise
-        session = secrets.token_urlsafe(12)
-        self._current.update(phase="session", drone=drone, session=session, mission=mission,
-                             override=override, last=time.monotonic())
+        session, secret = secrets.token_urlsafe(9), secrets.token_urlsafe(24)
+        self._current.update(phase="session", drone=drone, session=session, secret=secret, mission=mission,
+                             override=override, last=time.monotonic(), opened=time.monotonic(),
+                             command_lock=threading.Lock())
         threading.Thread(target=self._expire, args=(session,), daemon=True, name="flight-session").start()
-        return {"flown": True, "session": session, "override": override,
-                "simulation": _summary(sim) if sim else None}
+        return {"flown": True, "session": session, "secret": secret, "override": override,
+                "max_seconds": self.session_max_s, "simulation": _summary(sim) if sim else None}
 
-    def session_command(self, session: str, pilot: str, message: Any) -> dict[str, Any]:
-        """One command of a session, as the board sent it (``{"drone": "move", "kw": …}``)."""
+    def session_command(self, session: str, secret: Any, pilot: "str | Caller", message: Any) -> dict[str, Any]:
+        """One command of a session, as the board sent it (``{"drone": "move", "kw": …}``).
+        One at a time: a second command while one runs is refused, not queued."""
         from youthlab.drone.link import BoardBackend
 
-        current = self._session(session, pilot)
+        current = self._session(session, secret, Caller.of(pilot))
         if not isinstance(message, dict):
             return {"ok": False, "error": "protocol", "message": "expected a JSON object"}
+        if message.get("drone") == "hover":
+            args = message.get("args") or [message.get("kw", {}).get("seconds", 0)]
+            if not isinstance(args, list) or not args or not isinstance(args[0], (int, float)) \
+                    or args[0] > MAX_SESSION_HOVER_S:
+                return {"ok": False, "error": "hover", "message": f"hover: at most {MAX_SESSION_HOVER_S:.0f} s"}
+        if not current["command_lock"].acquire(blocking=False):
+            raise SessionBusy()
         current["busy"] = current.get("busy", 0) + 1  # a long hover is not an idle session
         try:
+            if current.get("closing"):
+                raise WrongSession()
             return BoardBackend(current["drone"], None, None).handle(message)
         finally:
             current["busy"] -= 1
             current["last"] = time.monotonic()
+            current["command_lock"].release()
 
-    def close_session(self, session: str, pilot: str) -> dict[str, Any]:
+    def close_session(self, session: str, secret: Any, pilot: "str | Caller") -> dict[str, Any]:
         """Land if still flying, give the drone back; the flight record."""
-        current = self._session(session, pilot)
+        current = self._session(session, secret, Caller.of(pilot))
         return self._end_session(current)
 
-    def _session(self, session: str, pilot: str) -> dict[str, Any]:
+    def _session(self, session: str, secret: Any, caller: Caller) -> dict[str, Any]:
+        self.throttle.check(caller.key)
         current = self._current
-        if not current or current.get("session") != session or current["pilot"] != pilot:
-            raise BadFlightRequest(detail="session")
+        right = False
+        if current and current.get("session") == session and not current.get("ended"):
+            try:
+                right = same_secret(secret, current["secret"])
+            except MalformedSecret:
+                right = False
+            # under the hub the hub's word on who is calling counts too
+            right = right and (not caller.verified or not current["caller"].verified
+                               or current["caller"].pilot == caller.pilot)
+        if not right:
+            self._secret_failed(caller, "session")
+            raise WrongSession()
+        self.throttle.succeeded(caller.key)
         return current
 
     def _end_session(self, current: dict[str, Any]) -> dict[str, Any]:
+        current["closing"] = True
         with self._session_end:
             if current.get("ended"):
                 return current["ended"]
@@ -227,18 +343,24 @@ class FlightDesk:
             drone.close()
             record = drone.record()
             record.update(output=[], errors=[], commands=0, returncode=0, timed_out=False, sim_pass=False, stderr="")
-            self._log(current["pilot"], current["mission"], "flown", record, current["override"])
+            self._log(current["caller"], current["mission"], "flown", record, current["override"])
             current["ended"] = {"flight": _summary(record)}
             self._release_the_drone()
             return current["ended"]
 
     def _expire(self, session: str) -> None:
         while True:
-            time.sleep(0.5)
+            time.sleep(0.2)
             current = self._current
             if not current or current.get("session") != session or current.get("ended"):
                 return
-            if not current.get("busy") and time.monotonic() - current["last"] > self.session_idle_s:
+            now = time.monotonic()
+            too_long = now - current["opened"] > self.session_max_s
+            idle = not current.get("busy") and now - current["last"] > self.session_idle_s
+            if too_long or idle:
+                if too_long:
+                    self._append_log({"time": time.time(), "event": "session_max", "pilot": current["pilot"],
+                                      "seconds": round(now - current["opened"], 1)})
                 self._end_session(current)
                 return
 
@@ -248,8 +370,10 @@ class FlightDesk:
         if self._estop_requested.is_set():
             drone.emergency()
 
-    def emergency(self, by: str) -> dict[str, Any]:
-        """Stop the motors now. Works while a flight runs; with none, tells the drone anyway."""
+    def emergency(self, by: "str | Caller") -> dict[str, Any]:
+        """Stop the motors now. Works while a flight, a simulation or a session runs (it
+        takes no lock any of them holds); with none, tells the drone anyway."""
+        caller = Caller.of(by)
         self._estop_requested.set()
         current = self._current
         drone = current.get("drone") if current else None
@@ -264,12 +388,14 @@ class FlightDesk:
                 finally:
                     backend.close()
             except Exception as exc:  # noqa: BLE001 — the stop button must answer, whatever happened
-                self._append_log({"time": time.time(), "event": "emergency", "by": by, "error": str(exc)})
+                self._append_log({"time": time.time(), "event": "emergency", "by": caller.pilot, "error": str(exc)})
                 return {"stopped": False, "flying": False, "detail": str(exc)}
             finally:
                 self._flight_lock.release()
-        self._append_log({"time": time.time(), "event": "emergency", "by": by,
-                          "pilot": current.get("pilot") if current else None})
+        self._append_log({"time": time.time(), "event": "emergency", "by": caller.pilot,
+                          "verified": caller.verified, "client": caller.client,
+                          "pilot": current.get("pilot") if current else None,
+                          "phase": current.get("phase") if current else None})
         return {"stopped": True, "flying": current is not None,
                 "pilot": current.get("pilot") if current else None}
 
@@ -280,7 +406,7 @@ class FlightDesk:
         drone = current.get("drone")
         answer = {"busy": True, "pilot": current["pilot"], "phase": current["phase"],
                   "seconds": round(time.time() - current["started"], 1)}
-        if drone is not None:
+        if drone is not None and current["phase"] != "simulating":
             answer.update(position=list(drone.position), battery=drone.battery,
                           events=[e.as_dict() for e in drone.events])
         return answer
@@ -290,45 +416,74 @@ class FlightDesk:
     def _validate(source: Any, mission: Any, interpreter: Any) -> None:
         if not isinstance(source, str) or not source.strip():
             raise BadFlightRequest(detail="program")
-        if len(source.encode("utf-8")) > MAX_PROGRAM_BYTES:
+        if len(source.encode("utf-8", "replace")) > MAX_PROGRAM_BYTES:
             raise BadFlightRequest(detail=f"program > {MAX_PROGRAM_BYTES} bytes")
-        if mission not in MISSIONS:
-            raise BadFlightRequest(detail=f"mission {mission!r}")
-        if interpreter not in ("python", "micropython"):
-            raise BadFlightRequest(detail=f"interpreter {interpreter!r}")
+        if not isinstance(mission, str) or mission not in MISSIONS:
+            raise BadFlightRequest(detail=f"mission {clean_label(mission)!r}")
+        if not isinstance(interpreter, str) or interpreter not in ("python", "micropython"):
+            raise BadFlightRequest(detail=f"interpreter {clean_label(interpreter)!r}")
 
-    def _log(self, pilot: str, mission: str, outcome: str, record: dict[str, Any], override: bool) -> None:
-        self._append_log({"time": time.time(), "event": outcome, "pilot": pilot, "mission": mission,
+    def _log(self, caller: Caller, mission: str, outcome: str, record: dict[str, Any], override: bool) -> None:
+        self._append_log({"time": time.time(), "event": outcome, "pilot": caller.pilot,
+                          "verified": caller.verified, "client": caller.client, "mission": mission,
                           "override": override, "backend": record.get("backend"),
                           "events": [e["kind"] for e in record.get("events", [])],
                           "flight_s": round(record.get("final", {}).get("t", 0.0), 1)})
 
     def _append_log(self, entry: dict[str, Any]) -> None:
+        """One JSON line per entry (json escapes newlines: a label cannot forge a line);
+        the log is the service's alone (0600)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / "pilots.jsonl", "a", encoding="utf-8") as f:
+        path = self.folder / "pilots.jsonl"
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
 # ---- HTTP ----------------------------------------------------------------------------
 def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_auth: Any = None):
-    """The tornado application. ``hub_auth`` (a HubAuth) under the hub, else ``token``."""
+    """The tornado application. ``hub_auth`` (a HubAuth) under the hub, else ``token``.
+
+    The stop button has its own thread (``estop``), never shared with flights or session
+    commands, so no number of them can delay it."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from tornado import web
     from tornado.log import app_log
 
+    estop = ThreadPoolExecutor(max_workers=2, thread_name_prefix="flight-estop")
+    work = ThreadPoolExecutor(max_workers=8, thread_name_prefix="flight-work")
+
     class Handler(web.RequestHandler):
-        pilot: str = ""
+        caller: Caller = Caller("?")
+        lockout_exempt = False  # the stop button: a valid token always works
 
         async def prepare(self) -> None:
             header = self.request.headers.get("Authorization", "")
             given = header[6:].strip() if header.lower().startswith("token ") else ""
+            client = self.request.remote_ip or "?"
             if hub_auth is not None and given:
                 user = await hub_auth.user_for_token(given, sync=False)
                 if user and hub_auth.check_scopes(hub_auth.access_scopes, user):
-                    self.pilot = user["name"]
+                    self.caller = Caller(user["name"], True, client)
                     return
-            elif token and given and hmac.compare_digest(given, token):
-                self.pilot = self.request.headers.get("X-YouthLab-Pilot", "station")[:64]
-                return
+            elif token and given:
+                station = Caller(clean_label(self.request.headers.get("X-YouthLab-Pilot", "station")), False, client)
+                left = desk.throttle.locked_for(station.key)
+                if left > 0 and not self.lockout_exempt:
+                    self._too_many(TooManyTries(seconds=int(left) + 1))
+                    return
+                try:
+                    right = same_secret(given, token)
+                except MalformedSecret:
+                    right = False
+                if right:
+                    self.caller = station
+                    return
+                desk._secret_failed(station, "token")
+            elif token and not given:
+                pass
+            app_log.warning("flight service: refused a request without a valid token from %s", client)
             self._answer(403, {"error": "forbidden", "message": {
                 "ko": "비행 서비스에 들어갈 수 없어요 (토큰이 없거나 틀렸어요).",
                 "en": "Not allowed into the flight service (missing or wrong token)."}})
@@ -337,6 +492,10 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
             self.set_status(status)
             self.set_header("Content-Type", "application/json; charset=utf-8")
             self.finish(json.dumps(body, ensure_ascii=False))
+
+        def _too_many(self, exc: TooManyTries) -> None:
+            self.set_header("Retry-After", str(exc.params.get("seconds", 60)))
+            self._answer(429, error_body(exc))
 
         def check_xsrf_cookie(self) -> None:  # token-authenticated API, no cookies
             return
@@ -356,23 +515,25 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
                 return None
             return body
 
-        async def run(self, work: Callable[[], dict[str, Any]]) -> None:
-            """Run ``work`` in a thread (a flight takes minutes; the stop button must still
-            be answered) and answer with its result or a bilingual error."""
+        async def run(self, job: Callable[[], dict[str, Any]]) -> None:
+            """Run ``job`` in a worker thread (a flight takes minutes; the stop button has
+            its own) and answer with its result or a bilingual error."""
             from tornado.ioloop import IOLoop
 
             try:
-                answer = await IOLoop.current().run_in_executor(None, work)
-            except FlightBusy as exc:
+                answer = await IOLoop.current().run_in_executor(work, job)
+            except TooManyTries as exc:
+                self._too_many(exc)
+            except (FlightBusy, SessionBusy) as exc:
                 self._answer(409, error_body(exc))
-            except WrongTeacherPin as exc:
+            except (WrongTeacherPin, WrongSession) as exc:
                 self._answer(403, error_body(exc))
-            except BadFlightRequest as exc:
+            except (BadFlightRequest, MalformedSecret) as exc:
                 self._answer(400, error_body(exc))
             except YouthLabError as exc:
                 self._answer(502, error_body(exc))
             except Exception:  # noqa: BLE001 — logged here; the pilot gets words, not a traceback
-                app_log.exception("flight request of %s failed", self.pilot)
+                app_log.exception("flight request of %s failed", self.caller.pilot)
                 self._answer(500, error_body(YouthLabError()))
             else:
                 self._answer(200, answer)
@@ -381,31 +542,38 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
         async def post(self) -> None:
             body = self.body()
             if body is not None:
-                await self.run(lambda: desk.fly(body.get("source"), self.pilot, body.get("mission", "hall"),
+                await self.run(lambda: desk.fly(body.get("source"), self.caller, body.get("mission", "hall"),
                                                 body.get("interpreter", "python"), body.get("teacher_pin")))
 
     class Sessions(Action):
         async def post(self) -> None:
             body = self.body()
             if body is not None:
-                await self.run(lambda: desk.open_session(self.pilot, body.get("source"), body.get("mission", "hall"),
+                await self.run(lambda: desk.open_session(self.caller, body.get("source"), body.get("mission", "hall"),
                                                          body.get("interpreter", "micropython"),
                                                          body.get("teacher_pin")))
 
     class Session(Action):
+        def secret(self) -> str:
+            return self.request.headers.get("X-YouthLab-Session-Secret", "")
+
         async def post(self, session: str) -> None:
             body = self.body()
             if body is not None:
-                await self.run(lambda: desk.session_command(session, self.pilot, body))
+                secret = self.secret()
+                await self.run(lambda: desk.session_command(session, secret, self.caller, body))
 
         async def delete(self, session: str) -> None:
-            await self.run(lambda: desk.close_session(session, self.pilot))
+            secret = self.secret()
+            await self.run(lambda: desk.close_session(session, secret, self.caller))
 
     class Emergency(Handler):
+        lockout_exempt = True
+
         async def post(self) -> None:
             from tornado.ioloop import IOLoop
 
-            answer = await IOLoop.current().run_in_executor(None, desk.emergency, self.pilot)
+            answer = await IOLoop.current().run_in_executor(estop, desk.emergency, self.caller)
             self._answer(200, answer)
 
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
@@ -452,8 +620,20 @@ def serve(port: int, drone: str = "emulator", tello_port: int = 8889, state_port
         host, tello_port = emulator.address
     else:
         host = drone
-    desk = FlightDesk(tello_factory(host, tello_port, state_port), folder=folder,
-                      teacher_pin=os.environ.get("YOUTHLAB_TEACHER_PIN") or None)
+    import sys
+
+    folder = Path(folder) if folder else data_dir() / "flight-service"
+    pin, made = ensure_teacher_pin(folder)
+    if made:
+        from youthlab.i18n import t
+
+        print(t("drone.secrets.pin_made", pin=pin, path=folder / "teacher-pin"), file=sys.stderr, flush=True)
+    sandbox = flight_sandbox()
+    print(f"flight service: students' programs run sandboxed: {sandbox.describe()}", file=sys.stderr, flush=True)
+    desk = FlightDesk(tello_factory(host, tello_port, state_port), folder=folder, teacher_pin=pin,
+                      timeout_s=float(os.environ.get("YOUTHLAB_FLIGHT_PROGRAM_MAX", "300")),
+                      session_max_s=float(os.environ.get("YOUTHLAB_FLIGHT_SESSION_MAX", "600")),
+                      sandbox=sandbox)
     hub_auth = None
     if os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_SERVICE_NAME"):
         from jupyterhub.services.auth import HubAuth

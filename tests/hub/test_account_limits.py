@@ -197,6 +197,25 @@ def test_hub_start_removes_empty_stale_groups_but_not_busy_ones(v1_backend):
     proc.wait(5)
 
 
+@V1
+def test_hub_start_removes_the_empty_folders_other_hubs_left_but_not_a_running_hubs(v1_backend):
+    backend, used = v1_backend
+    stopped = CgroupV1Backend(hub_id=f"ylt{secrets.token_hex(2)}")
+    running = CgroupV1Backend(hub_id=f"ylt{secrets.token_hex(2)}")
+    for other in (stopped, running):
+        other.prepare("student1", "", AccountLimits(max_processes=10), own_user=False)
+    stopped.release("student1", "")  # a hub that stopped: its own folder stays, empty
+    try:
+        assert all(b.is_dir() for b in stopped._bases())
+        backend.cleanup_stale()  # this hub starts
+        assert not any(b.exists() for b in stopped._bases())
+        assert all((b / "student1").is_dir() for b in running._bases())
+    finally:
+        running.release("student1", "")
+        running.cleanup_stale()
+    assert not any(b.exists() for b in running._bases())
+
+
 # --- rlimit fallback ------------------------------------------------------------------
 
 

@@ -272,6 +272,11 @@ class CgroupBackend(LimitsBackend):
     def cleanup_stale(self) -> list[str]:
         removed = []
         for base in self._bases():
+            if self.hub_id and base.parent.is_dir():  # folders other hubs left empty when they stopped
+                for other in sorted(p for p in base.parent.iterdir() if p.is_dir() and p != base):
+                    if not _pids_in(other) and not any(p.is_dir() for p in other.iterdir()) \
+                            and _rmdir(other, timeout=0):
+                        removed.append(str(other))
             if not base.is_dir():
                 continue
             for account in sorted(p for p in base.iterdir() if p.is_dir()):

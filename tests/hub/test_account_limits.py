@@ -216,6 +216,59 @@ def test_hub_start_removes_the_empty_folders_other_hubs_left_but_not_a_running_h
     assert not any(b.exists() for b in running._bases())
 
 
+@V1
+def test_cpu_weight_gives_an_account_its_share_when_the_machine_is_busy(v1_backend):
+    """Two spinners per account on 2 cores: weight 100 against 25 gets several times the CPU."""
+    backend, used = v1_backend
+    if "cpu" not in backend._controller_bases():
+        pytest.skip("no cpu controller")
+    spin = "import time\nend = time.monotonic() + 4\nwhile time.monotonic() < end: pass"
+    procs = {}
+    for account, weight in (("busy-normal", 100), ("busy-low", 25)):
+        place = backend.prepare(account, "", AccountLimits(cpu_weight=weight), own_user=False)
+        used.append((account, ""))
+        procs[account] = [_start_in(place, spin) for _ in range(max(2, os.cpu_count() or 2))]
+    import psutil
+
+    handles = {a: [psutil.Process(p.pid) for p in ps] for a, ps in procs.items()}
+    time.sleep(3)
+    cpu = {a: sum(h.cpu_times().user + h.cpu_times().system for h in hs) for a, hs in handles.items()}
+    for ps in procs.values():
+        for p in ps:
+            p.wait(10)
+    ratio = cpu["busy-normal"] / max(cpu["busy-low"], 0.01)
+    print(f"\nCPU seconds in 3 s, weight 100 vs 25: {cpu['busy-normal']:.2f} vs {cpu['busy-low']:.2f} "
+          f"(ratio {ratio:.1f}, ideal 4)")
+    assert ratio > 2, cpu
+
+
+def test_cgroup2_backend_writes_the_limits_into_a_delegated_tree(tmp_path):
+    """No v2 hierarchy with controllers on this machine: a fake tree shaped like one
+    (the kernel makes the interface files; here they are made beforehand)."""
+    from youthlab.hub.limits import CgroupV2Backend
+
+    hub = tmp_path / "youthlab" / "abc"
+    group = hub / "student1"
+    for folder in (tmp_path, tmp_path / "youthlab", hub, group, group / "server"):
+        folder.mkdir(exist_ok=True)
+        (folder / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+        (folder / "cgroup.subtree_control").write_text("")
+        (folder / "cgroup.procs").write_text("")
+    for name in ("memory.max", "memory.swap.max", "pids.max", "cpu.weight"):
+        (group / name).write_text("max\n")
+    backend = CgroupV2Backend(root=str(tmp_path), hub_id="abc")
+    place = backend.prepare("student1", "", AccountLimits(400 * MiB, 128, 50), own_user=True)
+    assert (group / "memory.max").read_text() == str(400 * MiB)
+    assert (group / "memory.swap.max").read_text() == "0"  # no swapping instead of a limit
+    assert (group / "pids.max").read_text() == "128"
+    assert (group / "cpu.weight").read_text() == "50"
+    for folder in (tmp_path, tmp_path / "youthlab", hub):  # controllers enabled down to the account
+        assert (folder / "cgroup.subtree_control").read_text().startswith("+")
+    assert (group / "cgroup.subtree_control").read_text() == ""  # the account's processes are in leaves
+    place.join(4242)
+    assert (group / "server" / "cgroup.procs").read_text() == "4242"
+
+
 # --- rlimit fallback ------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from youthlab.hub.accounts import AccountPlan
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root (system users)")
 
-PLAN = AccountPlan("operator", {"teacher": ["class-s"]}, {"class-s": ["ana", "bo", "hog", "mal", "stuck"]})
+PLAN = AccountPlan("operator", {"teacher": ["class-s"]}, {"class-s": ["ana", "bo", "hog", "lim", "mal", "stuck", "sym"]})
 WRONG = {"stamp_price": "def stamp_price(grams):\n    return 0",
          "sort_letters": "def sort_letters(letters):\n    return letters",
          "route": "route = []"}
@@ -101,6 +101,9 @@ HOG = textwrap.dedent('''
     ''')
 
 
+WHO = 'import os, resource\nprint("WHO", os.getuid(), resource.getrlimit(resource.RLIMIT_AS)[0] // 2**20)'
+
+
 @pytest.fixture(scope="module")
 def prefix():
     value = f"ylt{secrets.token_hex(2)}-"
@@ -135,6 +138,10 @@ def graded(prefix, tmp_path_factory):
         submit(course.root, "stuck", dict(GOOD, stamp_price="x = sum(range(10**12))",
                                           sort_letters="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                                                        "while True:\n    pass"))
+        submit(course.root, "lim", dict(GOOD, stamp_price=GOOD["stamp_price"] + "\n" + WHO))
+        planted = submit(course.root, "sym")  # (g) a submission whose notebook is a symlink to root's file
+        planted.unlink()
+        planted.symlink_to(victim)
         start = time.monotonic()
         report = autograde(course, LAB, workers=2, timeout=5)
         yield course, report, victim, marker, time.monotonic() - start
@@ -154,8 +161,11 @@ def _score(course, student):
 def test_submissions_ran_as_sandbox_users_and_everyone_is_graded(graded, prefix):
     course, report, *_ = graded
     assert report.isolated and report.sandbox_users == [f"{prefix}sandbox-0", f"{prefix}sandbox-1"]
-    assert report.graded == ["ana", "bo", "hog", "mal", "stuck"], report
+    assert report.graded == ["ana", "bo", "hog", "lim", "mal", "stuck"], report
     assert not report.failed
+    out = (course.root / "autograded" / "lim" / LAB / "python-basics.ipynb").read_text()
+    uids = {pwd.getpwnam(n).pw_uid for n in report.sandbox_users}
+    assert any(f"WHO {uid} 1024" in out for uid in uids), out[:2000]
     for name in report.sandbox_users:
         entry = pwd.getpwnam(name)
         assert entry.pw_uid != 0 and entry.pw_shell == "/usr/sbin/nologin"
@@ -191,3 +201,20 @@ def test_uninterruptible_cells_cost_those_cells_and_the_class_is_graded_in_bound
     assert _score(course, "stuck") == 3  # the route (3 points) still ran, in a fresh kernel
     assert seconds < 150, seconds
     assert set(report.sandbox) == {"hog", "stuck"} | ({"mal"} if "mal" in report.sandbox else set())
+
+
+def test_a_symlinked_submission_is_not_graded_and_nothing_is_read_through_it(graded):
+    course, report, victim, *_ = graded
+    assert "symbolic link" in report.broken["sym"]
+    saved = (course.root / "reports" / f"{LAB}.json").read_text()
+    assert "root's file" not in saved and victim.read_text() == "root's file\n"
+    assert not (course.root / "autograded" / "sym").exists()
+
+
+def test_without_the_sandbox_the_report_says_not_isolated_and_limits_still_apply(graded):
+    course, *_ = graded
+    report = autograde(course, LAB, workers=1, timeout=5, students=["lim"], sandbox=False)
+    assert report.graded == ["lim"] and not report.isolated and not report.sandbox_users
+    out = (course.root / "autograded" / "lim" / LAB / "python-basics.ipynb").read_text()
+    assert f"WHO {os.getuid()} 1024" in out  # the grader's own uid (demo mode), memory limit on
+    assert _score(course, "lim") == 7

@@ -73,6 +73,13 @@ def load_report(course: Course, lab: str) -> AutogradeReport | None:
 
 
 def _unreadable(submission: Path) -> str | None:
+    # A symlink in a submission would make the grader (root) read, copy or write whatever
+    # it points at (another student's work, /etc/shadow): such a submission is not graded.
+    for folder, dirs, files in os.walk(submission):
+        for name in dirs + files:
+            path = Path(folder) / name
+            if path.is_symlink():
+                return f"{path.relative_to(submission)}: symbolic link (not allowed in a submission)"
     for nb_path in sorted(submission.glob("*.ipynb")):
         try:
             nb = nbformat.read(nb_path, as_version=4)
@@ -298,11 +305,12 @@ def autograde(course: Course, lab: str, workers: int | None = None, timeout: int
                 pending.remove(item)
                 if stuck:
                     _drop_unfinished(wdir, lab, batch)
+                finished = {s for s in batch if (wdir / "autograded" / s / lab).is_dir()}
                 _merge(course, wdir, lab, batch)
                 tail = "\n".join((wdir / "autograde.log").read_text(errors="replace").splitlines()[-6:])
                 for student in batch:
                     out = course.root / "autograded" / student / lab
-                    if out.is_dir():
+                    if student in finished:  # not an older result left from a previous run
                         report.graded.append(student)
                         cells = _timeouts(out)
                         if cells:

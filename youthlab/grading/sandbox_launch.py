@@ -97,17 +97,22 @@ def _copy_scratch(src_fd: int | None, uid: int, gid: int) -> None:
     os.chown(SCRATCH, uid, gid)
 
 
-def _set_limits(limits: dict) -> None:
+def _set_limits(limits: dict) -> None:  # a None value: leave that limit alone
     mb = 1024 * 1024
     pairs = {
         resource.RLIMIT_AS: limits["memory_mb"] * mb,
-        resource.RLIMIT_NPROC: limits["processes"],
+        resource.RLIMIT_NPROC: limits["processes"],  # None when not switching to a sandbox user
         resource.RLIMIT_CPU: limits["cpu_seconds"],
         resource.RLIMIT_FSIZE: limits["file_mb"] * mb,
         resource.RLIMIT_NOFILE: limits["open_files"],
         resource.RLIMIT_CORE: 0,
     }
     for which, value in pairs.items():
+        if value is None:
+            continue
+        _, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)  # lower only: raising needs a privilege we may not have
         resource.setrlimit(which, (value, value))
 
 
@@ -135,8 +140,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.user is None:  # not root: no other identity, limits only; the process count is
         # per uid, and here that uid is the teacher's (or in demo mode every account's)
-        _set_limits(dict(limits, processes=resource.RLIM_INFINITY))
-        os.execvpe(kernel[0], kernel, dict(os.environ))
+        _set_limits(dict(limits, processes=None))
+        os.execvpe(kernel[0], kernel, dict(os.environ, MALLOC_ARENA_MAX="2"))
 
     assert args.uid and args.gid, "a sandbox user needs a uid and gid other than root's"
     connection = Path(args.connection_file).read_bytes()

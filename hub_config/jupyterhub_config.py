@@ -150,10 +150,51 @@ if cull_after > 0:
         }
     )
 
+# --- print service: the hall's print queue behind the hub (issues 12, 13) -----------
+#   YOUTHLAB_PRINT (on/off), YOUTHLAB_PRINT_PORT (a free loopback port when unset),
+#   YOUTHLAB_PRINT_PER_USER (3 waiting jobs), YOUTHLAB_PRINT_TOTAL (100),
+#   YOUTHLAB_PRINT_KIOSK_LIMIT (10), YOUTHLAB_PRINT_MAX_BYTES (20 MB per model).
+#   The service owns the queue (<data>/print-service, 0700) and knows each caller from
+#   their hub token: students see and cancel their own jobs, teachers their class's,
+#   staff all; students send STL/3MF, the service checks and slices them.
+PRINT_ON = os.environ.get("YOUTHLAB_PRINT", "on") != "off"
+PRINT_SCOPES = ["access:services!service=print"] if PRINT_ON else []
+KIOSK_PRINT_ENV = {}
+if PRINT_ON:
+    import secrets  # noqa: E402
+
+    from youthlab.stamp.print_service import free_loopback_port, print_service_environment  # noqa: E402
+
+    print_port = int(os.environ.get("YOUTHLAB_PRINT_PORT") or free_loopback_port())
+    print_url = f"http://127.0.0.1:{print_port}/services/print/"
+    services.append(
+        {
+            "name": "print",
+            "url": f"http://127.0.0.1:{print_port}",
+            "command": [sys.executable, "-m", "youthlab.stamp.print_service", "--port", str(print_port)],
+            "environment": print_service_environment(os.environ, DATA),
+        }
+    )
+    # The kiosk prints as "kiosk" with a token that can do nothing else (made at each start).
+    KIOSK_PRINT_ENV = {"YOUTHLAB_PRINT_URL": print_url, "YOUTHLAB_PRINT_TOKEN": secrets.token_hex(32)}
+    services.append({"name": "kiosk-print", "api_token": KIOSK_PRINT_ENV["YOUTHLAB_PRINT_TOKEN"]})
+    c.JupyterHub.load_roles.append(
+        {
+            "name": "printer-user",  # every account may queue, list and cancel (as the service allows)
+            "scopes": PRINT_SCOPES,
+            "users": [name for name, _ in PLAN.all_accounts()],
+            "services": ["kiosk-print"],
+        }
+    )
+    c.Spawner.environment["YOUTHLAB_PRINT_URL"] = print_url
+
 # --- kiosk: visitors' touch apps at /services/kiosk/, no login --------------------
 #   YOUTHLAB_KIOSK_PORT (8866), YOUTHLAB_KIOSK_IDLE (90 s), YOUTHLAB_KIOSK_MAX_KERNELS (8),
-#   YOUTHLAB_KIOSK_POOL (1 preheated kernel per app), YOUTHLAB_KIOSK_PIN (staff exit)
+#   YOUTHLAB_KIOSK_POOL (1 preheated kernel per app), YOUTHLAB_KIOSK_PIN (staff exit),
+#   YOUTHLAB_KIOSK_PUBLIC_URL (origin in QR codes), YOUTHLAB_KIOSK_LANG (ko)
 if os.environ.get("YOUTHLAB_KIOSK", "on") != "off":
+    from youthlab.kiosk.environment import kiosk_service_environment  # noqa: E402
+
     kiosk_port = int(os.environ.get("YOUTHLAB_KIOSK_PORT", "8866"))
     services.append(
         {
@@ -161,9 +202,11 @@ if os.environ.get("YOUTHLAB_KIOSK", "on") != "off":
             "url": f"http://127.0.0.1:{kiosk_port}",
             "command": [sys.executable, "-m", "youthlab.kiosk.server"],
             "display": True,  # listed in the hub's Services menu
-            # YouthLab settings, minus what visitors' kernels have no business holding
-            "environment": {k: v for k, v in os.environ.items()
-                            if k.startswith("YOUTHLAB_") and k != "YOUTHLAB_TEACHER_PIN"},
+            # An allow-list (youthlab/kiosk/environment.py): no hub, flight or printer
+            # secrets; the PIN is read by the server and never reaches visitors' kernels.
+            "environment": kiosk_service_environment(
+                os.environ, {"YOUTHLAB_DATA_DIR": str(DATA), "YOUTHLAB_ROOT": str(project_root()),
+                             **KIOSK_PRINT_ENV}),
         }
     )
 
@@ -239,4 +282,4 @@ c.JupyterHub.allow_named_servers = True
 c.JupyterHub.named_server_limit_per_user = max([len(v) for v in PLAN.teachers.values()] + [1])
 c.Spawner.pre_spawn_hook = refuse_named_server_hook(PLAN)
 c.Spawner.server_token_scopes = lambda spawner: server_token_scopes(
-    PLAN, spawner.user.name, extra=["access:services!service=flight"] if FLIGHT_ON else [])
+    PLAN, spawner.user.name, extra=(["access:services!service=flight"] if FLIGHT_ON else []) + PRINT_SCOPES)

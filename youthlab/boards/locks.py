@@ -41,7 +41,17 @@ class BoardLock:
 
     def acquire(self) -> "BoardLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        # The lock folder is shared by every system user (sticky, like /tmp): never follow
+        # a symlink someone planted there in place of a lock file.
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            import errno
+
+            # ELOOP from O_NOFOLLOW, or EACCES from the kernel's protected_symlinks
+            if exc.errno not in (errno.ELOOP, errno.EACCES) or not self.path.is_symlink():
+                raise
+            raise BoardInUse(owner="? (not a lock file)", port=self.key) from None
         try:  # the next student (maybe another system user) must be able to take it too
             os.fchmod(fd, 0o666)
         except PermissionError:
@@ -90,8 +100,8 @@ def boards_in_use(folder: Path | None = None) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for path in sorted((folder or lock_dir()).glob("*.lock")):
         try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:  # gone, or a symlink planted in the shared folder
             continue
         try:
             try:

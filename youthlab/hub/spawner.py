@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
-from traitlets import Bool, Integer, Unicode, default
+from traitlets import Bool, Integer, List, Unicode, default
 
 from youthlab.errors import YouthLabError
 from youthlab.hub import identity
@@ -224,6 +224,15 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
     system_user_prefix = Unicode(config=True, help="Prefix of the system user made for each account.")
     create_system_users = Bool(True, config=True, help="Make missing system users with useradd.")
     system_user_shell = Unicode("/bin/bash", config=True, help="Login shell (JupyterLab terminals use it).")
+    device_groups = List(Unicode(), config=True, help="""Supplementary groups for the station's
+        serial devices (USB boards are root:dialout 0660), added to each account's system
+        user; default from YOUTHLAB_DEVICE_GROUPS, else ['dialout'].""")
+
+    @default("device_groups")
+    def _default_device_groups(self) -> list[str]:
+        from youthlab.boards.device_access import device_groups
+
+        return device_groups()
 
     @default("system_user_prefix")
     def _default_prefix(self) -> str:
@@ -271,6 +280,12 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
         entry = self._ensure_system_user()
         if entry.pw_uid == 0 or entry.pw_gid == 0:  # e.g. a hand-made user in group root
             raise RootServerRefused(user=self.user.name)
+        try:  # a student's kernel may open the station's board (youthlab/boards/device_access.py)
+            from youthlab.boards.device_access import add_to_device_groups
+
+            add_to_device_groups(self.system_user, self.device_groups)
+        except Exception:  # noqa: BLE001 — the server still starts; `%board connect` says what is missing
+            self.log.exception("YouthLab: could not add %s to %s", self.system_user, self.device_groups)
         home = Path(entry.pw_dir)
         _prepare_home(home, self.labs_dir, self.default_locale)
         home.chmod(0o700)

@@ -407,8 +407,17 @@ def main(argv: list[str] | None = None) -> None:
     service_url = os.environ.get("JUPYTERHUB_SERVICE_URL", "")
     port = args.port or (urlparse(service_url).port if service_url else None) or 8866
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+    from youthlab.kiosk.environment import restrict_for_kernels
+    from youthlab.stamp.kiosk_print import kiosk_printing_enabled
+
+    # Whether the stamp app shows "print my stamp" is decided here, where the printer
+    # settings are; the kernels get the answer, not the settings.
+    os.environ["YOUTHLAB_KIOSK_PRINTING"] = "1" if kiosk_printing_enabled() else "0"
     app = make_app(port, prefix, idle_seconds=args.idle_seconds, max_kernels=args.max_kernels,
                    pool_size=args.pool_size, cull_seconds=args.cull_seconds, single_app=args.app)
+    # Settings read: from here on visitors' kernels inherit only the allow-list
+    # (youthlab/kiosk/environment.py) — no PIN, no hub token, no printer key.
+    restrict_for_kernels(os.environ)
     app.start()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -261,14 +262,45 @@ def _queue(test_mode: bool = False, with_printers: bool = False):
     return PrintQueue(printers, test_mode=test_mode or None, state_path=default_queue_file())
 
 
+def _local_staff() -> bool:
+    """Local no-hub mode: only the machine's operator (root, not inside a hub server) is staff."""
+    import os
+
+    return os.geteuid() == 0 and not os.environ.get("JUPYTERHUB_USER")
+
+
+def _service_url():
+    from youthlab.stamp.print_client import service_url
+
+    return service_url()
+
+
 @queue_group.command("add")
-@click.argument("model", type=click.Path(exists=True, dir_okay=False))
-@click.option("--owner", required=True, help="Whose stamp it is (student name or id).")
-@click.option("--force", is_flag=True, help="Queue even if the printability check finds errors.")
+@click.argument("model", type=click.Path(dir_okay=False, readable=False))  # opened without following symlinks
+@click.option("--owner", default=None,
+              help="Whose stamp it is (local mode only; on the hub the print service knows who you are).")
+@click.option("--force", is_flag=True, help="Queue even if the printability check finds errors (local mode).")
 def queue_add(model, owner, force) -> None:
     """Check, slice (if needed) and put a stamp into the print queue."""
+    if _service_url():  # on the hub: the print service checks, slices and queues it as you
+        from youthlab.stamp.print_client import submit_file
+
+        answer = submit_file(model)
+        job, seconds = answer["job"], (answer.get("model") or {}).get("time_s")
+        click.echo(t("print.service.added", id=job["id"], owner=job["owner"], position=job["position"] or "-",
+                     time=f"{seconds // 60}m {seconds % 60}s" if isinstance(seconds, int) else "-"))
+        return
+    from youthlab.stamp.print_errors import RawGcodeRefused
+    from youthlab.stamp.queue import open_regular_nofollow
+
+    if not owner:
+        raise click.UsageError("--owner is needed without the hub's print service (YOUTHLAB_PRINT_URL)")
     gcode = Path(model)
-    if gcode.suffix.lower() != ".gcode":
+    os.close(open_regular_nofollow(gcode))  # a symlink is refused before anything else
+    if gcode.suffix.lower() == ".gcode":
+        if not _local_staff():
+            raise RawGcodeRefused()
+    else:
         _check_before_printing(model, None, force)
         gcode = _slice(model, None, None, None).gcode
     job = _queue().submit(owner, gcode)
@@ -277,19 +309,36 @@ def queue_add(model, owner, force) -> None:
 
 @queue_group.command("list")
 def queue_list() -> None:
-    """Show all jobs and the order the waiting ones will print in."""
+    """Show the jobs you may see and the order the waiting ones will print in."""
+    if _service_url():
+        from youthlab.stamp.print_client import list_jobs
+
+        jobs = list_jobs()["jobs"]
+        if not jobs:
+            click.echo(t("print.service.empty"))
+        for j in jobs:
+            turn = f"#{j['position']}" if j.get("position") else ""
+            click.echo(f"{j['id']:4d}  {j['owner']:<12} {t('stamp.queue.status.' + j['status']):<10} {turn:<4} "
+                       f"{j.get('printer') or '':<10} {j['name']}")
+        return
     q = _queue()
     order = {j.id: i + 1 for i, j in enumerate(q.order())}
     for j in q.status():
         turn = f"#{order[j.id]}" if j.id in order else ""
         click.echo(f"{j.id:4d}  {j.owner:<12} {t('stamp.queue.status.' + j.status):<10} {turn:<4} "
-                   f"{j.printer or '':<10} {j.gcode.name}")
+                   f"{j.printer or '':<10} {j.name or j.gcode.name}")
 
 
 @queue_group.command("cancel")
 @click.argument("job_id", type=int)
 def queue_cancel(job_id) -> None:
-    """Cancel a waiting or printing job."""
+    """Cancel a waiting or printing job (on the hub: your own, or your class's)."""
+    if _service_url():
+        from youthlab.stamp.print_client import cancel_job
+
+        cancel_job(job_id)
+        click.echo(t("print.service.cancelled", id=job_id))
+        return
     job = _queue(with_printers=True).cancel(job_id)
     click.echo(t("stamp.queue.status.cancelled") + f": {job.id}")
 

@@ -22,6 +22,16 @@ log = logging.getLogger("youthlab.stamp.kiosk")
 
 
 def kiosk_printing_enabled() -> bool:
+    """On the hub: the print service's URL and the kiosk's print token are set. Alone:
+    a printer with a URL and an API key is configured. A kiosk kernel gets the answer
+    from its server (``YOUTHLAB_KIOSK_PRINTING``), never the printer settings."""
+    import os
+
+    decided = os.environ.get("YOUTHLAB_KIOSK_PRINTING")
+    if decided in ("0", "1"):
+        return decided == "1"
+    if os.environ.get("YOUTHLAB_PRINT_URL"):
+        return bool(os.environ.get("YOUTHLAB_PRINT_TOKEN"))
     from youthlab.stamp.queue import load_printers
 
     try:
@@ -40,6 +50,8 @@ def print_button(get_stamp: Callable[[], Any]) -> w.Widget | None:
     status = w.HTML()
 
     def queue_it(_b: Any = None) -> None:
+        import os
+
         from youthlab.stamp.queue import PrintQueue, default_queue_file
         from youthlab.stamp.slicer import slice_stamp
 
@@ -55,6 +67,12 @@ def print_button(get_stamp: Callable[[], Any]) -> w.Widget | None:
                 button.disabled = False
                 return
             status.value = t("stamp.kiosk.print.slicing")
+            if os.environ.get("YOUTHLAB_PRINT_URL"):  # the hub's print service slices and queues it
+                from youthlab.stamp.print_client import submit_stamp
+
+                answer = submit_stamp(stamp, token=os.environ.get("YOUTHLAB_PRINT_TOKEN"))
+                status.value = t("stamp.kiosk.print.queued", number=answer["job"]["id"])
+                return
             owner = time.strftime("kiosk-%H%M%S")
             folder = data_dir() / "stamp" / "kiosk"
             folder.mkdir(parents=True, exist_ok=True)

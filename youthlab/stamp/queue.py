@@ -8,6 +8,13 @@
   ``YOUTHLAB_STAMP_TEST_MODE=1``.
 * Fair order: jobs are taken round-robin by owner (student), so one student's five
   stamps do not hold up everybody else; within an owner, first come first served.
+* Files are never followed through symlinks (``O_NOFOLLOW``): a ``secret.gcode`` link to
+  the hub's cookie secret is refused when queued and again when sent to a printer. A
+  queue with a state file keeps its own copy of each job's G-code under a name it chose,
+  so nobody can swap the file between queueing and printing.
+* Optional limits of waiting jobs per owner and in total (:class:`OwnerQueueFull`,
+  :class:`QueueFull`). On a hub, the print service (:mod:`youthlab.stamp.print_service`)
+  owns the queue and knows who is asking; this module alone trusts its caller.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import fcntl
 import itertools
 import json
 import os
+import secrets
+import stat
 import threading
 import time
 from collections import OrderedDict, deque
@@ -29,9 +38,28 @@ import yaml
 
 from youthlab.paths import data_dir
 from youthlab.stamp.errors import PrinterBusy, PrinterError, UnknownPrinter, VirtualPrinterRefused
+from youthlab.stamp.print_errors import OwnerQueueFull, PrintRequestError, QueueFull, SymlinkRefused
 from youthlab.stamp.profiles import printers_dir
 
 VIRTUAL_PORT = "VIRTUAL"
+MAX_GCODE_BYTES = 200 * 1024 * 1024
+
+
+def open_regular_nofollow(path: str | Path) -> int:
+    """A read-only descriptor of a regular file, refusing a symlink as the last part of the
+    path (``O_NOFOLLOW``) and anything that is not a plain file (a FIFO, a device)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError as exc:
+        import errno
+
+        if exc.errno == errno.ELOOP:
+            raise SymlinkRefused(name=Path(path).name) from None
+        raise PrintRequestError(detail=f"{Path(path).name}: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise PrintRequestError(detail=f"{Path(path).name}: not a regular file")
+    return fd
 
 
 def test_mode_enabled() -> bool:
@@ -144,7 +172,7 @@ class OctoPrintClient:
     def upload(self, gcode: str | Path, select: bool = True, print_: bool = False,
                remote_name: str | None = None) -> dict:
         gcode = Path(gcode)
-        with gcode.open("rb") as f:
+        with os.fdopen(open_regular_nofollow(gcode), "rb") as f:
             return self._call("POST", "/api/files/local",
                               files={"file": (remote_name or gcode.name, f, "application/octet-stream")},
                               data={"select": str(select).lower(), "print": str(print_).lower()},
@@ -210,6 +238,7 @@ class PrintJob:
     remote_name: str | None = None
     error: str | None = None
     submitted: float = field(default_factory=time.time)
+    name: str | None = None  # the file name its owner gave (shown in lists)
 
 
 class PrintQueue:
@@ -217,14 +246,18 @@ class PrintQueue:
 
     With ``state_path`` the queue lives in a JSON file (locked while in use), so a
     teacher's ``youthlab stamp queue add`` and a running ``youthlab stamp queue run`` share
-    it, and it survives a restart.
+    it, and it survives a restart; each job's G-code is then copied into ``files_dir``
+    (default: ``<state folder>/print-files``) under a name the queue chooses.
     """
 
     def __init__(self, printers: list[PrinterLike], test_mode: bool | None = None,
-                 state_path: str | Path | None = None) -> None:
+                 state_path: str | Path | None = None, files_dir: str | Path | None = None) -> None:
         self.printers = {p.name: p for p in printers}
         self.test_mode = test_mode_enabled() if test_mode is None else test_mode
         self.state_path = Path(state_path) if state_path else None
+        if files_dir is None and self.state_path is not None:
+            files_dir = self.state_path.parent / "print-files"
+        self.files_dir = Path(files_dir) if files_dir else None
         self._waiting: "OrderedDict[str, deque[PrintJob]]" = OrderedDict()
         self.jobs: dict[int, PrintJob] = {}
         self._next_id = 1
@@ -269,14 +302,55 @@ class PrintQueue:
         tmp.replace(self.state_path)
 
     # -- queue operations ---------------------------------------------------------------
-    def submit(self, owner: str, gcode: str | Path) -> PrintJob:
+    def waiting_count(self, owner: str | None = None) -> int:
+        """Jobs still waiting: all of them, or one owner's."""
         with self._state():
-            job = PrintJob(id=self._next_id, owner=owner, gcode=Path(gcode).resolve())
-            self._next_id += 1
-            job.remote_name = f"{job.id:04d}-{_safe(owner)}-{Path(gcode).name}"
-            self.jobs[job.id] = job
-            self._waiting.setdefault(owner, deque()).append(job)
-            return job
+            if owner is not None:
+                return len(self._waiting.get(owner, ()))
+            return sum(len(q) for q in self._waiting.values())
+
+    def submit(self, owner: str, gcode: str | Path, max_per_owner: int | None = None,
+               max_total: int | None = None) -> PrintJob:
+        """Queue a G-code file for ``owner``. A symlink or non-regular file is refused;
+        with limits, a full queue raises :class:`OwnerQueueFull` / :class:`QueueFull`."""
+        fd = open_regular_nofollow(gcode)
+        try:
+            with self._state():
+                if max_per_owner is not None and len(self._waiting.get(owner, ())) >= max_per_owner:
+                    raise OwnerQueueFull(limit=max_per_owner)
+                if max_total is not None and sum(len(q) for q in self._waiting.values()) >= max_total:
+                    raise QueueFull(limit=max_total)
+                job = PrintJob(id=self._next_id, owner=owner, gcode=Path(os.path.abspath(gcode)))
+                job.remote_name = f"{job.id:04d}-{_safe(owner)}-{_safe(Path(gcode).stem)}.gcode"
+                if self.files_dir is not None:
+                    job.gcode = self._keep_copy(fd, job)
+                self._next_id += 1
+                self.jobs[job.id] = job
+                self._waiting.setdefault(owner, deque()).append(job)
+                return job
+        finally:
+            os.close(fd)
+
+    def _keep_copy(self, fd: int, job: PrintJob) -> Path:
+        """Copy the open file into the queue's own folder under a name chosen here."""
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        target = self.files_dir / f"{job.id:05d}-{secrets.token_hex(6)}.gcode"
+        out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        copied = 0
+        try:
+            while chunk := os.read(fd, 1 << 20):
+                copied += len(chunk)
+                if copied > MAX_GCODE_BYTES:
+                    from youthlab.stamp.print_errors import FileTooBig
+
+                    raise FileTooBig(size=copied, limit=MAX_GCODE_BYTES)
+                os.write(out, chunk)
+        except BaseException:
+            os.close(out)
+            target.unlink(missing_ok=True)
+            raise
+        os.close(out)
+        return target
 
     def _next_fair(self) -> PrintJob | None:
         """The next job: first owner in the rotation, who then goes to the back."""
@@ -316,12 +390,13 @@ class PrintQueue:
                 if job is None:
                     break
                 try:
+                    os.close(open_regular_nofollow(job.gcode))  # never a symlink, whatever the printer does
                     printer.upload(job.gcode, select=True, print_=True, remote_name=job.remote_name)
                     job.status, job.printer = "printing", printer.name
                     started.append(job)
-                except (PrinterError, OSError) as exc:
+                except (PrinterError, PrintRequestError, OSError) as exc:
                     job.status = "failed"
-                    job.error = exc.message() if isinstance(exc, PrinterError) else str(exc)
+                    job.error = exc.message("en") if isinstance(exc, (PrinterError, PrintRequestError)) else str(exc)
         return started
 
     def poll(self) -> list[PrintJob]:

@@ -1,0 +1,285 @@
+"""The print service behind a real hub, in isolated mode (each account its own system user):
+who may queue, see and cancel which print job, limits, and files that are not what
+they say. Every attack a tester tried on the old shared queue file is tried again here
+and must be refused; the test prints ``attacks refused N of N``.
+
+Also the local no-hub queue: it never follows a symlink and refuses raw G-code from
+anyone but the machine's operator.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.hub.hubrunner import run_code, start_hub
+
+PLAN = """\
+operator:
+  username: operator
+teachers:
+  - username: teacher
+    classes: [class-a]
+classes:
+  class-a:
+    title: {ko: "A반", en: "Class A"}
+    students: [student1, student2]
+  class-b:
+    title: {ko: "B반", en: "Class B"}
+    students: [student3]
+"""
+MAX_BYTES = 200_000
+
+
+@pytest.fixture(scope="module")
+def stamp_files(tmp_path_factory):
+    from youthlab.stamp.compose import text_stamp
+
+    folder = tmp_path_factory.mktemp("stamps")
+    stl = text_stamp("AB", 10).save(folder / "ab.stl")
+    return {"stl": stl.read_bytes(), "folder": folder}
+
+
+# ---- the local no-hub queue ------------------------------------------------------------
+def test_local_queue_never_follows_a_symlink_and_keeps_its_own_copy(tmp_path):
+    from youthlab.stamp.print_errors import SymlinkRefused
+    from youthlab.stamp.queue import PrintQueue
+    from tests.stamp.test_queue import HallPrinter
+
+    secret = tmp_path / "cookie_secret"
+    secret.write_text("TOP-SECRET\n")
+    link = tmp_path / "secret.gcode"
+    link.symlink_to(secret)
+    printer = HallPrinter("p1")
+    q = PrintQueue([printer], test_mode=True, state_path=tmp_path / "q" / "queue.json")
+    with pytest.raises(SymlinkRefused):
+        q.submit("alice", link)
+    good = tmp_path / "good.gcode"
+    good.write_text("G28\n")
+    job = q.submit("alice", good)
+    # the queue printed its own copy: swapping the original for a symlink changes nothing
+    good.unlink()
+    good.symlink_to(secret)
+    assert job.gcode.parent == tmp_path / "q" / "print-files" and job.gcode.read_text() == "G28\n"
+    # a copy turned into a symlink behind the queue's back is refused at dispatch
+    job2 = q.submit("bob", tmp_path / "q" / "print-files" / job.gcode.name)
+    job2.gcode.unlink()
+    job2.gcode.symlink_to(secret)
+    started = q.dispatch()
+    assert [j.id for j in started] == [job.id]
+    printer.finish()
+    q.poll()
+    assert q.dispatch() == [] and {j.id: j.status for j in q.status()}[job2.id] == "failed"
+    assert "symlink" in (q.jobs[job2.id].error or "") or "link" in (q.jobs[job2.id].error or "")
+
+
+def test_local_cli_refuses_raw_gcode_from_a_student_server_and_symlinks(tmp_path):
+    from youthlab.stamp.slicer import find_slicer  # noqa: F401 — the CLI slices meshes
+
+    secret = tmp_path / "cookie_secret"
+    secret.write_text("TOP-SECRET\n")
+    (tmp_path / "secret.gcode").symlink_to(secret)
+    (tmp_path / "mine.gcode").write_text("G28\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YOUTHLAB_PRINT", "JUPYTERHUB_"))}
+    env.update(YOUTHLAB_DATA_DIR=str(tmp_path / "data"), YOUTHLAB_LANG="en")
+    cli = [str(Path(sys.executable).parent / "youthlab"), "stamp", "queue", "add", "--owner", "x"]
+    r = subprocess.run(cli + [str(tmp_path / "secret.gcode")], env=env, capture_output=True, text=True)
+    assert r.returncode != 0 and "not a real file but a link" in r.stdout + r.stderr, r.stdout + r.stderr
+    as_student = dict(env, JUPYTERHUB_USER="student1")
+    r = subprocess.run(cli + [str(tmp_path / "mine.gcode")], env=as_student, capture_output=True, text=True)
+    assert r.returncode != 0 and "G-code files cannot be put" in r.stdout + r.stderr, r.stdout + r.stderr
+    assert not (tmp_path / "data" / "stamp" / "print-queue.json").exists()
+    if os.geteuid() == 0:  # the machine's operator may queue G-code they sliced themself
+        r = subprocess.run(cli + [str(tmp_path / "mine.gcode")], env=env, capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+
+
+# ---- the service on a real hub ---------------------------------------------------------
+def _remove_system_accounts(prefix: str) -> None:
+    for db, remove in (("passwd", ["userdel", "--remove"]), ("group", ["groupdel"])):
+        out = subprocess.run(["getent", db], capture_output=True, text=True).stdout
+        for name in [line.split(":", 1)[0] for line in out.splitlines()]:
+            if name.startswith(prefix):
+                subprocess.run([*remove, name], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def hub():
+    prefix = f"ylt{secrets.token_hex(2)}-"
+    data = Path(tempfile.mkdtemp(prefix="youthlab-print-"))
+    plan = data.parent / f"{data.name}-accounts.yaml"
+    plan.write_text(PLAN)
+    try:
+        running = start_hub(data, {"YOUTHLAB_SPAWNER": "system-users", "YOUTHLAB_SYSTEM_USER_PREFIX": prefix,
+                                   "YOUTHLAB_ACCOUNTS": str(plan), "YOUTHLAB_PRINT_MAX_BYTES": str(MAX_BYTES),
+                                   "YOUTHLAB_PRINTERS": str(data.parent / "no-printers.yaml")}, timeout=180)
+        try:
+            yield running, prefix
+        finally:
+            running.stop()
+    finally:
+        _remove_system_accounts(prefix)
+        plan.unlink(missing_ok=True)
+        if not os.environ.get("YOUTHLAB_KEEP_TEST_DATA"):
+            shutil.rmtree(data, ignore_errors=True)
+
+
+class Client:
+    def __init__(self, hub, user: str | None, token: str | None = None) -> None:
+        self.base = f"{hub.url}services/print/api/"
+        self.headers = {"Authorization": f"token {token or (hub.token(user) if user else '')}"}
+
+    def add(self, data: bytes, name: str = "stamp.stl", **params: str) -> requests.Response:
+        return requests.post(self.base + "jobs", params={"name": name, **params}, data=data,
+                             headers=self.headers, timeout=120)
+
+    def jobs(self) -> list[dict]:
+        r = requests.get(self.base + "jobs", headers=self.headers, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()["jobs"]
+
+    def cancel(self, job_id) -> requests.Response:
+        return requests.delete(f"{self.base}jobs/{job_id}", headers=self.headers, timeout=30)
+
+
+def _bilingual_error(r: requests.Response, status: int) -> dict:
+    assert r.status_code == status, (r.status_code, r.text)
+    body = r.json()
+    assert body["message"]["ko"] and body["message"]["en"] and body["message"]["ko"] != body["message"]["en"]
+    return body
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("useradd") is None, reason="needs root and useradd")
+def test_print_service_knows_who_is_asking(hub, stamp_files):
+    running, prefix = hub
+    stl = stamp_files["stl"]
+    a, b, c = Client(running, "student1"), Client(running, "student2"), Client(running, "student3")
+    teacher, staff = Client(running, "teacher"), Client(running, "operator")
+    refused, tried = [], []
+
+    def attack(name: str, ok: bool) -> None:
+        tried.append(name)
+        if ok:
+            refused.append(name)
+        else:
+            print("NOT REFUSED:", name)
+
+    r = b.add(stl, "b-stamp.stl")
+    assert r.status_code == 201, r.text
+    b_job = r.json()["job"]
+    assert b_job["owner"] == "student2" and b_job["position"] == 1
+    c_job = c.add(stl, "c-stamp.stl").json()["job"]
+
+    # A queues "as B": the owner comes from the hub token, whatever the request says
+    r = a.add(stl, "a-stamp.stl", owner="student2", user="student2")
+    assert r.status_code == 201, r.text
+    attack("queue as another student", r.json()["job"]["owner"] == "student1")
+
+    attack("list every job", {j["owner"] for j in a.jobs()} == {"student1"})
+    r = a.cancel(b_job["id"])
+    attack("cancel another's job", r.status_code == 403 and _bilingual_error(r, 403)["error"] == "print.error.not_yours"
+           and next(j for j in b.jobs() if j["id"] == b_job["id"])["status"] == "queued")
+    attack("cancel a job that does not exist", a.cancel(9999).status_code == 404)
+
+    # raw G-code and files that are no mesh
+    gcode = b"G28\nG1 X10 Y10\n"
+    r = a.add(gcode, "stamp.gcode")
+    attack("raw G-code from a student", r.status_code == 400 and _bilingual_error(r, 400)["error"] == "print.error.raw_gcode")
+    r = a.add(b"solid x\n facet normal 0 0 0\nendsolid\n", "junk.stl")
+    attack("a file that is no mesh", r.status_code == 400 and _bilingual_error(r, 400)["error"] == "print.error.bad_model")
+    r = a.add(b"PK\x03\x04" + os.urandom(5000), "zip.3mf")
+    attack("a broken 3MF", r.status_code == 400 and _bilingual_error(r, 400)["error"] == "print.error.bad_model")
+    r = a.add(os.urandom(MAX_BYTES + 10), "huge.stl")
+    attack("a file over the size cap", r.status_code == 400 and _bilingual_error(r, 400)["error"] == "print.error.too_big")
+    r = a.add(stl, "stamp.exe")
+    attack("another file type", r.status_code == 400)
+    r = a.cancel("1; rm -rf /")
+    attack("a job id that is no number", r.status_code in (400, 404) and r.json().get("message"))
+    r = Client(running, None, token="not-a-token").add(stl)
+    attack("no valid hub token", r.status_code == 403 and _bilingual_error(r, 403)["error"] == "print.error.forbidden")
+    r = requests.get(a.base + "jobs", timeout=30)
+    attack("no token at all", r.status_code == 403)
+
+    # 500 quick submissions: the limit answers 429 and B keeps their place
+    before = {j["id"]: j["position"] for j in staff.jobs()}
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(lambda _: a.add(stl, "spam.stl").status_code, range(500)))
+    flood_s = time.monotonic() - t0
+    print(f"500 submissions: {codes.count(201)} accepted, {codes.count(429)} refused (429) in {flood_s:.1f} s")
+    waiting_a = [j for j in a.jobs() if j["status"] == "queued"]
+    after = {j["id"]: j["position"] for j in staff.jobs()}
+    attack("flood the queue", codes.count(429) >= 497 and len(waiting_a) == 3
+           and after[b_job["id"]] == before[b_job["id"]] and set(codes) <= {201, 429})
+    r = a.add(stl, "one-more.stl")
+    assert _bilingual_error(r, 429)["error"] == "print.error.owner_full"
+
+    # a teacher sees and cancels their class's jobs only; staff see all
+    seen = {j["owner"] for j in teacher.jobs()}
+    attack("teacher sees another class", seen == {"student1", "student2"})
+    attack("teacher cancels another class's job", teacher.cancel(c_job["id"]).status_code == 403)
+    assert teacher.cancel(waiting_a[-1]["id"]).status_code == 200
+    assert {j["owner"] for j in staff.jobs()} == {"student1", "student2", "student3"}
+    r = staff.add(gcode, "calibration.gcode")
+    assert r.status_code == 201 and r.json()["job"]["owner"] == "operator", r.text
+
+    # from student1's own server, as the student would: the CLI goes through the service
+    s = running.login("student1")
+    s.post(f"{running.url}hub/api/users/student1/server", timeout=60)
+    running.wait_ready(s, "student1", timeout=240)
+    base = f"{running.url}user/student1/"
+    s.get(f"{base}lab", timeout=30)
+    s.headers["X-XSRFToken"] = s.cookies.get("_xsrf", path="/user/student1/") or s.headers["X-XSRFToken"]
+    kernel = s.post(f"{base}api/kernels", json={"name": "python3"}, timeout=60).json()["id"]
+    data = running.data_dir
+    out = run_code(base, s, kernel, f"""
+import os, subprocess, pwd, grp
+print("USER", pwd.getpwuid(os.getuid()).pw_name)
+print("GROUPS", sorted(grp.getgrgid(g).gr_name for g in os.getgroups()))
+def yl(*args):
+    r = subprocess.run(["youthlab", "--lang", "en", "stamp", *args], capture_output=True, text=True)
+    print("RC", r.returncode, r.stdout.strip().replace("\\n", " | "), r.stderr.strip()[-300:].replace("\\n", " | "))
+yl("queue", "cancel", str({waiting_a[0]['id']}))
+yl("text", "CD", "--size", "10", "-o", "cd.stl")
+yl("queue", "add", "cd.stl", "--owner", "student2")
+if os.path.lexists("secret.gcode"): os.unlink("secret.gcode")
+os.symlink({str(data / 'jupyterhub_cookie_secret')!r}, "secret.gcode")
+yl("queue", "add", "secret.gcode")
+os.symlink("cd.stl", "link.stl")
+yl("queue", "add", "link.stl")
+yl("queue", "list")
+yl("queue", "cancel", "{b_job['id']}")
+for path in ({str(data / 'print-service' / 'queue.json')!r}, {str(data / 'stamp' / 'print-queue.json')!r}):
+    try:
+        open(path).read(1); print("READ", path)
+    except OSError as exc:
+        print("NOREAD", type(exc).__name__)
+""", timeout=240)
+    print(out)
+    lines = out.splitlines()
+    assert f"USER {prefix}student1" in out
+    # boards: the spawner put the student's system user in the serial devices' group
+    assert "'dialout'" in next(ln for ln in lines if ln.startswith("GROUPS")), out
+    rc = [ln for ln in lines if ln.startswith("RC ")]
+    assert rc[0].startswith("RC 0") and "cancelled" in rc[0], rc  # their own job
+    assert rc[2].startswith("RC 0") and "(student1," in rc[2], rc  # queued as themself, whatever --owner says
+    attack("queue the hub's cookie secret through a symlink", not rc[3].startswith("RC 0") and "a link" in rc[3])
+    attack("queue a symlinked mesh", not rc[4].startswith("RC 0") and "a link" in rc[4])
+    attack("list others' jobs from the CLI", "student2" not in rc[5] and "student3" not in rc[5] and "cd.stl" in rc[5])
+    attack("cancel another's job from the CLI", not rc[6].startswith("RC 0") and "not yours" in rc[6])
+    attack("read the queue file", not any(ln.startswith("READ ") for ln in lines) and out.count("NOREAD") == 2)
+    assert next(j for j in b.jobs() if j["id"] == b_job["id"])["status"] == "queued"
+    print(f"attacks refused {len(refused)} of {len(tried)}")
+    assert refused == tried

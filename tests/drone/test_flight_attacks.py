@@ -56,9 +56,13 @@ def start_service(emu, data: Path, prefix: str, env_extra: dict | None = None) -
     env = {**os.environ, "YOUTHLAB_FLIGHT_TOKEN": TOKEN, "YOUTHLAB_DATA_DIR": str(data), "YOUTHLAB_LANG": "en",
            "YOUTHLAB_SYSTEM_USER_PREFIX": prefix, **SECRETS, **(env_extra or {})}
     env.pop("YOUTHLAB_FLIGHT_URL", None)
-    proc = subprocess.Popen([YOUTHLAB, "drone", "service", "--port", str(port), "--drone", emu.address[0],
-                             "--tello-port", str(emu.address[1]), "--state-port", str(emu.state_port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    data.mkdir(parents=True, exist_ok=True)
+    # to a file, not a pipe nobody reads (20 busy clients fill a pipe with log lines)
+    with open(data.parent / f"{data.name}-service.log", "a") as log:
+        proc = subprocess.Popen([YOUTHLAB, "drone", "service", "--port", str(port), "--drone", emu.address[0],
+                                 "--tello-port", str(emu.address[1]), "--state-port", str(emu.state_port)],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc.log_path = data.parent / f"{data.name}-service.log"
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -85,7 +89,7 @@ def prefix():
 def svc(emulator, tmp_path, prefix):
     emu = emulator()
     proc, url = start_service(emu, tmp_path / "svc-data", prefix)
-    assert proc.poll() is None, proc.stdout.read()
+    assert proc.poll() is None, proc.log_path.read_text()
     yield Service(url, emu, tmp_path / "svc-data" / "flight-service", proc, prefix)
     kill_tree(proc.pid)
 
@@ -188,6 +192,26 @@ def test_the_teacher_pin_is_locked_out_after_a_few_guesses_and_failures_are_logg
     REFUSED["pin brute force"] = True
 
 
+def test_under_the_hub_the_lockout_is_per_user(emulator, tmp_path):
+    from youthlab.drone.secrets_guard import TooManyTries
+    from youthlab.drone.service import Caller, FlightDesk, WrongTeacherPin, tello_factory
+
+    emu = emulator()
+    desk = FlightDesk(tello_factory(*emu.address, emu.state_port), folder=tmp_path / "svc", teacher_pin=PIN)
+    student = Caller("student1", verified=True, client="127.0.0.1")
+    for guess in range(5):
+        with pytest.raises(WrongTeacherPin):
+            desk.open_session(student, teacher_pin=f"{guess:04d}")
+    with pytest.raises(TooManyTries):
+        desk.open_session(student, teacher_pin=PIN)
+    # the teacher, from the same address (every server talks to the service over loopback)
+    opened = desk.open_session(Caller("teacher", verified=True, client="127.0.0.1"), teacher_pin=PIN)
+    assert opened["override"] is True
+    desk.close_session(opened["session"], opened["secret"], Caller("teacher", True, "127.0.0.1"))
+    log = [json.loads(line) for line in (tmp_path / "svc" / "pilots.jsonl").read_text().splitlines()]
+    assert [e["pilot"] for e in log if e["event"] == "secret_failed"] == ["student1"] * 5
+
+
 def test_a_pin_of_the_wrong_type_is_a_400_not_a_500(svc):
     for bad in (["1234"], 1234, {"pin": 1}, "한글비밀번호", "x" * 10000):
         r = svc.post("api/flights", {"source": GOOD, "teacher_pin": bad})
@@ -200,9 +224,10 @@ def test_a_weak_pin_is_refused_and_an_unset_one_is_generated_once(emulator, tmp_
     emu = emulator()
     proc, _ = start_service(emu, tmp_path / "weak", prefix, {"YOUTHLAB_TEACHER_PIN": "1234"})
     try:
-        out, _ = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
     finally:
         kill_tree(proc.pid)
+    out = proc.log_path.read_text()
     assert proc.returncode != 0 and "at least 8" in out and "Traceback" not in out, out
     REFUSED["weak pin"] = True
 
@@ -217,10 +242,11 @@ def test_a_weak_pin_is_refused_and_an_unset_one_is_generated_once(emulator, tmp_
         assert r.json()["override"] is True
     finally:
         kill_tree(proc.pid)
-    assert f"Made a new teacher PIN: {pin}" in proc.stdout.read()
+    assert f"Made a new teacher PIN: {pin}" in proc.log_path.read_text()
+    proc.log_path.unlink()
     proc, _ = start_service(emu, data, prefix, {"YOUTHLAB_TEACHER_PIN": ""})
     kill_tree(proc.pid)
-    assert pin not in proc.stdout.read() and pinfile.read_text().strip() == pin  # shown once
+    assert pin not in proc.log_path.read_text() and pinfile.read_text().strip() == pin  # shown once
 
 
 def test_the_stop_button_wins_over_20_busy_clients(svc):
@@ -245,15 +271,20 @@ def test_the_stop_button_wins_over_20_busy_clients(svc):
     for th in load:
         th.start()
     time.sleep(2.0)  # a hover is running, the others are knocking
-    started = time.perf_counter()
-    r = svc.post("api/emergency", pilot="teacher", timeout=10)
-    took_ms = (time.perf_counter() - started) * 1000
+    presses = []
+    for _ in range(5):
+        started = time.perf_counter()
+        r = svc.post("api/emergency", pilot="teacher", timeout=10)
+        presses.append((time.perf_counter() - started) * 1000)
+        assert r.status_code == 200 and r.json()["flying"] is True
+        time.sleep(0.3)
     stop_load.set()
     for th in load:
         th.join(timeout=30)
-    print(f"\nemergency answered in {took_ms:.0f} ms with 20 busy clients ({len(answers)} requests)")
-    assert r.status_code == 200 and r.json()["flying"] is True
-    assert took_ms < 100, took_ms
+    first, median = presses[0], sorted(presses)[len(presses) // 2]
+    print(f"\nemergency answered in {first:.0f} ms (first press), median {median:.0f} ms, max "
+          f"{max(presses):.0f} ms of 5, with 20 busy clients ({len(answers)} requests)")
+    assert first < 100 and median < 100, presses
     assert svc.emu.received.count("emergency") >= 1 and not svc.emu.sim.flying
     REFUSED["stop button delayed"] = True
 

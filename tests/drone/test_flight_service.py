@@ -66,10 +66,11 @@ def service(emulator, tmp_path, sandbox_prefix):
     env = dict(os.environ, YOUTHLAB_FLIGHT_TOKEN=TOKEN, YOUTHLAB_DATA_DIR=str(tmp_path / "service-data"),
                YOUTHLAB_TEACHER_PIN="43218765", YOUTHLAB_LANG="en", YOUTHLAB_SYSTEM_USER_PREFIX=sandbox_prefix)
     env.pop("YOUTHLAB_FLIGHT_URL", None)
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "youthlab"), "drone", "service",
-                             "--port", str(port), "--drone", emu.address[0], "--tello-port", str(emu.address[1]),
-                             "--state-port", str(emu.state_port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with open(tmp_path / "service.log", "a") as log:  # a file: a pipe nobody reads would fill up
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "youthlab"), "drone", "service",
+                                 "--port", str(port), "--drone", emu.address[0], "--tello-port", str(emu.address[1]),
+                                 "--state-port", str(emu.state_port)],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -77,7 +78,7 @@ def service(emulator, tmp_path, sandbox_prefix):
             requests.get(url + "api/status", timeout=1)
             break
         except requests.RequestException:
-            assert proc.poll() is None, proc.stdout.read()
+            assert proc.poll() is None, (tmp_path / "service.log").read_text()
             time.sleep(0.1)
     yield url, emu, tmp_path / "service-data" / "flight-service"
     kill_tree(proc.pid)

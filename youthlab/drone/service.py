@@ -15,6 +15,20 @@ service — a process, a data folder and a drone link no student owns — and th
 3. keeps the emergency stop working while a flight runs (any pilot or teacher), flies
    one program at a time, and logs every flight with its pilot.
 
+Nothing a student sends is trusted (issue 13):
+
+- their program runs sandboxed (:mod:`youthlab.sandbox`): as root as the system user
+  ``<prefix>flightbox``, with an empty environment (no PIN, no token), no network (only
+  its stdin/stdout line protocol reaches the drone, through our safety layer), rlimits,
+  its output capped, and every process it started ended when it is over;
+- every secret check (the teacher's PIN, a session's secret, the station token) is rate
+  limited per client (hub user; on a station, address) with a lockout, and every failure
+  logged; the PIN is generated when unset and must have 8+ characters when set;
+- the stop button has its own thread: no flight, simulation or session command can delay
+  it, and it ends a running simulation too; sessions have a maximum length;
+- on a flight station (one shared token) the pilot's name is only a label: sessions are
+  bound to a secret returned when they open.
+
 The drone itself must be reachable only from this service: put the drone's Wi-Fi on the
 flight station (the machine running this service) and not on the hub's network, or,
 on one machine, run the service as its own system user and let only that user reach
@@ -580,6 +594,17 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
     return web.Application([(prefix + "api/status", Status), (prefix + "api/flights", Flights),
                             (prefix + "api/sessions", Sessions), (prefix + r"api/sessions/([\w-]+)", Session),
                             (prefix + "api/emergency", Emergency)])
+
+
+def ensure_service_pin(data: Path, environ: Mapping[str, str] = os.environ) -> tuple[str, bool]:
+    """The teacher's PIN for the hub's flight service and whether it was made just now.
+
+    For the launcher (``youthlab up``), before the hub starts: ``YOUTHLAB_TEACHER_PIN``
+    if set (raises :class:`~youthlab.drone.secrets_guard.WeakTeacherPin`, a ConfigError
+    with a ko/en message, when shorter than 8 characters), else the PIN kept in
+    ``<data>/flight-service/teacher-pin`` (0600), made when missing — then print it to
+    the operator once. The service itself reads the same file."""
+    return ensure_teacher_pin(Path(data) / "flight-service", environ)
 
 
 def prepare_service_folder(data: Path, user: str) -> Path:

@@ -21,6 +21,9 @@ def _show_youthlab_error(shell: Any, etype: type, value: BaseException, tb: Any,
 
 def load_ipython_extension(ipython: Any) -> None:
     ipython.set_custom_exc((YouthLabError,), _show_youthlab_error)
+    from youthlab.hub.limits import prefer_this_process_on_oom
+
+    prefer_this_process_on_oom()  # out of memory: this kernel goes before the student's server
     # Areas add their magics when they are installed (e.g. %%board).
     try:
         from youthlab.boards import magic as board_magic

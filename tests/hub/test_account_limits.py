@@ -538,6 +538,27 @@ def test_a_fork_bomb_and_a_memory_hog_in_one_students_kernel_leave_the_other_stu
           f"{hog_seconds:.1f} s ({how})")
     assert during_bomb < max(10.0, 10 * baseline) and after_hog < max(10.0, 10 * baseline)
 
+    # Many middle-sized processes (a multiprocessing pool) over the limit: the OOM killer
+    # takes a kernel or its child, not the student's server (kernels raise their OOM score).
+    import psutil
+
+    server = next(p for p in map(psutil.Process, backend.processes("student1", ""))
+                  if any("jupyterhub-singleuser" in part for part in p.cmdline()))
+    r = s_a.post(f"{base_a}api/kernels", json={"name": "python3"}, timeout=60)
+    assert r.status_code == 201, r.text
+    pool_kernel = r.json()["id"]
+    out, _ = _run(base_a, s_a, pool_kernel, "print('ADJ', open('/proc/self/oom_score_adj').read().strip())")
+    assert "ADJ 300" in out, out
+    pool = ("import os, time\nkids = []\nfor i in range(6):\n    pid = os.fork()\n    if pid == 0:\n"
+            "        b = bytearray(70 * 2**20)\n        time.sleep(10)\n        os._exit(0)\n    kids.append(pid)\n"
+            "st = [os.waitpid(p, 0)[1] for p in kids]\n"
+            "print('KILLED', sum(1 for s in st if os.WIFSIGNALED(s) and os.WTERMSIG(s) == 9))")
+    out, how = _run(base_a, s_a, pool_kernel, pool, timeout=120)
+    assert how == "restarting" or "KILLED" in out and not out.strip().endswith("KILLED 0"), (out, how)
+    assert server.is_running() and server.status() != psutil.STATUS_ZOMBIE  # A's server survived
+    assert s_a.get(f"{base_a}api/status", timeout=30).ok
+    print(f"A's pool of 6 x 70 MiB over {E2E_MEM}: {out.strip() or how}; the server lived")
+
     # A stopped server leaves nothing behind: not even a detached child of a kernel.
     r = s_a.post(f"{base_a}api/kernels", json={"name": "python3"}, timeout=60)
     assert r.status_code == 201, r.text

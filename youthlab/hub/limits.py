@@ -438,3 +438,23 @@ def doctor_line(environ: dict[str, str] | None = None) -> str | None:
     if name == "cgroup1":
         return t("limits.backend.cgroup1", path=f"{CGROUP_ROOT}/{{memory,pids,cpu}}/…/youthlab")
     return None
+
+
+KERNEL_OOM_SCORE_ADJ = 300  # of 1000: counts as 30% of the account's memory limit in the OOM choice
+
+
+def prefer_this_process_on_oom(adj: int = KERNEL_OOM_SCORE_ADJ) -> bool:
+    """Called in every kernel: when the account runs out of memory, kernels go first.
+
+    The OOM killer takes the biggest process in the group; with many middle-sized
+    processes (a multiprocessing pool, a fork bomb) that would be the student's server,
+    and with it every kernel and terminal. Raising one's own score needs no privilege,
+    and the kernel's children inherit it. True if the score is now at least ``adj``.
+    """
+    path = Path("/proc/self/oom_score_adj")
+    try:
+        if int(path.read_text()) < adj:
+            path.write_text(str(adj))
+        return True
+    except (OSError, ValueError):
+        return False

@@ -326,7 +326,7 @@ class CgroupV1Backend(CgroupBackend):
             for controller, base in bases.items():
                 group = base / _slug(account)
                 leaf = group / self.server_folder(server)
-                leaf.mkdir(parents=True, exist_ok=True)
+                self._make_folders(base, leaf)
                 if controller == "memory":
                     self._memory(group, limits.memory_bytes)
                 elif controller == "pids":
@@ -342,6 +342,22 @@ class CgroupV1Backend(CgroupBackend):
                 _write(procs, str(pid))
 
         return Placement(join=join, restrict=lambda: None)
+
+    def _make_folders(self, base: Path, leaf: Path) -> None:
+        """Make the groups top-down. On kernels where memory.use_hierarchy is still 0, a
+        group's limit would not cover its children: turn it on while a group has none."""
+        top = base
+        for _ in self._relative().parts:
+            top = top.parent
+        folder = top
+        for part in leaf.relative_to(top).parts:
+            folder = folder / part
+            if folder.is_dir():
+                continue
+            folder.mkdir()
+            flag = folder / "memory.use_hierarchy"
+            if flag.exists() and flag.read_text().strip() == "0":
+                _write(flag, "1")
 
     def _memory(self, group: Path, limit: int | None) -> None:
         value = str(limit) if limit else "-1"

@@ -245,6 +245,18 @@ class CgroupBackend(LimitsBackend):
         """The folder(s) of ``top_group``/``hub_id`` in each hierarchy."""
         raise NotImplementedError
 
+    def _prepare(self, account: str, server: str, limits: AccountLimits, own_user: bool) -> Placement:
+        raise NotImplementedError
+
+    def prepare(self, account: str, server: str, limits: AccountLimits, own_user: bool) -> Placement:
+        try:
+            return self._prepare(account, server, limits, own_user)
+        except LimitsError as e:
+            if not isinstance(e.__cause__, FileNotFoundError):
+                raise
+            # another hub, starting, removed this hub's empty folder while we made it
+            return self._prepare(account, server, limits, own_user)
+
     def _leaves(self, account: str, server: str) -> list[Path]:
         return [b / _slug(account) / self.server_folder(server) for b in self._bases()]
 
@@ -316,7 +328,7 @@ class CgroupV1Backend(CgroupBackend):
     def _bases(self) -> list[Path]:
         return list(self._controller_bases().values())
 
-    def prepare(self, account: str, server: str, limits: AccountLimits, own_user: bool) -> Placement:
+    def _prepare(self, account: str, server: str, limits: AccountLimits, own_user: bool) -> Placement:
         bases = self._controller_bases()
         missing = {"memory", "pids"} - set(bases)
         if missing:
@@ -391,7 +403,7 @@ class CgroupV2Backend(CgroupBackend):
             if controller in offered and controller not in enabled:
                 _write(folder / "cgroup.subtree_control", f"+{controller}")
 
-    def prepare(self, account: str, server: str, limits: AccountLimits, own_user: bool) -> Placement:
+    def _prepare(self, account: str, server: str, limits: AccountLimits, own_user: bool) -> Placement:
         root = Path(self.root)
         base = self._bases()[0]
         group = base / _slug(account)

@@ -347,6 +347,13 @@ def test_a_10_mb_output_comes_back_capped(svc):
     sim = r.json()["simulation"]
     assert sim["output_dropped"] > 9_000_000 and "output too long" in sim["output"][-1]
     assert len(sim["stderr"]) <= 64_000
+    # nor does the service take a 20 MB request into memory
+    try:
+        big = svc.post("api/flights", data=b"{" + b" " * 20_000_000 + b"}", timeout=60)
+        assert big.status_code in (400, 413)
+    except requests.ConnectionError:
+        pass  # tornado hangs up on a body over its limit
+    assert requests.get(svc.url + "api/status", headers={"Authorization": f"token {TOKEN}"}, timeout=10).ok
     REFUSED["output flood"] = True
 
 

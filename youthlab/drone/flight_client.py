@@ -56,8 +56,14 @@ def service_url(url: str | None = None) -> str:
 
 
 def _headers() -> dict[str, str]:
+    """The token; on a flight station also a pilot label for its log (only a label: the
+    station cannot check it, so sessions are bound to their own secret)."""
     token = os.environ.get("YOUTHLAB_FLIGHT_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN") or ""
-    return {"Authorization": f"token {token}"}
+    headers = {"Authorization": f"token {token}"}
+    label = os.environ.get("JUPYTERHUB_USER") or os.environ.get("USER") or ""
+    if os.environ.get("YOUTHLAB_FLIGHT_TOKEN") and label.isascii() and label.isprintable():
+        headers["X-YouthLab-Pilot"] = label[:32]
+    return headers
 
 
 def _call(method: str, url: str, path: str, timeout: float, headers: dict[str, str] | None = None,

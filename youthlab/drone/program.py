@@ -29,7 +29,11 @@ from youthlab.sandbox import Limits, Sandbox, capped, python_launcher_argv
 
 OUTPUT_CAP = 64_000  # characters of a program's output (and of its stderr) we keep
 LINE_MAX = 4096  # longest line we read at once (a protocol line is ~100)
-PRELOAD = ("json", "math", "random", "time", "collections", "itertools", "functools", "re", "string")
+# Imported before the program drops to its sandbox user, who may not be able to read our
+# runtime (a venv under /root): what a mission program may reasonably import.
+PRELOAD = ("json", "math", "random", "time", "collections", "itertools", "functools", "re", "string",
+           "statistics", "datetime", "typing", "dataclasses", "enum", "copy", "heapq", "bisect", "fractions",
+           "decimal", "textwrap", "struct", "array", "operator")
 
 
 def library_path() -> Path:

@@ -65,6 +65,7 @@ from youthlab.paths import data_dir
 from youthlab.sandbox import Sandbox
 
 MAX_PROGRAM_BYTES = 64_000
+MAX_BODY_BYTES = 1_000_000
 MISSIONS = ("hall", "island")
 MAX_SESSION_HOVER_S = 30.0  # one session command may not hold the drone longer
 LABEL_MAX = 32
@@ -670,7 +671,7 @@ def serve(port: int, drone: str = "emulator", tello_port: int = 8889, state_port
 
         raise ConfigError(detail="YOUTHLAB_FLIGHT_TOKEN is not set (needed outside the hub)")
     app = make_app(desk, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), token=token, hub_auth=hub_auth)
-    app.listen(port, address=ip)
+    app.listen(port, address=ip, max_body_size=MAX_BODY_BYTES)  # tornado's default is 100 MB
     try:
         IOLoop.current().start()
     except KeyboardInterrupt:

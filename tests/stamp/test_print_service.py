@@ -39,6 +39,8 @@ classes:
     students: [student3]
 """
 MAX_BYTES = 200_000
+HUB_SECRETS = {"YOUTHLAB_FLIGHT_TOKEN": "flight-token-4b4b", "YOUTHLAB_TEACHER_PIN": "teacher-pin-1357",
+               "YOUTHLAB_KIOSK_PIN": "kiosk-pin-2468", "YOUTHLAB_PRINTER_KEY": "octoprint-key-beef"}
 
 
 @pytest.fixture(scope="module")
@@ -119,10 +121,13 @@ def hub():
     data = Path(tempfile.mkdtemp(prefix="youthlab-print-"))
     plan = data.parent / f"{data.name}-accounts.yaml"
     plan.write_text(PLAN)
+    printers = data.parent / f"{data.name}-printers.yaml"  # a printer that is off: jobs wait
+    printers.write_text("printers:\n  hall-1: {url: 'http://127.0.0.1:9', api_key_env: YOUTHLAB_PRINTER_KEY}\n")
     try:
         running = start_hub(data, {"YOUTHLAB_SPAWNER": "system-users", "YOUTHLAB_SYSTEM_USER_PREFIX": prefix,
                                    "YOUTHLAB_ACCOUNTS": str(plan), "YOUTHLAB_PRINT_MAX_BYTES": str(MAX_BYTES),
-                                   "YOUTHLAB_PRINTERS": str(data.parent / "no-printers.yaml")}, timeout=180)
+                                   "YOUTHLAB_PRINTERS": str(printers), "YOUTHLAB_KIOSK": "on",
+                                   "YOUTHLAB_KIOSK_POOL": "0", **HUB_SECRETS}, timeout=180)
         try:
             yield running, prefix
         finally:
@@ -130,6 +135,7 @@ def hub():
     finally:
         _remove_system_accounts(prefix)
         plan.unlink(missing_ok=True)
+        printers.unlink(missing_ok=True)
         if not os.environ.get("YOUTHLAB_KEEP_TEST_DATA"):
             shutil.rmtree(data, ignore_errors=True)
 
@@ -283,3 +289,41 @@ for path in ({str(data / 'print-service' / 'queue.json')!r}, {str(data / 'stamp'
     assert next(j for j in b.jobs() if j["id"] == b_job["id"])["status"] == "queued"
     print(f"attacks refused {len(refused)} of {len(tried)}")
     assert refused == tried
+
+
+def _service_environ(running, module: str) -> dict[str, str]:
+    import psutil
+
+    proc = next(p for p in psutil.Process(running.proc.pid).children(recursive=True) if module in p.cmdline())
+    return proc.environ()
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("useradd") is None, reason="needs root and useradd")
+def test_kiosk_prints_as_kiosk_and_services_get_only_their_settings(hub):
+    from youthlab.stamp.compose import text_stamp
+    from youthlab.stamp.print_client import PrintServiceRefused, cancel_job, list_jobs, submit_stamp
+
+    running, _ = hub
+    kiosk_env = _service_environ(running, "youthlab.kiosk.server")
+    print_env = _service_environ(running, "youthlab.stamp.print_service")
+    # the kiosk gets its settings, its PIN (read by the server, dropped before kernels) and
+    # a print token; no flight token, teacher PIN or printer key
+    assert not {k for k in ("YOUTHLAB_FLIGHT_TOKEN", "YOUTHLAB_TEACHER_PIN", "YOUTHLAB_PRINTER_KEY",
+                            "YOUTHLAB_PRINTERS", "YOUTHLAB_ACCOUNTS") if k in kiosk_env}
+    assert kiosk_env["YOUTHLAB_KIOSK_PIN"] == HUB_SECRETS["YOUTHLAB_KIOSK_PIN"]
+    # the print service gets the printer's key and no PIN or flight token
+    assert print_env["YOUTHLAB_PRINTER_KEY"] == HUB_SECRETS["YOUTHLAB_PRINTER_KEY"]
+    assert not {k for k in ("YOUTHLAB_FLIGHT_TOKEN", "YOUTHLAB_TEACHER_PIN", "YOUTHLAB_KIOSK_PIN") if k in print_env}
+
+    url, token = f"{running.url}services/print/", kiosk_env["YOUTHLAB_PRINT_TOKEN"]
+    answer = submit_stamp(text_stamp("EF", 10), url=url, token=token)  # what the kiosk's print button does
+    assert answer["job"]["owner"] == "kiosk" and answer["job"]["status"] == "queued"
+    seen = list_jobs(url=url, token=token)
+    assert seen["role"] == "kiosk" and {j["owner"] for j in seen["jobs"]} == {"kiosk"}
+    others = [j for j in Client(running, "operator").jobs() if j["owner"] != "kiosk"]
+    if others:
+        with pytest.raises(PrintServiceRefused) as refused:
+            cancel_job(others[0]["id"], url=url, token=token)
+        assert refused.value.status == 403

@@ -203,6 +203,9 @@ def hidden_paths(course_root: Path) -> list[str]:
     exchange, the hub's database) — or at least the course folder when it lives elsewhere."""
     course_root = course_root.resolve()
     data = course_root.parent.parent if course_root.parent.name == "courses" else course_root
+    runtime = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(__file__).resolve().parents[2]]
+    if any(data == p or data in p.parents for p in runtime):  # a data folder around the runtime itself
+        data = course_root
     return [str(data)]
 
 

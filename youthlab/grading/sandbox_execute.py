@@ -61,16 +61,22 @@ class SandboxExecute(Execute):
 
     def output(self, outs, msg, display_id, cell_index):  # type: ignore[override]
         if msg.get("msg_type") in ("stream", "display_data", "execute_result", "error"):
-            used = self._output_bytes.get(cell_index, 0) + _size(msg)
+            before = self._output_bytes.get(cell_index, 0)
+            used = before + _size(msg)
             self._output_bytes[cell_index] = used
             if used > self.max_output_bytes:
+                out = None
+                if before < self.max_output_bytes and msg["msg_type"] == "stream":  # keep the head
+                    head = msg["content"]["text"][:self.max_output_bytes - before]
+                    out = super().output(outs, dict(msg, content=dict(msg["content"], text=head)), display_id,
+                                         cell_index)
                 if cell_index not in self._truncated:
                     self._truncated.add(cell_index)
                     mb = f"{self.max_output_bytes / 1e6:g}"
                     outs.append(nbformat.v4.new_output("stream", name="stderr",
                                                        text="\n" + _both("sandbox.output_truncated", mb=mb) + "\n"))
                     _mark(self.nb.cells[cell_index], "output_truncated", f"> {mb} MB")
-                return None
+                return out
         return super().output(outs, msg, display_id, cell_index)
 
     def _exit_detail(self) -> str:

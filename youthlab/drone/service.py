@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 import re
 import secrets
@@ -219,7 +220,12 @@ class FlightDesk:
         return True
 
     def _secret_failed(self, caller: Caller, what: str) -> None:
+        """Count a failed secret check against the caller; log it (service log and the
+        pilot log) with the hub user, or the address and claimed label on a station."""
         locked = self.throttle.failed(caller.key)
+        logging.getLogger("youthlab.flight").warning(
+            "flight service: wrong %s from %s%s (%s)%s", what, caller.pilot, "" if caller.verified else " (claimed)",
+            caller.client or "-", " - locked out" if locked else "")
         self._append_log({"time": time.time(), "event": "secret_failed", "secret": what, "pilot": caller.pilot,
                           "verified": caller.verified, "client": caller.client, "locked_out": locked})
 

@@ -460,6 +460,17 @@ def _timed(base, session, kernel_id, code="print(6 * 7)") -> float:
     return time.monotonic() - start
 
 
+def _wait_for_kernel(base, session, kernel_id, timeout: float = 120) -> None:
+    """Wait until a kernel the server is restarting (after an OOM kill) runs code again."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out, how = _run(base, session, kernel_id, "print(6 * 7)", timeout=30)
+        if how == "idle" and "42" in out:
+            return
+        time.sleep(1)
+    raise TimeoutError(f"kernel {kernel_id} did not come back")
+
+
 E2E_FORK_BOMB = textwrap.dedent("""
     import os, time
     kids = []
@@ -544,9 +555,8 @@ def test_a_fork_bomb_and_a_memory_hog_in_one_students_kernel_leave_the_other_stu
 
     server = next(p for p in map(psutil.Process, backend.processes("student1", ""))
                   if any("jupyterhub-singleuser" in part for part in p.cmdline()))
-    r = s_a.post(f"{base_a}api/kernels", json={"name": "python3"}, timeout=60)
-    assert r.status_code == 201, r.text
-    pool_kernel = r.json()["id"]
+    pool_kernel = kernel_a  # restarted by the server after the OOM kill, as a student sees it
+    _wait_for_kernel(base_a, s_a, pool_kernel)
     out, _ = _run(base_a, s_a, pool_kernel, "print('ADJ', open('/proc/self/oom_score_adj').read().strip())")
     assert "ADJ 300" in out, out
     pool = ("import os, time\nkids = []\nfor i in range(6):\n    pid = os.fork()\n    if pid == 0:\n"
@@ -560,9 +570,8 @@ def test_a_fork_bomb_and_a_memory_hog_in_one_students_kernel_leave_the_other_stu
     print(f"A's pool of 6 x 70 MiB over {E2E_MEM}: {out.strip() or how}; the server lived")
 
     # A stopped server leaves nothing behind: not even a detached child of a kernel.
-    r = s_a.post(f"{base_a}api/kernels", json={"name": "python3"}, timeout=60)
-    assert r.status_code == 201, r.text
-    out, _ = _run(base_a, s_a, r.json()["id"], "import subprocess\n"
+    _wait_for_kernel(base_a, s_a, kernel_a)
+    out, _ = _run(base_a, s_a, kernel_a, "import subprocess\n"
                   "p = subprocess.Popen(['sleep', '600'], start_new_session=True)\nprint(p.pid)")
     orphan = int(out.split()[-1])
     assert orphan in backend.processes("student1")

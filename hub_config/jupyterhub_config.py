@@ -153,7 +153,8 @@ if cull_after > 0:
 # --- print service: the hall's print queue behind the hub (issues 12, 13) -----------
 #   YOUTHLAB_PRINT (on/off), YOUTHLAB_PRINT_PORT (a free loopback port when unset),
 #   YOUTHLAB_PRINT_PER_USER (3 waiting jobs), YOUTHLAB_PRINT_TOTAL (100),
-#   YOUTHLAB_PRINT_KIOSK_LIMIT (10), YOUTHLAB_PRINT_MAX_BYTES (20 MB per model).
+#   YOUTHLAB_PRINT_KIOSK_LIMIT (10), YOUTHLAB_PRINT_MAX_BYTES (20 MB per model),
+#   YOUTHLAB_PRINT_USER (run it as this system user, not the hub's; the hub must be root).
 #   The service owns the queue (<data>/print-service, 0700) and knows each caller from
 #   their hub token: students see and cancel their own jobs, teachers their class's,
 #   staff all; students send STL/3MF, the service checks and slices them.
@@ -175,6 +176,13 @@ if PRINT_ON:
             "environment": print_service_environment(os.environ, DATA),
         }
     )
+    if os.environ.get("YOUTHLAB_PRINT_USER"):  # its own system user: student files never parsed as root
+        from youthlab.stamp.print_service import prepare_service_folder  # noqa: E402
+
+        _print_folder = prepare_service_folder(DATA, os.environ["YOUTHLAB_PRINT_USER"])
+        services[-1].update(user=os.environ["YOUTHLAB_PRINT_USER"], cwd=str(_print_folder),
+                            command=[str(SERVER_BIN / "python"), *services[-1]["command"][1:]])
+        services[-1]["environment"]["HOME"] = str(_print_folder)
     # The kiosk prints as "kiosk" with a token that can do nothing else (made at each start).
     KIOSK_PRINT_ENV = {"YOUTHLAB_PRINT_URL": print_url, "YOUTHLAB_PRINT_TOKEN": secrets.token_hex(32)}
     services.append({"name": "kiosk-print", "api_token": KIOSK_PRINT_ENV["YOUTHLAB_PRINT_TOKEN"]})

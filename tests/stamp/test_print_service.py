@@ -121,13 +121,15 @@ def hub():
     data = Path(tempfile.mkdtemp(prefix="youthlab-print-"))
     plan = data.parent / f"{data.name}-accounts.yaml"
     plan.write_text(PLAN)
+    subprocess.run(["useradd", "--system", "--no-create-home", prefix + "print"], check=True)  # the service's
     printers = data.parent / f"{data.name}-printers.yaml"  # a printer that is off: jobs wait
     printers.write_text("printers:\n  hall-1: {url: 'http://127.0.0.1:9', api_key_env: YOUTHLAB_PRINTER_KEY}\n")
     try:
         running = start_hub(data, {"YOUTHLAB_SPAWNER": "system-users", "YOUTHLAB_SYSTEM_USER_PREFIX": prefix,
                                    "YOUTHLAB_ACCOUNTS": str(plan), "YOUTHLAB_PRINT_MAX_BYTES": str(MAX_BYTES),
                                    "YOUTHLAB_PRINTERS": str(printers), "YOUTHLAB_KIOSK": "on",
-                                   "YOUTHLAB_KIOSK_POOL": "0", **HUB_SECRETS}, timeout=180)
+                                   "YOUTHLAB_KIOSK_POOL": "0", "YOUTHLAB_PRINT_USER": prefix + "print",
+                                   **HUB_SECRETS}, timeout=180)
         try:
             yield running, prefix
         finally:
@@ -291,11 +293,14 @@ for path in ({str(data / 'print-service' / 'queue.json')!r}, {str(data / 'stamp'
     assert refused == tried
 
 
-def _service_environ(running, module: str) -> dict[str, str]:
+def _service(running, module: str):
     import psutil
 
-    proc = next(p for p in psutil.Process(running.proc.pid).children(recursive=True) if module in p.cmdline())
-    return proc.environ()
+    return next(p for p in psutil.Process(running.proc.pid).children(recursive=True) if module in p.cmdline())
+
+
+def _service_environ(running, module: str) -> dict[str, str]:
+    return _service(running, module).environ()
 
 
 @pytest.mark.e2e
@@ -305,7 +310,11 @@ def test_kiosk_prints_as_kiosk_and_services_get_only_their_settings(hub):
     from youthlab.stamp.compose import text_stamp
     from youthlab.stamp.print_client import PrintServiceRefused, cancel_job, list_jobs, submit_stamp
 
-    running, _ = hub
+    running, prefix = hub
+    # the print service parses and slices student files as its own system user, not root
+    assert _service(running, "youthlab.stamp.print_service").username() == prefix + "print"
+    folder = running.data_dir / "print-service"
+    assert folder.stat().st_mode & 0o777 == 0o700 and folder.owner() == prefix + "print"
     kiosk_env = _service_environ(running, "youthlab.kiosk.server")
     print_env = _service_environ(running, "youthlab.stamp.print_service")
     # the kiosk gets its settings, its PIN (read by the server, dropped before kernels) and

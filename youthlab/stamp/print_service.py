@@ -316,6 +316,25 @@ def print_service_environment(environ: Mapping[str, str], data: Path) -> dict[st
     return env
 
 
+def prepare_service_folder(data: Path, user: str | None = None) -> Path:
+    """The service's own folder ``<data>/print-service`` (0700), owned by ``user`` when the
+    service runs as its own system user (``YOUTHLAB_PRINT_USER``); returns it."""
+    folder = data / "print-service"
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    if user:
+        import pwd
+
+        entry = pwd.getpwnam(user)
+        if entry.pw_uid == 0:
+            from youthlab.errors import ConfigError
+
+            raise ConfigError(detail=f"YOUTHLAB_PRINT_USER={user} is root")
+        for path in [folder, *folder.rglob("*")]:
+            os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+    return folder
+
+
 def free_loopback_port() -> int:
     """A port nobody listens on now (the service's default: no clash between hubs)."""
     import socket

@@ -10,6 +10,10 @@ section at the end of jupyterhub_config.py), so nbgrader's server extensions rea
 - teachers: the course folder of their class (``<data>/courses/<class>``) with that
   course's own settings (timeouts, restoring deleted tests), so formgrader works.
 
+Everyone uses YouthLab's exchange plugins (youthlab/grading/exchange.py): the exchange
+is never world-writable; in isolated mode class groups and folder modes decide who sees
+what, and collect refuses a submission made by another system user than the one named.
+
 Per-course settings live in ``<data>/courses/<class>/nbgrader_config.py``, written by
 ``youthlab course create``. Outside the hub this file sets nothing.
 """

@@ -21,7 +21,8 @@ from youthlab.i18n import t
 from youthlab.paths import data_dir as default_data_dir
 from youthlab.paths import hub_config_dir
 
-DATA_OPTION = click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+# readable=False: in isolated mode the data folder is 0711 (accounts pass through, never list it)
+DATA_OPTION = click.option("--data-dir", type=click.Path(path_type=Path, readable=False), default=None,
                            help="The hub's data folder (default: YOUTHLAB_DATA_DIR or ./var).")
 CLASS_OPTION = click.option("--class", "cls", required=True, help="Class name from hub_config/accounts.yaml.")
 
@@ -113,6 +114,7 @@ def release(lab: str, cls: str, data_dir: Path | None) -> None:
 def collect(lab: str, cls: str, data_dir: Path | None) -> None:
     """Collect the submissions of a lab."""
     from youthlab.grading.course import collect as do_collect
+    from youthlab.grading.course import refused_submissions
 
     course_ = _open(cls, data_dir)
     students = do_collect(course_, lab)
@@ -120,6 +122,11 @@ def collect(lab: str, cls: str, data_dir: Path | None) -> None:
     click.secho(f"✓ {t('course.collected', lab=lab, n=len(students), total=len(course_.students))}", fg="green")
     if missing:
         click.echo(f"  {t('course.not_submitted', students=', '.join(missing))}")
+    refused = refused_submissions(course_, lab)
+    if refused:  # made by another system user than the student it names
+        click.secho(f"  ! {t('course.refused_title', n=len(refused))}", fg="yellow")
+        for entry in refused:
+            click.secho(f"    ✗ {t('grading.collect.refused', **entry)}", fg="red")
 
 
 @course.command()

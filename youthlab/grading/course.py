@@ -4,21 +4,31 @@
 ``submitted/``, ``autograded/``, ``feedback/``, ``gradebook.db``) with its own
 ``nbgrader_config.py``; the course id is the class name, so the hub group, the
 nbgrader course and the exchange folder (``<data>/exchange/<class>``) share one name.
-``course.yaml`` beside it remembers the curriculum, the labs and the grading weights.
+``course.yaml`` beside it remembers the curriculum, the labs and the grading weights,
+and whether the course was made for isolated mode (one system user per account): then
+the course folder belongs to the class's teachers' group and the exchange is shared by
+folder modes and class groups (:mod:`youthlab.grading.exchange`), so the same course
+works from root's command line and from a teacher's own server.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import yaml
 
 from youthlab.grading.curriculum import Curriculum
+from youthlab.grading.access import (CourseAccessDenied, NeedsRoot, path_with_venv, require_member,
+                                     require_nbgrader_tools, require_teacher)
 from youthlab.grading.errors import NbgraderFailed, NoCourse, UnknownClass, UnknownLab
 from youthlab.hub.accounts import AccountPlan
+from youthlab.hub.identity import isolated_mode, system_user_prefix
+from youthlab.i18n import t
 from youthlab.hub.labs import is_private
 from youthlab.paths import labs_dir
 
@@ -35,10 +45,13 @@ c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = {course!r}
 c.Exchange.root = {exchange!r}
 c.Exchange.path_includes_course = True
-# All students' servers may run as one system user: trust the hub user name in the
-# submission, not the file owner.
+# Our exchange plugins: never a world-writable exchange; in isolated mode collect takes
+# a submission only from the system user of the student it names (nbgrader's own
+# check_owner compares names and only warns).
 c.ExchangeCollect.check_owner = False
-# A runaway student cell is interrupted; grading goes on with the next cell.
+for _name, _plugin in {plugins!r}.items():
+    setattr(c.ExchangeFactory, _name, _plugin)
+{isolation}# A runaway student cell is interrupted; grading goes on with the next cell.
 c.Execute.timeout = {timeout}
 c.ExecutePreprocessor.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
@@ -50,6 +63,14 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 from youthlab.grading.feedback import HideTestTracebacks  # noqa: E402
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]
+'''
+
+ISOLATED_CONFIG = '''# Isolated mode: the course folder is shared by the class's teachers' group (setgid),
+# so what one teacher (or root's CLI) makes, the others can change: nbgrader's
+# group-shared modes, and no umask that drops the group's write bit.
+c.CourseDirectory.groupshared = True
+import os as _os  # noqa: E402
+_os.umask(0o007)
 '''
 
 
@@ -90,6 +111,19 @@ class Course:
     def pass_percent(self) -> float:
         return float(self.info.get("pass_percent", 60))
 
+    @property
+    def isolated(self) -> bool:
+        """Made for isolated mode (class groups and folder modes)."""
+        return bool(self.info.get("isolated", False))
+
+    @property
+    def system_user_prefix(self) -> str | None:
+        return self.info.get("system_user_prefix")
+
+    @property
+    def exchange(self) -> Path:
+        return Path(self.info["exchange"])
+
     def released(self) -> list[str]:
         return [lab for lab in self.labs if (self.root / "release" / lab).is_dir()]
 
@@ -107,13 +141,53 @@ class Course:
 def open_course(data: Path, cls: str) -> Course:
     root = courses_dir(data) / cls
     info_file = root / COURSE_FILE
-    if not info_file.exists():
-        raise NoCourse(cls=cls)
-    return Course(root, yaml.safe_load(info_file.read_text(encoding="utf-8")))
+    try:
+        if not info_file.exists():
+            raise NoCourse(cls=cls)
+        text = info_file.read_text(encoding="utf-8")
+    except PermissionError:
+        require_teacher(root, cls, t("grading.action.open"), write=False)
+        raise
+    return Course(root, yaml.safe_load(text))
 
 
 def list_courses(data: Path) -> list[Course]:
     return [open_course(data, p.parent.name) for p in sorted(courses_dir(data).glob(f"*/{COURSE_FILE}"))]
+
+
+@contextlib.contextmanager
+def _nbgrader_process(isolated: bool) -> Iterator[None]:
+    """nbgrader runs ``alembic`` by name: the interpreter's bin folder goes on PATH (a
+    root shell's PATH rarely has the venv); in isolated mode new files stay group-writable."""
+    saved_path = os.environ.get("PATH")
+    os.environ["PATH"] = path_with_venv()
+    old_umask = os.umask(0o007) if isolated else None
+    try:
+        yield
+    finally:
+        if old_umask is not None:
+            os.umask(old_umask)
+        if saved_path is None:
+            os.environ.pop("PATH", None)
+        else:
+            os.environ["PATH"] = saved_path
+
+
+@contextlib.contextmanager
+def operating(course: Course, action: str) -> Iterator[None]:
+    """Around every command on a course: say who may not (before anything changes), run
+    nbgrader with its tools on PATH, and as root put the shared modes back afterwards."""
+    require_teacher(course.root, course.name, action)
+    require_nbgrader_tools()
+    try:
+        with _nbgrader_process(course.isolated):
+            yield
+    finally:
+        if course.isolated and os.geteuid() == 0:
+            from youthlab.grading.exchange import prepare_exchange, share_course_folder
+
+            share_course_folder(course.root, course.name, course.system_user_prefix)
+            prepare_exchange(course.exchange, course.name, True, course.system_user_prefix)
 
 
 def _copy_source(lab: Path, dest: Path) -> None:
@@ -143,11 +217,43 @@ def create_course(curriculum: Curriculum, cls: str, plan: AccountPlan, data: Pat
     labs_root = labs_root or labs_dir()
     root = courses_dir(data) / cls
     exchange = exchange_dir(data)
-    root.mkdir(parents=True, exist_ok=True)
-    exchange.mkdir(parents=True, exist_ok=True)
-    exchange.chmod(0o777)  # nbgrader's exchange root must be writable by every server
+    # Everything that can fail is checked before anything is made.
+    require_nbgrader_tools()
+    try:
+        isolated = open_course(data, cls).isolated  # a course keeps the mode it was made in
+    except NoCourse:
+        isolated = isolated_mode()
+    if isolated and os.geteuid() != 0:
+        raise NeedsRoot(cls=cls, action=t("grading.action.create"))
+    prefix = system_user_prefix() if isolated else None
+    if isolated:
+        from youthlab.grading.exchange import open_data_folder, prepare_exchange, share_course_folder
+        from youthlab.hub.groups import sync_class_groups
+
+        sync_class_groups(plan, [cls], prefix)
+        open_data_folder(data)
+        prepare_exchange(exchange, cls, True, prefix)
+        share_course_folder(root, cls, prefix)
+    else:
+        from youthlab.grading.exchange import prepare_exchange
+
+        root.mkdir(parents=True, exist_ok=True)
+        prepare_exchange(exchange, cls, False)
+    with _nbgrader_process(isolated):
+        course = _fill_course(curriculum, cls, plan, root, exchange, labs_root, isolated, prefix, progress)
+    if isolated:
+        share_course_folder(root, cls, prefix)
+    return course, [lab for lab in curriculum.labs if lab not in course.labs]
+
+
+def _fill_course(curriculum: Curriculum, cls: str, plan: AccountPlan, root: Path, exchange: Path,
+                 labs_root: Path, isolated: bool, prefix: str | None,
+                 progress: Callable[[str], None]) -> Course:
+    from youthlab.grading.exchange import PLUGINS
+
     (root / "nbgrader_config.py").write_text(COURSE_CONFIG.format(
-        course=cls, root=str(root), exchange=str(exchange), timeout=curriculum.timeout), encoding="utf-8")
+        course=cls, root=str(root), exchange=str(exchange), timeout=curriculum.timeout, plugins=PLUGINS,
+        isolation=ISOLATED_CONFIG if isolated else ""), encoding="utf-8")
 
     present = [lab for lab in curriculum.labs if any((labs_root / lab).glob("*.ipynb"))]
     skipped = [lab for lab in curriculum.labs if lab not in present]
@@ -159,6 +265,7 @@ def create_course(curriculum: Curriculum, cls: str, plan: AccountPlan, data: Pat
         "weights": {lab: w for lab, w in curriculum.weights().items()},
         "timeout": curriculum.timeout, "pass_percent": curriculum.pass_percent,
         "students": list(plan.classes[cls]), "teachers": teachers, "exchange": str(exchange),
+        "isolated": isolated, "system_user_prefix": prefix,
     }
     (root / COURSE_FILE).write_text(yaml.safe_dump(info, allow_unicode=True, sort_keys=False), encoding="utf-8")
     course = Course(root, info)
@@ -176,33 +283,54 @@ def create_course(curriculum: Curriculum, cls: str, plan: AccountPlan, data: Pat
         progress(lab)
         _copy_source(labs_root / lab, root / "source" / lab)
         _check(api.generate_assignment(lab, force=True, create=True), "generate_assignment", lab)
-    return course, skipped
+    return course
 
 
 def release(course: Course, lab: str) -> None:
     """Put the student version of ``lab`` in the exchange for the class to fetch."""
     if lab not in course.labs:
         raise UnknownLab(lab=lab, labs=", ".join(course.labs))
-    api = course.api()
-    outbound = Path(course.info["exchange"]) / course.name / "outbound" / lab
-    if outbound.exists():  # re-releasing: replace the old version
-        api.unrelease(lab)
-    _check(api.release_assignment(lab), "release_assignment", lab)
+    with operating(course, t("grading.action.release")):
+        require_member(course.exchange / course.name, course.name, t("grading.action.release"))
+        require_teacher(course.exchange / course.name / "outbound", course.name, t("grading.action.release"))
+        api = course.api()
+        outbound = course.exchange / course.name / "outbound" / lab
+        if outbound.exists():  # re-releasing: replace the old version
+            api.unrelease(lab)
+        _check(api.release_assignment(lab), "release_assignment", lab)
 
 
 def collect(course: Course, lab: str) -> list[str]:
     """Copy submissions from the exchange into ``submitted/``; returns who has submitted."""
     if lab not in course.labs:
         raise UnknownLab(lab=lab, labs=", ".join(course.labs))
-    _check(course.api().collect(lab, update=True), "collect", lab)
+    with operating(course, t("grading.action.collect")):
+        require_member(course.exchange / course.name, course.name, t("grading.action.collect"))
+        require_teacher(course.exchange / course.name / "inbound", course.name, t("grading.action.collect"),
+                        write=False)
+        _check(course.api().collect(lab, update=True), "collect", lab)
     return sorted(p.parent.name for p in (course.root / "submitted").glob(f"*/{lab}") if p.is_dir())
+
+
+def refused_submissions(course: Course, lab: str) -> list[dict[str, str]]:
+    """Entries of the last collect that were not taken: made by another system user than
+    the student they name (``entry``, ``student``, ``owner``, ``expected``)."""
+    import json
+
+    from youthlab.grading.exchange import REFUSED_REPORT
+
+    path = course.root / REFUSED_REPORT.format(lab=lab)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
 def release_feedback(course: Course, lab: str) -> int:
     """Generate feedback for every autograded student and put it in the exchange."""
     if lab not in course.labs:
         raise UnknownLab(lab=lab, labs=", ".join(course.labs))
-    api = course.api()
-    _check(api.generate_feedback(lab, force=True), "generate_feedback", lab)
-    _check(api.release_feedback(lab), "release_feedback", lab)
+    with operating(course, t("grading.action.feedback")):
+        require_member(course.exchange / course.name, course.name, t("grading.action.feedback"))
+        require_teacher(course.exchange / course.name / "feedback", course.name, t("grading.action.feedback"))
+        api = course.api()
+        _check(api.generate_feedback(lab, force=True), "generate_feedback", lab)
+        _check(api.release_feedback(lab), "release_feedback", lab)
     return len(list((course.root / "feedback").glob(f"*/{lab}")))

@@ -14,7 +14,12 @@ roles; it adds, per single-user server:
   to point the server at its class: students get the course id, the exchange and their
   hub name as nbgrader student id (all servers may share one system user, so nbgrader's
   own guess — the Unix user — would be wrong); a teacher's server gets the course folder
-  of their class, so formgrader works there out of the box.
+  of their class, so formgrader works there out of the box. Everyone uses YouthLab's
+  exchange plugins (:mod:`youthlab.grading.exchange`): no world-writable exchange, and
+  in isolated mode errors that say which class or group is missing.
+
+In isolated mode a student cannot enter ``<data>/courses/<class>`` (its teachers' group
+only): whether the class has a course is then read from the exchange folder.
 """
 
 from __future__ import annotations
@@ -70,7 +75,18 @@ def config_path_for(plan: AccountPlan, data: Path, hub_config: Path, username: s
 
 def _course_root(data: Path, cls: str) -> Path | None:
     root = data / "courses" / cls
-    return root if (root / "nbgrader_config.py").exists() else None
+    try:
+        return root if (root / "nbgrader_config.py").exists() else None
+    except PermissionError:  # isolated mode: not a teacher of this class
+        return None
+
+
+def _class_has_course(data: Path, cls: str) -> bool:
+    """For students: the course's exchange folder exists (they may not read the course)."""
+    try:
+        return (data / "exchange" / cls).is_dir() or _course_root(data, cls) is not None
+    except OSError:
+        return False
 
 
 def _link_into_home(root: Path, home: str | None, cls: str) -> Path:
@@ -99,7 +115,10 @@ def nbgrader_settings(env: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]]
     if not (username and data and accounts):
         return {}, None
     data_path, plan = Path(data), load_plan(Path(accounts))
-    exchange = {"root": str(data_path / "exchange"), "path_includes_course": True}
+    from youthlab.grading.exchange import PLUGINS
+
+    exchange: dict[str, Any] = {"root": str(data_path / "exchange"), "path_includes_course": True}
+    plugins = {"ExchangeFactory": dict(PLUGINS)}
     if role_of(plan, username) == "teacher":
         classes = plan.teachers.get(username, [])
         named = env.get("JUPYTERHUB_SERVER_NAME", "")
@@ -109,13 +128,14 @@ def nbgrader_settings(env: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]]
             root = _course_root(data_path, cls)
             if root:
                 linked = _link_into_home(root, env.get("HOME"), cls)
-                return {"Exchange": exchange, "CourseDirectory": {"root": str(linked), "course_id": cls}}, \
-                    root / "nbgrader_config.py"
-        return {"Exchange": exchange}, None
+                return {"Exchange": exchange, **plugins,
+                        "CourseDirectory": {"root": str(linked), "course_id": cls}}, root / "nbgrader_config.py"
+        return {"Exchange": exchange, **plugins}, None
     for cls, students in plan.classes.items():
-        if username in students and _course_root(data_path, cls):
-            return {"Exchange": exchange, "CourseDirectory": {"course_id": cls, "student_id": username}}, None
-    return {"Exchange": exchange}, None
+        if username in students and _class_has_course(data_path, cls):
+            return {"Exchange": exchange, **plugins,
+                    "CourseDirectory": {"course_id": cls, "student_id": username}}, None
+    return {"Exchange": exchange, **plugins}, None
 
 
 def check_named_server(plan: AccountPlan, username: str, server_name: str) -> None:

@@ -1,0 +1,130 @@
+"""System groups of the classes, for isolated mode: who may reach a course and its exchange.
+
+Per class (``hub_config/accounts.yaml``) two groups (names from :mod:`youthlab.hub.identity`):
+
+- ``yl-c-<class>``: the class's students and teachers (may enter ``exchange/<class>``);
+- ``yl-t-<class>``: the class's teachers (own the course folder, read submissions).
+
+Membership is *set*, not added to: it is made equal to the plan's accounts that already
+have a system user, so a teacher taken off a class loses its folders at their next start.
+The spawner calls :func:`ensure_account_groups` before it starts a server (the server's
+process takes its groups at that moment); ``youthlab course create`` calls
+:func:`sync_class_groups` for its class. Needs root (``groupadd``, ``gpasswd``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import grp
+import pwd
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from youthlab.hub.accounts import AccountPlan
+from youthlab.hub.identity import class_group_for, system_user_for, teachers_group_for
+
+_LOCK = threading.Lock()
+_LOCK_FILE = Path(tempfile.gettempdir()) / "youthlab-groups.lock"
+
+
+@contextlib.contextmanager
+def _locked() -> Iterator[None]:
+    """One change to /etc/group at a time (gpasswd refuses while another one holds it)."""
+    with _LOCK, open(_LOCK_FILE, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _tool(name: str) -> str:
+    """groupadd and gpasswd live in /usr/sbin, which a plain PATH may not have."""
+    import os
+    import shutil
+
+    return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])) or name
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def ensure_group(name: str) -> int:
+    """The gid of group ``name``, made with ``groupadd`` if missing."""
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        subprocess.run([_tool("groupadd"), name], check=True, capture_output=True)
+        return grp.getgrnam(name).gr_gid
+
+
+def _set_members(group: str, users: list[str]) -> None:
+    if sorted(grp.getgrnam(group).gr_mem) != sorted(users):
+        subprocess.run([_tool("gpasswd"), "-M", ",".join(users), group], check=True, capture_output=True)
+
+
+def class_members(plan: AccountPlan, cls: str) -> tuple[list[str], list[str]]:
+    """(class members, teachers) of ``cls`` as hub account names."""
+    teachers = sorted(t for t, classes in plan.teachers.items() if cls in classes)
+    return sorted(set(plan.classes.get(cls, [])) | set(teachers)), teachers
+
+
+def sync_class_groups(plan: AccountPlan, classes: list[str] | None = None,
+                      prefix: str | None = None) -> dict[str, tuple[str, str]]:
+    """Make the groups of ``classes`` (default: all) and set their members; returns
+    class -> (class group, teachers group)."""
+    made = {}
+    with _locked():
+        for cls in plan.classes if classes is None else classes:
+            members, teachers = class_members(plan, cls)
+            cgroup, tgroup = class_group_for(cls, prefix), teachers_group_for(cls, prefix)
+            ensure_group(cgroup)
+            ensure_group(tgroup)
+            _set_members(cgroup, [u for u in (system_user_for(a, prefix) for a in members) if _user_exists(u)])
+            _set_members(tgroup, [u for u in (system_user_for(a, prefix) for a in teachers) if _user_exists(u)])
+            made[cls] = (cgroup, tgroup)
+    return made
+
+
+def classes_of(plan: AccountPlan, account: str) -> list[str]:
+    """Classes ``account`` studies in or teaches."""
+    return sorted({cls for cls, students in plan.classes.items() if account in students}
+                  | set(plan.teachers.get(account, [])))
+
+
+def ensure_account_groups(plan: AccountPlan, account: str, prefix: str | None = None) -> list[str]:
+    """Before ``account``'s server starts: the groups of its classes exist and hold exactly
+    the right members (its own system user must exist already). Returns the classes."""
+    classes = [c for c in classes_of(plan, account) if c in plan.classes]
+    if classes:
+        sync_class_groups(plan, classes, prefix)
+    return classes
+
+
+def remove_class_groups(plan: AccountPlan, classes: list[str] | None = None, prefix: str | None = None) -> None:
+    """Delete the classes' groups (tests' teardown; a class taken out of the plan)."""
+    with _locked():
+        for cls in plan.classes if classes is None else classes:
+            for group in (class_group_for(cls, prefix), teachers_group_for(cls, prefix)):
+                subprocess.run([_tool("groupdel"), group], capture_output=True)
+
+
+def ensure_groups_for_spawn(account: str, prefix: str | None = None) -> list[str]:
+    """:func:`ensure_account_groups` with the hub's plan (``YOUTHLAB_ACCOUNTS`` or
+    ``hub_config/accounts.yaml``): what the spawner calls before a server starts."""
+    import os
+
+    from youthlab.hub.accounts import load_plan
+    from youthlab.paths import hub_config_dir
+
+    plan = load_plan(Path(os.environ.get("YOUTHLAB_ACCOUNTS", hub_config_dir() / "accounts.yaml")))
+    return ensure_account_groups(plan, account, prefix)

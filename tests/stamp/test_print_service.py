@@ -106,6 +106,68 @@ def test_local_cli_refuses_raw_gcode_from_a_student_server_and_symlinks(tmp_path
         assert r.returncode == 0, r.stdout + r.stderr
 
 
+# ---- the desk's rules, in process (fast) -----------------------------------------------
+def _desk(tmp_path, **kw):
+    from youthlab.stamp.print_service import PrintDesk
+
+    def slow_slice(model, gcode):  # a real slicer takes ~1 s: long enough for a race
+        time.sleep(0.3)
+        gcode.write_text("; sliced\n")
+
+    return PrintDesk(tmp_path / "desk", check_model=lambda path: {}, slice_model=slow_slice, **kw)
+
+
+def test_concurrent_submissions_cannot_pass_the_limit_together(tmp_path):
+    from youthlab.stamp.print_errors import OwnerQueueFull, QueueFull
+    from youthlab.stamp.print_service import Caller
+
+    desk = _desk(tmp_path, per_owner=3, total=5)
+    a = Caller("student1", "student")
+
+    def one(_):
+        try:
+            desk.submit(a, "s.stl", b"solid")
+            return "ok"
+        except OwnerQueueFull:
+            return "full"
+
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(one, range(40)))
+    assert results.count("ok") == 3 and results.count("full") == 37
+    desk.submit(Caller("student2", "student"), "s.stl", b"solid")
+    desk.submit(Caller("student3", "student"), "s.stl", b"solid")
+    with pytest.raises(QueueFull):  # the hall's total
+        desk.submit(Caller("student4", "student"), "s.stl", b"solid")
+    assert desk.submit(Caller("operator", "staff"), "s.gcode", b"G28\n")["job"]["owner"] == "operator"
+    assert oct((tmp_path / "desk").stat().st_mode & 0o777) == "0o700"
+    assert not list((tmp_path / "desk" / "uploads").iterdir())  # nothing left behind
+
+
+def test_who_sees_what(tmp_path):
+    from youthlab.hub.accounts import load_plan
+    from youthlab.stamp.print_errors import NotYourJob
+    from youthlab.stamp.print_service import Caller, caller_from_hub_model
+
+    plan_file = tmp_path / "accounts.yaml"
+    plan_file.write_text(PLAN)
+    plan = load_plan(plan_file)
+    desk = _desk(tmp_path)
+    for name in ("student1", "student2", "student3", "teacher"):
+        desk.submit(caller_from_hub_model({"name": name, "kind": "user"}, plan), "s.stl", b"solid")
+    desk.submit(caller_from_hub_model({"name": "kiosk-print", "kind": "service"}, plan), "k.stl", b"solid")
+    assert caller_from_hub_model({"name": "idle-culler", "kind": "service"}, plan) is None
+    owners = lambda who: sorted(j["owner"] for j in desk.jobs(caller_from_hub_model(who, plan)))  # noqa: E731
+    assert owners({"name": "student1"}) == ["student1"]
+    assert owners({"name": "teacher"}) == ["student1", "student2", "teacher"]
+    assert owners({"name": "operator"}) == ["kiosk", "student1", "student2", "student3", "teacher"]
+    assert owners({"name": "someone", "admin": True}) == owners({"name": "operator"})
+    assert owners({"name": "kiosk-print", "kind": "service"}) == ["kiosk"]
+    s3_job = next(j for j in desk.jobs(Caller("x", "staff")) if j["owner"] == "student3")
+    with pytest.raises(NotYourJob):
+        desk.cancel(caller_from_hub_model({"name": "teacher"}, plan), s3_job["id"])
+    assert desk.cancel(caller_from_hub_model({"name": "student3"}, plan), s3_job["id"])["job"]["status"] == "cancelled"
+
+
 # ---- the service on a real hub ---------------------------------------------------------
 def _remove_system_accounts(prefix: str) -> None:
     for db, remove in (("passwd", ["userdel", "--remove"]), ("group", ["groupdel"])):

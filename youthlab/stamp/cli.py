@@ -349,8 +349,12 @@ def queue_cancel(job_id) -> None:
 @click.option("--test-mode", is_flag=True, envvar="YOUTHLAB_STAMP_TEST_MODE",
               help="Allow OctoPrint's Virtual Printer (nothing really prints).")
 def queue_run(interval, once, test_mode) -> None:
-    """Send waiting jobs to free printers, fairly, until Ctrl-C."""
+    """Send waiting jobs to free printers, fairly, until Ctrl-C (local mode)."""
     import threading
+
+    if _service_url():  # on the hub the print service owns the queue and sends the jobs itself
+        click.echo(t("print.service.runs_itself"))
+        return
 
     q = _queue(test_mode=bool(test_mode), with_printers=True)
 

@@ -201,9 +201,11 @@ def flow(hall):
 
     # And the teacher again, on what root's CLI made.
     hall.nbgrader("tea", "collect", LAB, "--update")
+    regraded = hall.nbgrader("tea", "autograde", LAB, "--force", check=False)
     hall.nbgrader("tea", "generate_feedback", LAB, "--force")
     hall.nbgrader("tea", "release_feedback", LAB)
     return {"entries": entries, "scores": scores, "collected": collected.stdout, "graded": graded.stdout,
+            "regraded": regraded,
             "bo_submitted": (hall.course / "submitted" / "bo" / LAB / NB).read_text()}
 
 
@@ -212,6 +214,7 @@ def flow(hall):
 @needs_root
 def test_teacher_and_root_grade_the_same_course(hall, flow):
     assert flow["scores"]["teacher"] == {"ana": 7, "bo": 4}
+    assert flow["regraded"].returncode == 0, flow["regraded"].stderr[-3000:]
     assert flow["scores"]["root"] == {"ana": 7, "bo": 7}, (flow["graded"], [
         line for line in flow["bo_submitted"].splitlines() if "route =" in line])
     assert "2 of 2" in flow["collected"] or "2/2" in flow["collected"]

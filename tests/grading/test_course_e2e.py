@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import pwd
+import shutil
+import tempfile
 import subprocess
 import sys
 import time
@@ -34,9 +38,16 @@ def youthlab(*args: str, data: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    running = start_hub(tmp_path_factory.mktemp("hubdata"))
-    yield running
-    running.stop()
+    # the CLI below and the hub use one system-user prefix (isolated mode: class groups)
+    prefix = os.environ.get("YOUTHLAB_SYSTEM_USER_PREFIX")
+    # in /tmp itself: pytest's own temp folders are closed (0700) to the accounts' system users
+    data = Path(tempfile.mkdtemp(prefix="youthlab-course-e2e-"))
+    running = start_hub(data, {"YOUTHLAB_SYSTEM_USER_PREFIX": prefix} if prefix else None)
+    try:
+        yield running
+    finally:
+        running.stop()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def _server(hub, user: str) -> tuple[requests.Session, str]:
@@ -61,7 +72,7 @@ def test_class_course_release_fetch_submit_collect_autograde_export(hub):
     # The student sees the released lab in their own server's Assignments list and fetches it.
     s, base = _server(hub, "student1")
     listed = s.get(f"{base}assignments", params={"course_id": CLS}, timeout=60)
-    assert listed.ok, listed.text
+    assert listed.ok and isinstance(listed.json()["value"], list), listed.text[-3000:]
     assert any(a["assignment_id"] == LAB and a["status"] == "released" for a in listed.json()["value"])
     fetched = s.post(f"{base}assignments/fetch", data={"course_id": CLS, "assignment_id": LAB}, timeout=60)
     assert fetched.ok, fetched.text
@@ -111,7 +122,11 @@ def test_class_course_release_fetch_submit_collect_autograde_export(hub):
     assert r.returncode == 0, r.stdout + r.stderr
     fb = s.post(f"{base}assignments/fetch_feedback", data={"course_id": CLS, "assignment_id": LAB}, timeout=60)
     assert fb.ok, fb.text
-    feedback = list((data / "homes" / "student1" / CLS / LAB / "feedback").rglob("*.html"))
+    try:  # isolated mode: the student's system user's home
+        home = Path(pwd.getpwnam(hub.prefix + "student1").pw_dir)
+    except KeyError:
+        home = data / "homes" / "student1"
+    feedback = list((home / CLS / LAB / "feedback").rglob("*.html"))
     assert feedback and "7" in feedback[0].read_text()
     assert "stamp_price(51)" not in feedback[0].read_text()  # hidden tests stay hidden (nbgrader#917)
 

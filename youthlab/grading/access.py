@@ -36,6 +36,13 @@ class ExchangeNotPrepared(YouthLabError):
     hint_key = "grading.access.exchange_missing.hint"
 
 
+class ExchangeUnreachable(YouthLabError):
+    """A folder above the exchange is closed to this account (a data folder under /root)."""
+
+    key = "grading.access.exchange_unreachable"
+    hint_key = "grading.access.exchange_unreachable.hint"
+
+
 class NbgraderToolMissing(YouthLabError):
     key = "grading.access.tool_missing"
     hint_key = "grading.access.tool_missing.hint"

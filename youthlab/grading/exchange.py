@@ -56,7 +56,8 @@ from nbgrader.exchange.default.submit import ExchangeSubmit
 from nbgrader.utils import check_mode
 
 from youthlab.errors import YouthLabError
-from youthlab.grading.access import ExchangeNotPrepared, require_member, require_teacher
+from youthlab.grading.access import (ExchangeNotPrepared, ExchangeUnreachable, require_member, require_teacher,
+                                     whoami)
 from youthlab.hub.identity import class_group_for, system_user_for, teachers_group_for
 from youthlab.i18n import t
 
@@ -165,7 +166,11 @@ class _Checked:
     problems into our errors (ExchangeError, so nbgrader's apps print them)."""
 
     def ensure_root(self) -> None:
-        if not os.path.isdir(self.root):
+        try:
+            os.stat(self.root)
+        except PermissionError:  # a folder above it is closed to this account
+            self._fail_with(ExchangeUnreachable(user=whoami(), path=self.root))
+        except OSError:
             self._fail_with(ExchangeNotPrepared(cls=self.coursedir.course_id or "?", path=self.root))
 
     def _fail_with(self, err: YouthLabError) -> None:

@@ -280,6 +280,12 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
         entry = self._ensure_system_user()
         if entry.pw_uid == 0 or entry.pw_gid == 0:  # e.g. a hand-made user in group root
             raise RootServerRefused(user=self.user.name)
+        try:  # class groups (course folder, exchange) before the server takes its groups
+            from youthlab.hub.groups import ensure_groups_for_spawn
+
+            ensure_groups_for_spawn(self.user.name, self.system_user_prefix)
+        except Exception:  # noqa: BLE001 — the server still starts; grading says what is missing
+            self.log.exception("YouthLab: could not set the class groups of %s", self.user.name)
         try:  # a student's kernel may open the station's board (youthlab/boards/device_access.py)
             from youthlab.boards.device_access import add_to_device_groups
 

@@ -47,7 +47,7 @@ def _kernel_processes(root: int) -> list[psutil.Process]:
 
 @pytest.mark.e2e
 def test_visitor_kernels_hold_no_secret():
-    env = dict(SECRETS)
+    env = dict(SECRETS, YOUTHLAB_KIOSK_IDLE="7")
     with kiosk_server(labs_dir(), "--app", "00-welcome", "--pool-size", "1", env=env) as url:
         me = psutil.Process()
         deadline = time.monotonic() + 120
@@ -65,5 +65,9 @@ def test_visitor_kernels_hold_no_secret():
             found = {k for k, v in environ.items() if v in SECRETS.values() or k in SECRETS}
             assert not found, f"kernel {proc.pid} holds {found}"
             assert environ.get("YOUTHLAB_LABS_DIR") and environ.get("PATH")  # what apps need is still there
-        # the server still read its staff PIN before dropping it
-        assert requests.get(url + "kiosk/config.json", timeout=10).json()["exit_enabled"] is True
+        # nor does their server's own starting environment (kernels run as its user and
+        # could read /proc/<server>/environ); it still has its staff PIN
+        server = psutil.Process(kernels[0].ppid())
+        assert not {k for k, v in server.environ().items() if v in SECRETS.values() or k in SECRETS}
+        config = requests.get(url + "kiosk/config.json", timeout=10).json()
+        assert config["exit_enabled"] is True and config["idle_seconds"] == 7  # settings kept

@@ -379,11 +379,12 @@ def test_kiosk_prints_as_kiosk_and_services_get_only_their_settings(hub):
     assert folder.stat().st_mode & 0o777 == 0o700 and folder.owner() == prefix + "print"
     kiosk_env = _service_environ(running, "youthlab.kiosk.server")
     print_env = _service_environ(running, "youthlab.stamp.print_service")
-    # the kiosk gets its settings, its PIN (read by the server, dropped before kernels) and
-    # a print token; no flight token, teacher PIN or printer key
-    assert not {k for k in ("YOUTHLAB_FLIGHT_TOKEN", "YOUTHLAB_TEACHER_PIN", "YOUTHLAB_PRINTER_KEY",
-                            "YOUTHLAB_PRINTERS", "YOUTHLAB_ACCOUNTS") if k in kiosk_env}
-    assert kiosk_env["YOUTHLAB_KIOSK_PIN"] == HUB_SECRETS["YOUTHLAB_KIOSK_PIN"]
+    # the kiosk gets its settings and a print token; no flight token, teacher PIN or printer
+    # key, and (once started) not even its own PIN or hub token in its process environment
+    assert not {k for k, v in kiosk_env.items() if v in HUB_SECRETS.values()
+                or k in ("YOUTHLAB_PRINTERS", "YOUTHLAB_ACCOUNTS", "JUPYTERHUB_API_TOKEN")}
+    assert kiosk_env["YOUTHLAB_KIOSK_PRINTING"] == "1"
+    assert requests.get(f"{running.url}services/kiosk/kiosk/config.json", timeout=30).json()["exit_enabled"]
     # the print service gets the printer's key and no PIN or flight token
     assert print_env["YOUTHLAB_PRINTER_KEY"] == HUB_SECRETS["YOUTHLAB_PRINTER_KEY"]
     assert not {k for k in ("YOUTHLAB_FLIGHT_TOKEN", "YOUTHLAB_TEACHER_PIN", "YOUTHLAB_KIOSK_PIN") if k in print_env}

@@ -34,8 +34,15 @@ def kiosk(lab: str | None, port: int, ip: str, idle_seconds: int, pool_size: int
     apps = {a.lab: a for a in find_apps(labs_dir())}
     if lab is not None and lab not in apps:
         raise UnknownKioskLab(lab=lab, labs=", ".join(apps) or "-")
+    from youthlab.kiosk.environment import restrict_for_kernels
+    from youthlab.stamp.kiosk_print import kiosk_printing_enabled
+
+    import os
+
+    os.environ["YOUTHLAB_KIOSK_PRINTING"] = "1" if kiosk_printing_enabled() else "0"
     app = make_app(port, "/", idle_seconds=idle_seconds, max_kernels=max_kernels, pool_size=pool_size,
                    single_app=lab or "", ip=ip)
+    restrict_for_kernels(os.environ)  # visitors' kernels get the allow-list only (youthlab/kiosk/environment.py)
     path = f"voila/render/{lab}/kiosk.ipynb" if lab else ""
     click.secho(t("kiosk.single.ready", url=f"http://{'127.0.0.1' if ip == '0.0.0.0' else ip}:{port}/{path}"),
                 fg="green", bold=True)

@@ -8,6 +8,8 @@ adds it on purpose.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Mapping
 
 # Settings the kiosk server reads (hub_config/jupyterhub_config.py passes only these).
@@ -54,3 +56,36 @@ def restrict_for_kernels(environ: "os._Environ[str] | dict[str, str]") -> None: 
     for key in list(environ):
         if key not in keep:
             del environ[key]
+
+
+PIN_FD_VAR = "_YOUTHLAB_KIOSK_PIN_FD"
+SERVICE_VARS = ("JUPYTERHUB_SERVICE_URL", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_SERVICE_NAME")
+
+
+def exec_without_secrets(module: str, argv: list[str]) -> None:
+    """Start this server again (same PID) with only the kernels' allow-list in its
+    environment, handing the staff PIN over a pipe.
+
+    ``/proc/<pid>/environ`` shows the environment a process *started* with, whatever it
+    removes later, and visitors' kernels run as the same system user as their server:
+    they could read the PIN and the hub token there. After this, there is nothing to read.
+    """
+    env = kernel_environment(os.environ)
+    env.update({k: os.environ[k] for k in SERVICE_VARS if k in os.environ})
+    # the kiosk's own settings (idle time, pool, public URL …) — all but its PIN
+    env.update({k: os.environ[k] for k in KIOSK_SERVICE_VARS if k in os.environ and k != "YOUTHLAB_KIOSK_PIN"})
+    read, write = os.pipe()
+    os.write(write, os.environ.get("YOUTHLAB_KIOSK_PIN", "").encode())
+    os.close(write)
+    os.set_inheritable(read, True)
+    env[PIN_FD_VAR] = str(read)
+    os.execve(sys.executable, [sys.executable, "-m", module, *argv], env)
+
+
+def handed_over_pin() -> str | None:
+    """The PIN :func:`exec_without_secrets` passed on (read once), or None when not re-executed."""
+    fd = os.environ.pop(PIN_FD_VAR, None)
+    if fd is None:
+        return None
+    with os.fdopen(int(fd), "rb") as f:
+        return f.read().decode()

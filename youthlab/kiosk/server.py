@@ -404,15 +404,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--app", default="", help="serve (and preheat) only this lab's app")
     parser.add_argument("--cull-seconds", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_CULL", "120")))
     args = parser.parse_args(argv)
+    from youthlab.kiosk.environment import PIN_FD_VAR, exec_without_secrets, handed_over_pin
+    from youthlab.stamp.kiosk_print import kiosk_printing_enabled
+
+    if PIN_FD_VAR not in os.environ:
+        # Whether the stamp app shows "print my stamp" is decided here, where the printer
+        # settings are; the kernels get the answer, not the settings.
+        os.environ["YOUTHLAB_KIOSK_PRINTING"] = "1" if kiosk_printing_enabled() else "0"
+        exec_without_secrets("youthlab.kiosk.server", list(sys.argv[1:] if argv is None else argv))
+    pin = handed_over_pin()
+    if pin:
+        os.environ["YOUTHLAB_KIOSK_PIN"] = pin  # read (and removed) by kiosk_config
     service_url = os.environ.get("JUPYTERHUB_SERVICE_URL", "")
     port = args.port or (urlparse(service_url).port if service_url else None) or 8866
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
     from youthlab.kiosk.environment import restrict_for_kernels
-    from youthlab.stamp.kiosk_print import kiosk_printing_enabled
 
-    # Whether the stamp app shows "print my stamp" is decided here, where the printer
-    # settings are; the kernels get the answer, not the settings.
-    os.environ["YOUTHLAB_KIOSK_PRINTING"] = "1" if kiosk_printing_enabled() else "0"
     app = make_app(port, prefix, idle_seconds=args.idle_seconds, max_kernels=args.max_kernels,
                    pool_size=args.pool_size, cull_seconds=args.cull_seconds, single_app=args.app)
     # Settings read: from here on visitors' kernels inherit only the allow-list

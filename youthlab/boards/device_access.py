@@ -14,6 +14,7 @@ from __future__ import annotations
 import grp
 import os
 import subprocess
+import time
 from typing import Iterable, Mapping
 
 DEFAULT_DEVICE_GROUPS = ("dialout",)
@@ -39,6 +40,12 @@ def add_to_device_groups(user: str, groups: Iterable[str]) -> list[str]:
             continue
         if user in members:
             continue
-        subprocess.run(["usermod", "--append", "--groups", name, user], check=True, capture_output=True)
+        for attempt in range(20):  # a class starting at once: another usermod/useradd may hold the lock
+            r = subprocess.run(["usermod", "--append", "--groups", name, user], capture_output=True, text=True)
+            if r.returncode == 0 or "lock" not in r.stderr.lower():
+                break
+            time.sleep(0.1 * (attempt + 1))
+        if r.returncode != 0:
+            raise subprocess.CalledProcessError(r.returncode, r.args, r.stdout, r.stderr)
         added.append(name)
     return added

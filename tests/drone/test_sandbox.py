@@ -16,6 +16,7 @@ import time
 import psutil
 import pytest
 
+from youthlab.drone.program import program_python  # the runtime mirror when ours is closed
 from youthlab.sandbox import Limits, Sandbox, python_launcher_argv, remove_user, run
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (system users)")
@@ -33,7 +34,7 @@ def box():
         folders.append(folder)
         (folder / "main.py").write_text(textwrap.dedent(code))
         sandbox.give(folder / "main.py")
-        return run(sandbox, python_launcher_argv(sys.executable, "main.py"), folder, timeout=timeout,
+        return run(sandbox, python_launcher_argv(program_python(), "main.py"), folder, timeout=timeout,
                    output_cap=cap, drop_in_python=True)
 
     go.sandbox = sandbox

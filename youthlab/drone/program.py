@@ -40,13 +40,33 @@ def library_path() -> Path:
     return hardware_dir() / "micropython" / "drone.py"
 
 
+def program_python() -> str:
+    """The Python a sandboxed program runs in: as root, the runtime mirror made for
+    students' servers (:mod:`youthlab.hub.runtime`) when ours is closed to other users and
+    the mirror is there — then the sandbox user can import the whole standard library —
+    else ours (the sandbox user then has what :data:`PRELOAD` imported before the drop)."""
+    import os
+
+    if os.geteuid() == 0:
+        try:
+            from youthlab.hub.runtime import reachable_by_others, student_runtime
+
+            runtime = student_runtime(build=False)
+            candidate = runtime.bin / "python"
+            if runtime.mirrored and reachable_by_others(candidate, execute=True):
+                return str(candidate)
+        except Exception:  # noqa: BLE001 — no mirror: our own Python still works
+            pass
+    return sys.executable
+
+
 def interpreter_command(interpreter: str) -> list[str]:
     """argv of the interpreter (through the sandbox's Python launcher, so the program
     can run as a user who cannot read our runtime)."""
     if interpreter == "python":
-        return python_launcher_argv(sys.executable, "main.py", PRELOAD)
+        return python_launcher_argv(program_python(), "main.py", PRELOAD)
     if interpreter == "micropython":
-        return python_launcher_argv(sys.executable, "micropython_run:run_main", ("micropython_run",), ["main.py"])
+        return python_launcher_argv(program_python(), "micropython_run:run_main", ("micropython_run",), ["main.py"])
     raise ValueError(f"unknown interpreter {interpreter!r} (python or micropython)")
 
 

@@ -420,6 +420,21 @@ class FlightDesk:
         return {"stopped": True, "flying": current is not None,
                 "pilot": current.get("pilot") if current else None}
 
+    def busy(self) -> bool:
+        """Whether the drone is taken (a flight, its simulation or a session)."""
+        return self._flight_lock.locked()
+
+    def command_running(self, session: str, secret: Any) -> bool:
+        """Whether a command of this session (with the right secret) is running now."""
+        current = self._current
+        if not current or current.get("session") != session or "command_lock" not in current:
+            return False
+        try:
+            right = same_secret(secret, current["secret"])
+        except MalformedSecret:
+            return False
+        return right and current["command_lock"].locked()
+
     def status(self) -> dict[str, Any]:
         current = self._current
         if not current:
@@ -561,6 +576,9 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
 
     class Flights(Action):
         async def post(self) -> None:
+            if desk.busy():  # answered here, no worker thread: a crowd knocking costs little
+                self._answer(409, error_body(FlightBusy(pilot=desk.status().get("pilot", "?"))))
+                return
             body = self.body()
             if body is not None:
                 await self.run(lambda: desk.fly(body.get("source"), self.caller, body.get("mission", "hall"),
@@ -568,6 +586,9 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
 
     class Sessions(Action):
         async def post(self) -> None:
+            if desk.busy():
+                self._answer(409, error_body(FlightBusy(pilot=desk.status().get("pilot", "?"))))
+                return
             body = self.body()
             if body is not None:
                 await self.run(lambda: desk.open_session(self.caller, body.get("source"), body.get("mission", "hall"),
@@ -579,6 +600,9 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
             return self.request.headers.get("X-YouthLab-Session-Secret", "")
 
         async def post(self, session: str) -> None:
+            if desk.command_running(session, self.secret()):  # the owner's command still runs
+                self._answer(409, error_body(SessionBusy()))
+                return
             body = self.body()
             if body is not None:
                 secret = self.secret()
@@ -597,10 +621,18 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
             answer = await IOLoop.current().run_in_executor(estop, desk.emergency, self.caller)
             self._answer(200, answer)
 
+    def log_request(handler: web.RequestHandler) -> None:
+        """Refusals that matter (403, 429, 5xx) as warnings; a busy drone (409) is no news."""
+        status = handler.get_status()
+        level = logging.WARNING if status in (403, 429) or status >= 500 else logging.DEBUG
+        if app_log.isEnabledFor(level) or level == logging.WARNING:
+            app_log.log(level, "%d %s %.1fms", status, handler._request_summary(),
+                        1000.0 * handler.request.request_time())
+
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     return web.Application([(prefix + "api/status", Status), (prefix + "api/flights", Flights),
                             (prefix + "api/sessions", Sessions), (prefix + r"api/sessions/([\w-]+)", Session),
-                            (prefix + "api/emergency", Emergency)])
+                            (prefix + "api/emergency", Emergency)], log_function=log_request)
 
 
 def ensure_service_pin(data: Path, environ: Mapping[str, str] = os.environ) -> tuple[str, bool]:

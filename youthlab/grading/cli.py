@@ -45,28 +45,27 @@ def course() -> None:
 @course.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
-    """Check curriculum files (default: all in curricula/); errors give the line."""
-    from youthlab.grading.curriculum import available, check
+    """Check curriculum files (default: all in curricula/); every problem with its line, in one pass."""
+    from youthlab.grading.curriculum import available, check, problem_lines, read_text
+    from youthlab.grading.errors import CurriculumError
 
     failed = False
     for path in files or tuple(available()):
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            click.secho(f"✗ {path}: {exc}", fg="red")
+            text = read_text(path)
+        except CurriculumError as exc:  # not readable, or not UTF-8: says which line and how to fix
+            click.secho(f"✗ {exc.message()}", fg="red")
+            click.echo(f"  → {exc.hint()}")
             failed = True
             continue
-        data, problems, missing = check(text)
+        data, problems, _ = check(text)
         if problems:
             failed = True
             click.secho(f"✗ {t('course.validate.bad', path=path)}", fg="red")
-            for p in problems:
-                click.echo(f"  {path}:{p.line}: {p.where + ': ' if p.where else ''}{p.message}")
+            click.echo(problem_lines(path, problems))
             continue
         click.secho(f"✓ {t('course.validate.ok', path=path, title=data['title']['ko'] + ' · ' + data['title']['en'])}",
                     fg="green")
-        if missing:
-            click.secho(f"  ! {t('course.validate.missing_labs', labs=', '.join(missing))}", fg="yellow")
     if failed:
         sys.exit(1)
 

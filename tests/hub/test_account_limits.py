@@ -91,26 +91,16 @@ def _start_in(placement, code: str, user: str | None = None, **kwargs) -> subpro
                             stderr=subprocess.STDOUT, text=True, cwd="/", **kwargs)
 
 
-@V1
-def test_memory_hog_is_killed_inside_its_account_while_another_account_keeps_its_memory(v1_backend):
-    backend, used = v1_backend
-    limits = AccountLimits(memory_bytes=150 * MiB, max_processes=64, cpu_weight=100)
-    hog_place = backend.prepare("studenta", "", limits, own_user=False)
-    other_place = backend.prepare("studentb", "", limits, own_user=False)
-    used += [("studenta", ""), ("studentb", "")]
-    # B holds 100 MiB (within its own 150) and checks it is still intact afterwards.
-    other = _start_in(other_place, "import sys, time\nb = bytearray(100 * 2**20)\nprint('HOLD', flush=True)\n"
+def _holder(place):
+    """Another account's process holding 100 MiB; write a line to it to check the memory."""
+    other = _start_in(place, "import sys\nb = bytearray(100 * 2**20)\nprint('HOLD', flush=True)\n"
                       "sys.stdin.readline()\nprint('INTACT', len(b) == 100 * 2**20 and b[-1] == 0, flush=True)",
                       stdin=subprocess.PIPE)
     assert other.stdout.readline().strip() == "HOLD"
-    hog = _start_in(hog_place, HOG)
-    out, _ = hog.communicate(timeout=60)
-    assert hog.returncode == -9, out  # SIGKILL from the OOM killer
-    assert "SURVIVED" not in out
-    reached = int(out.split()[-1])
-    assert 100 <= reached < 160, out  # killed near the account's limit, not before
-    oom = (backend._controller_bases()["memory"] / "studenta" / "server" / "memory.oom_control").read_text()
-    assert "oom_kill 1" in oom, oom
+    return other
+
+
+def _intact(other) -> None:
     other.stdin.write("\n")
     other.stdin.flush()
     assert other.stdout.readline().strip() == "INTACT True"
@@ -118,11 +108,42 @@ def test_memory_hog_is_killed_inside_its_account_while_another_account_keeps_its
 
 
 @V1
-def test_memory_limit_covers_all_processes_of_the_account_together(v1_backend):
-    """Two processes of one account, 90 MiB each, in a 150 MiB account: one is killed."""
+def test_memory_hog_is_stopped_at_its_accounts_limit_while_another_account_keeps_its_memory(v1_backend):
+    backend, used = v1_backend
+    limits = AccountLimits(memory_bytes=150 * MiB, max_processes=64, cpu_weight=100)
+    hog_place = backend.prepare("studenta", "", limits, own_user=False)
+    other = _holder(backend.prepare("studentb", "", limits, own_user=False))
+    used += [("studenta", ""), ("studentb", "")]
+    hog = _start_in(hog_place, HOG)
+    out, _ = hog.communicate(timeout=60)
+    assert "SURVIVED" not in out
+    # one process alone meets its MemoryError (RLIMIT_DATA = the account's limit) or the OOM killer
+    assert hog.returncode == -9 or "MemoryError" in out, out
+    reached = max(int(x) for x in out.split() if x.isdigit())
+    assert 100 <= reached <= 150, out  # stopped near the account's limit, not before
+    _intact(other)
+
+
+@V1
+def test_one_allocation_bigger_than_the_account_is_a_memory_error_not_a_kill(v1_backend):
     backend, used = v1_backend
     place = backend.prepare("studenta", "", AccountLimits(memory_bytes=150 * MiB), own_user=False)
     used.append(("studenta", ""))
+    proc = _start_in(place, "try:\n    x = bytearray(300 * 2**20)\nexcept MemoryError:\n    print('MemoryError')\n"
+                            "print('ALIVE')")
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and out.split() == ["MemoryError", "ALIVE"], out
+
+
+@V1
+def test_memory_limit_covers_all_processes_of_the_account_together(v1_backend):
+    """Two processes of one account, 90 MiB each, in a 150 MiB account: one is killed,
+    inside that account; another account holding 100 MiB keeps it."""
+    backend, used = v1_backend
+    place = backend.prepare("studenta", "", AccountLimits(memory_bytes=150 * MiB), own_user=False)
+    used.append(("studenta", ""))
+    other = _holder(backend.prepare("studentb", "", AccountLimits(memory_bytes=150 * MiB), own_user=False))
+    used.append(("studentb", ""))
     hold = "import time\nb = bytearray(90 * 2**20)\nprint('HOLD', flush=True)\ntime.sleep(30)"
     first = _start_in(place, hold)
     assert first.stdout.readline().strip() == "HOLD"
@@ -131,6 +152,9 @@ def test_memory_limit_covers_all_processes_of_the_account_together(v1_backend):
     while first.poll() is None and second.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
     assert -9 in (first.poll(), second.poll())  # per-process rlimits would have let both live
+    oom = (backend._controller_bases()["memory"] / "studenta" / "server" / "memory.oom_control").read_text()
+    assert "oom_kill 1" in oom, oom  # the OOM killer acted inside studenta's group …
+    _intact(other)  # … and studentb's memory was not touched
     assert backend.release("studenta", "") >= 1  # what is left is killed with the group
 
 

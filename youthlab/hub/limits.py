@@ -166,6 +166,20 @@ def _rmdir(folder: Path, timeout: float = 2.0) -> bool:
             time.sleep(0.05)
 
 
+def _one_process_at_most(limits: AccountLimits) -> Callable[[], None]:
+    """No single process may ask for more than the whole account may hold.
+
+    With a group the limit would hold anyway (the OOM killer ends the process), but one
+    oversized request (``bytearray(3 * 1024**3)``) then becomes a friendly MemoryError and
+    the kernel lives on.
+    """
+    def restrict() -> None:
+        if limits.memory_bytes:
+            resource.setrlimit(resource.RLIMIT_DATA, (limits.memory_bytes, limits.memory_bytes))
+
+    return restrict
+
+
 class LimitsBackend(LoggingConfigurable):
     """How account limits are applied on this machine; see the module's docstring."""
 
@@ -353,7 +367,7 @@ class CgroupV1Backend(CgroupBackend):
             for procs in leaves:
                 _write(procs, str(pid))
 
-        return Placement(join=join, restrict=lambda: None)
+        return Placement(join=join, restrict=_one_process_at_most(limits))
 
     def _make_folders(self, base: Path, leaf: Path) -> None:
         """Make the groups top-down. On kernels where memory.use_hierarchy is still 0, a
@@ -428,7 +442,7 @@ class CgroupV2Backend(CgroupBackend):
         except OSError as e:
             raise LimitsError(detail=f"{e.filename or ''}: {e.strerror}") from e
         procs = leaf / "cgroup.procs"
-        return Placement(join=lambda pid: _write(procs, str(pid)), restrict=lambda: None)
+        return Placement(join=lambda pid: _write(procs, str(pid)), restrict=_one_process_at_most(limits))
 
     def release(self, account: str, server: str) -> int:
         leaf = self._leaves(account, server)[0]

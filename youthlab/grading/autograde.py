@@ -320,6 +320,9 @@ def autograde(course: Course, lab: str, workers: int | None = None, timeout: int
                             report.sandbox[student] = events
                     else:
                         report.failed[student] = tail
+                        keep = course.root / REPORTS_DIR / f"{lab}.{wdir.name}.log"  # the whole log, to look at
+                        keep.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(wdir / "autograde.log", keep)
                         if stuck:
                             report.sandbox[student] = [{"cell": "-", "event": "watchdog",
                                                         "detail": f"{round(time.monotonic() - start)} s"}]

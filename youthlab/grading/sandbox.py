@@ -36,6 +36,7 @@ from traitlets import Dict, List, Unicode
 from youthlab.hub.identity import NAME_MAX, system_user_prefix
 
 COMMENT = "YouthLab autograde sandbox"
+IPC_IN_SANDBOX = "/tmp/.ipc/k"  # where a sandboxed kernel's sockets live, in its own /tmp
 LOCK_DIR = Path(os.environ.get("YOUTHLAB_SANDBOX_LOCKS", "/run/youthlab-sandbox"))
 
 
@@ -226,6 +227,20 @@ class SandboxKernelManager(AsyncKernelManager):
     sandbox_user = Unicode("", help="Sandbox system user name ('' = no other identity: rlimits only).").tag(config=True)
     sandbox_limits = Dict({}, help="Limits as a dict (see youthlab.grading.sandbox.Limits).").tag(config=True)
     sandbox_hide = List(Unicode(), [], help="Folders hidden from the kernel.").tag(config=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.sandbox_user:
+            # The kernel has no network (its own network namespace): the worker talks to it
+            # over unix sockets in the kernel's private /tmp, reached through
+            # /proc/<kernel pid>/root once it runs (see _async_launch_kernel).
+            self.transport = "ipc"
+            self.ip = "/nonexistent/youthlab-ipc/k"
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.sandbox_user:
+            self.ip = f"/proc/{self.provisioner.process.pid}/root{IPC_IN_SANDBOX}"  # type: ignore[union-attr]
 
     def _user(self) -> SandboxUser | None:
         if not self.sandbox_user:

@@ -112,6 +112,9 @@ class SandboxExecute(Execute):
         _mark(cell, what, detail)
         self.log.warning("cell %s: %s (%s); restarting the kernel", index, what, detail)
         run_sync(self.km.restart_kernel)(now=True)
+        self.kc.stop_channels()  # the new kernel's sockets are elsewhere (a new /proc/<pid>/root)
+        self.kc = self.km.client()
+        self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
         return cell, self.resources
 

@@ -3,7 +3,9 @@
     python -m youthlab.grading.sandbox_launch --limits JSON [--user U --uid N --gid N
         --hide DIR ...] --connection-file F [--source DIR] -- <kernel argv>
 
-As root, in this order: a private mount namespace; a fresh ``/tmp`` (``/var/tmp`` and
+As root, in this order: a private mount namespace (and, when the worker talks to the
+kernel over unix sockets, a network namespace with no interfaces: no hub API, no flight
+service, no drone); a fresh ``/tmp`` (``/var/tmp`` and
 ``/dev/shm`` too) holding a scratch copy of the submission's folder (its notebooks left
 out; symlinks copied as symlinks, never followed) and the connection file; the hidden
 folders covered with empty read-only tmpfs; folders on the way to the Python runtime that
@@ -28,10 +30,11 @@ import stat
 import sys
 from pathlib import Path
 
-CLONE_NEWNS = 0x00020000
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 SCRATCH = "/tmp/work"
+IPC = "/tmp/.ipc/k"  # = youthlab.grading.sandbox.IPC_IN_SANDBOX (not imported: this runs before anything else)
 KEEP_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION", "MPLBACKEND",
             "SDL_VIDEODRIVER", "YOUTHLAB_LANG", "YOUTHLAB_ROOT", "JPY_PARENT_PID", "PYDEVD_DISABLE_FILE_VALIDATION")
 
@@ -54,12 +57,17 @@ def _tmpfs(target: str, options: str, flags: int = MS_NOSUID | MS_NODEV) -> None
 
 
 def _closed_ancestor(path: Path) -> Path | None:
-    """The highest folder above ``path`` that others may not enter, if any."""
+    """The highest folder above ``path`` that others may not list and enter, if any.
+
+    Root's home counts as closed whatever its mode now: an operator (or a test) may open
+    it for a moment and close it again while the kernel starts."""
     for parent in reversed(path.parents):
         if parent == Path("/"):
             continue
+        if parent == Path("/root"):
+            return parent
         try:
-            if not os.stat(parent).st_mode & stat.S_IXOTH:
+            if os.stat(parent).st_mode & (stat.S_IROTH | stat.S_IXOTH) != (stat.S_IROTH | stat.S_IXOTH):
                 return parent
         except OSError:
             return None
@@ -144,8 +152,13 @@ def main(argv: list[str] | None = None) -> None:
         os.execvpe(kernel[0], kernel, dict(os.environ, MALLOC_ARENA_MAX="2"))
 
     assert args.uid and args.gid, "a sandbox user needs a uid and gid other than root's"
-    connection = Path(args.connection_file).read_bytes()
-    _check(_libc.unshare(CLONE_NEWNS), "unshare")
+    os.umask(0o022)  # the folders made below for the runtime's mount points must be enterable
+    info = json.loads(Path(args.connection_file).read_text())
+    network = info.get("transport") != "ipc"  # over unix sockets the kernel needs no network at all
+    if not network:
+        info["ip"] = IPC
+    connection = json.dumps(info).encode()
+    _check(_libc.unshare(CLONE_NEWNS | (0 if network else CLONE_NEWNET)), "unshare")
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     # opened inside the new namespace (a bind mount's source must be a mount of it)
     src_fd = os.open(args.source, os.O_PATH | os.O_DIRECTORY) if args.source else None
@@ -155,6 +168,8 @@ def main(argv: list[str] | None = None) -> None:
         if os.path.isdir(extra):
             _tmpfs(extra, "size=16m,mode=1777")
     _copy_scratch(src_fd, args.uid, args.gid)
+    os.mkdir(os.path.dirname(IPC), 0o700)
+    os.chown(os.path.dirname(IPC), args.uid, args.gid)
     conn_path = f"{SCRATCH}/.kernel-{os.getpid()}.json"
     fd = os.open(conn_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.write(fd, connection)
@@ -169,6 +184,10 @@ def main(argv: list[str] | None = None) -> None:
         _tmpfs(str(top), "size=1m,mode=0755")
         for path, pfd in paths:
             path.mkdir(parents=True, exist_ok=True)
+            for made in [path, *path.parents]:  # whatever the umask was
+                if made == top:
+                    break
+                os.chmod(made, 0o755)
             _mount(f"/proc/self/fd/{pfd}", str(path), None, MS_BIND | MS_REC)
             os.close(pfd)
 

@@ -26,16 +26,56 @@ def chromium_path() -> str:
     return path
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+LOCAL_SCHEMES = {"data", "blob", "about", "chrome-extension"}
+
+
+class OfflineBrowser:
+    """A Playwright browser whose pages reach only this machine, as in a hall with no internet.
+
+    Every request to another host is aborted and remembered; :func:`browser` fails the
+    test if there was any (a kiosk page must not even try).
+    """
+
+    def __init__(self, real) -> None:
+        self._real = real
+        self.blocked: list[str] = []
+
+    def _route(self, route) -> None:
+        from urllib.parse import urlparse
+
+        url = urlparse(route.request.url)
+        if url.scheme in LOCAL_SCHEMES or (url.hostname or "") in LOOPBACK_HOSTS:
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    def new_context(self, **kwargs):
+        context = self._real.new_context(**kwargs)
+        context.route("**/*", self._route)
+        return context
+
+    def new_page(self, **kwargs):
+        return self.new_context(**kwargs).new_page()
+
+    def __getattr__(self, name: str):
+        return getattr(self._real, name)
+
+
 @contextmanager
-def browser() -> Iterator:
+def browser() -> Iterator[OfflineBrowser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        offline = OfflineBrowser(b)
         try:
-            yield b
+            yield offline
         finally:
             b.close()
+        if offline.blocked:
+            pytest.fail("a page tried to reach the internet: " + ", ".join(sorted(set(offline.blocked))))
 
 
 @contextmanager

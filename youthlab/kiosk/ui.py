@@ -17,17 +17,33 @@ from __future__ import annotations
 import functools
 import logging
 import traceback
+import weakref
 from typing import Any, Callable
 
 import ipywidgets as w
 from IPython.display import display
 
 from youthlab.errors import YouthLabError
-from youthlab.i18n import LANGUAGES, current_language, t
+from youthlab.i18n import LANGUAGES, current_language, set_language, t
 
 log = logging.getLogger("youthlab.kiosk")
 
 BIG = w.Layout(min_height="64px", width="auto")
+
+_apps: "weakref.WeakSet[KioskUI]" = weakref.WeakSet()
+
+
+def switch_language(lang: str) -> None:
+    """Speak ``lang`` from now on: every app in this kernel relabels itself.
+
+    The kiosk server calls this in a preheated kernel (started in the kiosk's language)
+    when it hands the kernel to a visitor who asked for the other language.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}")
+    set_language(lang)
+    for app in list(_apps):
+        app.set_language(lang)
 
 
 class KioskUI:
@@ -47,6 +63,7 @@ class KioskUI:
         self.status.add_class("youthlab-kiosk-status")
         self._title_key = title_key
         self.bind(self.title, "value", title_key, template="<h1>{}</h1>")
+        _apps.add(self)
 
     # -- language ---------------------------------------------------------------------
     def text(self, key: str, **params: Any) -> str:

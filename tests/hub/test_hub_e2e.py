@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import psutil
 import pytest
 import requests
@@ -80,9 +82,20 @@ def test_memory_limit_stops_a_runaway_allocation_not_the_server(hub):
     s.get(f"{base}lab", timeout=30)
     s.headers["X-XSRFToken"] = s.cookies.get("_xsrf", path="/user/student1/") or s.headers["X-XSRFToken"]
     kernel = s.post(f"{base}api/kernels", json={"name": "python3"}, timeout=60).json()
-    out = run_code(base, s, kernel["id"], "x = bytearray(3 * 1024**3)")
-    assert "MemoryError" in out
-    assert "ok" in run_code(base, s, kernel["id"], "print('ok')")
+    # Per-process rlimits turn the allocation into a MemoryError; the account's cgroup
+    # (youthlab.hub.limits) stops it by ending that kernel. Either way the server lives on.
+    try:
+        out = run_code(base, s, kernel["id"], "x = bytearray(3 * 1024**3)\nprint('ALLOCATED')", timeout=60)
+    except Exception as exc:  # noqa: BLE001 — the kernel's websocket went away with it
+        out = f"kernel ended: {exc!r}"
+    assert "ALLOCATED" not in out, out
+    if "MemoryError" not in out:  # the kernel was ended (and restarted empty), not still allocating
+        time.sleep(3)
+        state = s.get(f"{base}api/kernels/{kernel['id']}", timeout=30)
+        assert state.status_code == 404 or state.json()["execution_state"] != "busy", state.text
+    assert s.get(f"{base}api/status", timeout=30).status_code == 200  # the server is still there
+    fresh = s.post(f"{base}api/kernels", json={"name": "python3"}, timeout=60).json()
+    assert "ok" in run_code(base, s, fresh["id"], "print('ok')")
 
 
 def test_students_cannot_reach_each_other_but_their_teacher_can(hub):

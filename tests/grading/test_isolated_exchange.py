@@ -31,7 +31,6 @@ from tests.grading.fakes import GOOD, LAB, NB, answered
 from youthlab.hub.accounts import AccountPlan
 from youthlab.hub.groups import remove_class_groups
 
-ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 ACCOUNTS = ["ana", "bo", "cy", "tea", "tom"]
 PLAN = AccountPlan("op", {"tea": ["cA"], "tom": ["cB"]}, {"cA": ["ana", "bo"], "cB": ["cy"]})
@@ -41,23 +40,12 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="makes system users: n
 
 
 
-def _open_path_for_others(*paths: Path) -> list[tuple[Path, int]]:
-    """Let the test's system users run the venv's Python (pyenv under /root, 0700) and the
-    checkout; returns what to put back.
-    TODO: use H1's runtime mirror under /opt/youthlab (youthlab/hub/runtime.py) once it lands."""
-    changed = []
-    for path in paths:
-        for folder in [path, *path.parents]:
-            mode = folder.stat().st_mode
-            if folder.is_dir() and not mode & stat.S_IXOTH:
-                folder.chmod(mode | stat.S_IXOTH)
-                changed.append((folder, mode))
-    return changed
-
-
 class Hall:
-    def __init__(self, prefix: str, data: Path):
+    def __init__(self, prefix: str, data: Path, runtime):
         self.prefix, self.data = prefix, data
+        # what accounts run: the hub's runtime (a mirror under /opt/youthlab when the venv
+        # or its Python sit in folders closed to other users, e.g. pyenv under /root)
+        self.bin, self.project = runtime.bin, runtime.root
         self.accounts_file = data / "accounts.yaml"
         self.exchange = data / "exchange"
         self.course = data / "courses" / "cA"
@@ -74,8 +62,8 @@ class Hall:
                "YOUTHLAB_ACCOUNTS": str(self.accounts_file), "YOUTHLAB_DATA_DIR": str(self.data)}
         if account:  # what the hub gives a server: its user, home and the config path
             env.update(HOME=str(self.home(account)), USER=self.prefix + account, JUPYTERHUB_USER=account,
-                       PATH=f"{VENV_BIN}:/usr/bin:/bin",
-                       JUPYTER_CONFIG_PATH=str(ROOT / "hub_config"))
+                       PATH=f"{self.bin}:/usr/bin:/bin", YOUTHLAB_ROOT=str(self.project),
+                       JUPYTER_CONFIG_PATH=str(self.project / "hub_config"))
         return env
 
     def run(self, account: str | None, argv: list[str], check: bool = True, cwd: Path | None = None,
@@ -98,14 +86,15 @@ class Hall:
         return proc
 
     def youthlab(self, account: str | None, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return self.run(account, [str(VENV_BIN / "youthlab"), "course", *args, "--data-dir", str(self.data)],
+        tools = self.bin if account else VENV_BIN
+        return self.run(account, [str(tools / "youthlab"), "course", *args, "--data-dir", str(self.data)],
                         check=check)
 
     def nbgrader(self, account: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return self.run(account, [str(VENV_BIN / "nbgrader"), *args], check=check)
+        return self.run(account, [str(self.bin / "nbgrader"), *args], check=check)
 
-    def python(self, account: str, code: str) -> subprocess.CompletedProcess:
-        return self.run(account, [str(VENV_BIN / "python"), "-c", code])
+    def python(self, account: str, code: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.run(account, [str(self.bin / "python"), "-c", code], check=check)
 
 
 def _answer(hall: Hall, account: str, answers: dict[str, str]) -> None:
@@ -129,8 +118,10 @@ def _feedback(hall: Hall, account: str) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def hall():
+    from youthlab.hub.runtime import student_runtime
+
     prefix = f"ylt{secrets.token_hex(2)}-"
-    changed = _open_path_for_others(ROOT, Path(os.path.realpath(sys.executable)).parent)
+    runtime = student_runtime()
     data = Path(tempfile.mkdtemp(prefix="youthlab-isolated-grading-"))
     made: list[str] = []
     saved = {k: os.environ.get(k) for k in ("YOUTHLAB_SPAWNER", "YOUTHLAB_SYSTEM_USER_PREFIX")}
@@ -141,7 +132,7 @@ def hall():
                            check=True, capture_output=True)
             made.append(account)
             os.chmod(pwd.getpwnam(prefix + account).pw_dir, 0o700)
-        h = Hall(prefix, data)
+        h = Hall(prefix, data, runtime)
         h.accounts_file.write_text(yaml.safe_dump({
             "operator": {"username": "op"},
             "teachers": [{"username": "tea", "classes": ["cA"]}, {"username": "tom", "classes": ["cB"]}],
@@ -159,8 +150,6 @@ def hall():
                 os.environ[key] = value
         if not os.environ.get("YOUTHLAB_KEEP_TEST_DATA"):
             shutil.rmtree(data, ignore_errors=True)
-        for folder, mode in reversed(changed):
-            folder.chmod(mode)
 
 
 @pytest.fixture(scope="module")
@@ -277,7 +266,7 @@ print(json.dumps(out))
 def test_attacks_are_refused(hall, flow):
     refused: dict[str, bool] = {}
     bo_entry = flow["entries"]["bo"][0]
-    out = hall.run("ana", [str(VENV_BIN / "python"), "-c", FS_ATTACKS, str(hall.exchange), str(hall.course),
+    out = hall.run("ana", [str(hall.bin / "python"), "-c", FS_ATTACKS, str(hall.exchange), str(hall.course),
                            bo_entry, str(hall.home("bo"))])
     for name, result in json.loads(out.stdout).items():
         refused[f"ana: {name}"] = result == "refused"
@@ -311,8 +300,7 @@ def test_attacks_are_refused(hall, flow):
     cy = hall.nbgrader("cy", "fetch_assignment", LAB, "--course", "cA", check=False)
     refused["cy (class B): fetch class A's lab"] = (cy.returncode != 0 and "not in class 'cA'" in cy.stdout + cy.stderr
                                                     and not (hall.home("cy") / "cA").exists())
-    cy_list = hall.run("cy", [str(VENV_BIN / "python"), "-c",
-                              f"import os; os.listdir({str(hall.exchange / 'cA')!r})"], check=False)
+    cy_list = hall.python("cy", f"import os; os.listdir({str(hall.exchange / 'cA')!r})", check=False)
     refused["cy (class B): list class A's exchange"] = "PermissionError" in cy_list.stderr
 
     # tom teaches class B: class A's course is not his, from the CLI or from nbgrader

@@ -30,6 +30,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[test]'
+	$(PY) -m youthlab.hub.lab_settings  # JupyterLab: no news/update checks, Korean default
 	touch $@
 
 node-deps: node_modules/.installed

@@ -64,7 +64,11 @@ c.JupyterHub.authenticator_class = "youthlab.hub.authenticator.YouthLabAuthentic
 c.YouthLabAuthenticator.seed_file = str(DATA / SEED_FILE)
 c.Authenticator.admin_users = {PLAN.operator}
 c.Authenticator.allow_all = True  # NativeAuthenticator itself only lets authorized accounts in
-c.NativeAuthenticator.open_signup = False  # new sign-ups wait for the operator's approval
+# Sign-up is off (/hub/signup answers 404): accounts come from hub_config/accounts.yaml,
+# and an anonymous visitor at a kiosk must not create one. YOUTHLAB_SIGNUP=on turns the
+# page on; even then every new account waits for the operator's approval (/hub/authorize).
+c.NativeAuthenticator.enable_signup = os.environ.get("YOUTHLAB_SIGNUP", "off").strip().lower() == "on"
+c.NativeAuthenticator.open_signup = False
 c.NativeAuthenticator.check_common_password = True
 c.NativeAuthenticator.minimum_password_length = 8
 c.NativeAuthenticator.allowed_failed_logins = 5
@@ -198,12 +202,28 @@ if PRINT_ON:
 
 # --- kiosk: visitors' touch apps at /services/kiosk/, no login --------------------
 #   YOUTHLAB_KIOSK_PORT (8866), YOUTHLAB_KIOSK_IDLE (90 s), YOUTHLAB_KIOSK_MAX_KERNELS (8),
-#   YOUTHLAB_KIOSK_POOL (1 preheated kernel per app), YOUTHLAB_KIOSK_PIN (staff exit),
-#   YOUTHLAB_KIOSK_PUBLIC_URL (origin in QR codes), YOUTHLAB_KIOSK_LANG (ko)
+#   YOUTHLAB_KIOSK_POOL (1 preheated kernel per app), YOUTHLAB_KIOSK_LANG (ko),
+#   YOUTHLAB_KIOSK_PIN  staff exit PIN: at least 6 characters, not 000000/123456; unset:
+#                       8 digits made once, kept in <data>/kiosk/staff-pin (0600) and shown
+#                       by `youthlab up`; "off": no staff exit. 5 wrong tries per device
+#                       (the address the proxy saw), 20 for the hall, lock it out (1 min,
+#                       doubling up to 1 h); every miss is logged with the device's address.
+#   YOUTHLAB_KIOSK_PUBLIC_URL  origin visitors' phones open from the QR codes, e.g.
+#                       http://192.168.0.10:8000 (no path). Unset: http://<hub ip>:<hub port>
+#                       (for --ip 0.0.0.0 this machine's main address). Never taken from a
+#                       request's Host header.
+# Kiosk screens should reach only /services/kiosk/: the launcher never links to /hub/ and
+# its pages forbid framing and foreign scripts (Content-Security-Policy), but a browser
+# can still type a URL. In the hall, put the screens behind a rule of the reverse proxy or
+# firewall that passes only /services/kiosk/ from the screens' addresses (README: Kiosks).
 if os.environ.get("YOUTHLAB_KIOSK", "on") != "off":
     from youthlab.kiosk.environment import kiosk_service_environment  # noqa: E402
+    from youthlab.kiosk.public_url import public_url  # noqa: E402
 
     kiosk_port = int(os.environ.get("YOUTHLAB_KIOSK_PORT", "8866"))
+    _kiosk_scheme = "https" if "ssl_cert" in c.JupyterHub else "http"
+    KIOSK_PUBLIC_ENV = {"YOUTHLAB_KIOSK_PUBLIC_URL": public_url(
+        os.environ.get("YOUTHLAB_KIOSK_PUBLIC_URL", ""), c.JupyterHub.ip, c.JupyterHub.port, _kiosk_scheme)}
     services.append(
         {
             "name": "kiosk",
@@ -214,7 +234,7 @@ if os.environ.get("YOUTHLAB_KIOSK", "on") != "off":
             # secrets; the PIN is read by the server and never reaches visitors' kernels.
             "environment": kiosk_service_environment(
                 os.environ, {"YOUTHLAB_DATA_DIR": str(DATA), "YOUTHLAB_ROOT": str(project_root()),
-                             **KIOSK_PRINT_ENV}),
+                             **KIOSK_PRINT_ENV, **KIOSK_PUBLIC_ENV}),
         }
     )
 

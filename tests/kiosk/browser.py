@@ -79,23 +79,33 @@ def browser() -> Iterator[OfflineBrowser]:
 
 
 @contextmanager
-def kiosk_server(labs: Path | None = None, *extra: str, env: dict | None = None) -> Iterator[str]:
-    """`python -m youthlab.kiosk.server` on a free port; yields its base URL."""
+def kiosk_server(labs: Path | None = None, *extra: str, env: dict | None = None,
+                 log: Path | None = None) -> Iterator[str]:
+    """`python -m youthlab.kiosk.server` on a free port; yields its base URL. Its data
+    folder (the staff PIN file) is a fresh temporary one unless ``env`` names one; its
+    log goes to ``log`` when given."""
     import os
+    import tempfile
 
     port = free_port()
     run_env = dict(os.environ, **(env or {}))
     if labs is not None:
         run_env["YOUTHLAB_LABS_DIR"] = str(labs)
+    data = None
+    if not (env or {}).get("YOUTHLAB_DATA_DIR"):
+        data = tempfile.TemporaryDirectory(prefix="kiosk-data-")
+        run_env["YOUTHLAB_DATA_DIR"] = data.name
+    err = open(log, "w") if log is not None else subprocess.PIPE
     proc = subprocess.Popen([sys.executable, "-m", "youthlab.kiosk.server", "--port", str(port), *extra],
-                            env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=run_env, stdout=subprocess.DEVNULL, stderr=err, text=True,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError("kiosk server exited: " + proc.stderr.read())
+                raise RuntimeError("kiosk server exited: " + (proc.stderr.read() if log is None
+                                                              else Path(log).read_text()))
             try:
                 if requests.get(url + "kiosk/status", timeout=2).ok:
                     break
@@ -104,6 +114,10 @@ def kiosk_server(labs: Path | None = None, *extra: str, env: dict | None = None)
         yield url
     finally:
         kill_tree(proc.pid)
+        if log is not None:
+            err.close()
+        if data is not None:
+            data.cleanup()
 
 
 def leave(page, kiosk_url: str) -> None:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     running = start_hub(tmp_path_factory.mktemp("kioskhub"),
-                        extra_env={"YOUTHLAB_KIOSK": "on", "YOUTHLAB_KIOSK_IDLE": "5", "YOUTHLAB_KIOSK_MAX_KERNELS": "12", "YOUTHLAB_KIOSK_PIN": "2468",
+                        extra_env={"YOUTHLAB_KIOSK": "on", "YOUTHLAB_KIOSK_IDLE": "5", "YOUTHLAB_KIOSK_MAX_KERNELS": "12", "YOUTHLAB_KIOSK_PIN": "864213",
                                    "YOUTHLAB_CULL_IDLE": "0"})
     kiosk = f"{running.url}services/kiosk/"
     deadline = time.monotonic() + 90
@@ -147,9 +147,12 @@ def test_hub_and_user_servers_are_not_reachable_without_login(hub):
 def test_staff_exit_needs_the_pin(hub):
     kiosk = f"{hub.url}services/kiosk/"
     s = requests.Session()
-    assert s.post(f"{kiosk}kiosk/exit", data={"pin": "0000"}, timeout=10).status_code == 403
+    token = s.get(f"{kiosk}kiosk/config.json", timeout=10).json()["token"]  # as kiosk.js does
+    page = {"X-YouthLab-Kiosk-Token": token}
+    assert s.post(f"{kiosk}kiosk/exit", data={"pin": "000000"}, headers=page, timeout=10).status_code == 403
     assert s.get(f"{kiosk}kiosk/staff", timeout=10).status_code == 403
-    ok = s.post(f"{kiosk}kiosk/exit", data={"pin": "2468"}, timeout=10)
+    assert s.post(f"{kiosk}kiosk/exit", data={"pin": "864213"}, timeout=10).status_code == 403  # no page token
+    ok = s.post(f"{kiosk}kiosk/exit", data={"pin": "864213"}, headers=page, timeout=10)
     assert ok.status_code == 200
     staff = s.get(hub.url.rstrip("/") + ok.json()["next"], timeout=10)
     assert staff.status_code == 200 and "visitor kernels" in staff.text

@@ -1,9 +1,11 @@
 """NativeAuthenticator plus first-start account seeds.
 
 NativeAuthenticator keeps bcrypt password hashes in the hub's own database and gives
-users a signup and change-password page. We add one thing: at start it imports the
-hashes that ``youthlab up`` prepared for the demo accounts (see ``accounts.py``), marks
-those accounts authorized, and deletes the seed file.
+users a change-password page. We add: at start it imports the hashes that ``youthlab up``
+prepared for the demo accounts (see ``accounts.py``), marks those accounts authorized, and
+deletes the seed file. Sign-up is off unless the operator turns it on (an anonymous
+visitor at a kiosk created a pending account), and then it is approval-only: a sign-up
+never logs anyone in before the operator authorizes it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from nativeauthenticator import NativeAuthenticator
 from nativeauthenticator.handlers import LoginHandler as NativeLoginHandler
 from nativeauthenticator.orm import UserInfo
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 
 from youthlab.hub.accounts import read_seeds
 
@@ -45,8 +47,13 @@ class YouthLabAuthenticator(NativeAuthenticator):
         help="JSON file {username: bcrypt-hash} imported (then deleted) at hub start.",
     )
 
+    enable_signup = Bool(False, config=True, help="Show /hub/signup (off: it answers 404).")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.open_signup:
+            self.log.warning("YouthLab: open_signup ignored; new sign-ups wait for the operator's approval")
+            self.open_signup = False
         if self.seed_file:
             self.import_seeds(Path(self.seed_file))
 

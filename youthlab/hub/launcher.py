@@ -220,6 +220,15 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
         env.pop("YOUTHLAB_DEMO_RUNS_STUDENTS_AS_ROOT", None)
     plan = load_plan(Path(env.get("YOUTHLAB_ACCOUNTS", hub_config_dir() / "accounts.yaml")))
     prepare_data_dir(data, isolated=mode == identity.ISOLATED)
+    from youthlab.hub.lab_settings import install_overrides
+
+    install_overrides()  # Lab: no news or update checks, Korean by default (before the mirror copies the venv)
+    if kiosk_on:  # the kiosk's staff PIN: the operator's (checked) or made now and shown once
+        from youthlab.kiosk.security import ensure_staff_pin, staff_pin_file
+
+        kiosk_pin, kiosk_pin_made = ensure_staff_pin(data, env)
+        if kiosk_pin_made:
+            click.secho(t("kiosk.security.pin_made", pin=kiosk_pin, path=staff_pin_file(data)), fg="yellow")
     if mode == identity.ISOLATED:
         env.update(runtime_environment())
     created = prepare_first_start(plan, data, data / "jupyterhub.sqlite")

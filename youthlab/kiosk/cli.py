@@ -26,8 +26,10 @@ class UnknownKioskLab(YouthLabError):
 def kiosk(lab: str | None, port: int, ip: str, idle_seconds: int, pool_size: int, max_kernels: int) -> None:
     """Serve one lab's kiosk app (LAB, e.g. 00-welcome), or the launcher with all of them.
 
-    In the hall the hub serves the kiosk at /services/kiosk/ (see README); set
-    YOUTHLAB_KIOSK_PIN for the staff exit.
+    In the hall the hub serves the kiosk at /services/kiosk/ (see README). The staff exit's
+    PIN is YOUTHLAB_KIOSK_PIN (at least 6 characters; "off": no exit), else one made once
+    and kept in <data>/kiosk/staff-pin. QR codes point at YOUTHLAB_KIOSK_PUBLIC_URL, else
+    at this server's --ip and --port.
     """
     from youthlab.kiosk.server import make_app
 
@@ -40,6 +42,13 @@ def kiosk(lab: str | None, port: int, ip: str, idle_seconds: int, pool_size: int
     import os
 
     os.environ["YOUTHLAB_KIOSK_PRINTING"] = "1" if kiosk_printing_enabled() else "0"
+    from youthlab.kiosk.security import ensure_staff_pin, staff_pin_file
+    from youthlab.paths import data_dir
+
+    pin, made = ensure_staff_pin(data_dir())  # made (8 digits, 0600) when unset; shown once
+    if made:
+        click.secho(t("kiosk.security.pin_made", pin=pin, path=staff_pin_file(data_dir())), fg="yellow")
+    os.environ["YOUTHLAB_KIOSK_PIN"] = pin  # read and removed by the server
     app = make_app(port, "/", idle_seconds=idle_seconds, max_kernels=max_kernels, pool_size=pool_size,
                    single_app=lab or "", ip=ip)
     restrict_for_kernels(os.environ)  # visitors' kernels get the allow-list only (youthlab/kiosk/environment.py)

@@ -12,7 +12,12 @@ It is Voila's own application with a few handlers swapped:
   small message), which keeps touch interactions snappy;
 - ``kiosk/reset/<kernel>`` ends a visitor's kernel when the page resets after idle time,
   and idle kernels nobody is connected to are culled (pooled kernels are never culled);
-- ``kiosk/exit`` checks the staff PIN on the server, so it is not in the page.
+- ``kiosk/exit`` checks the staff PIN on the server, so it is not in the page; only the
+  kiosk's own page can post it (a token from ``kiosk/config.json``), each device gets a
+  few tries before a lockout, and misses are logged with the device's address
+  (``youthlab.kiosk.security``);
+- QR codes point at the configured public origin, never at the request's ``Host``;
+- our pages send a Content-Security-Policy that keeps them on the kiosk.
 
 Frontend ``execute_request`` messages are refused by Voila's kernel manager
 (only comm and info messages pass), so a visitor cannot run code.
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import secrets
 import io
 import json
 import os
@@ -35,7 +41,7 @@ from typing import Any
 
 import tornado.web
 from jupyter_server.base.handlers import FileFindHandler
-from traitlets import Float, Integer, Unicode
+from traitlets import Integer, Unicode
 from traitlets.config import Config
 from voila.app import Voila
 from voila.static_file_handler import MultiStaticFileHandler
@@ -45,12 +51,20 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from youthlab.i18n import LANGUAGES, language_from_accept_header, t
+from youthlab.kiosk import security
 from youthlab.kiosk.apps import find_apps, is_kiosk_notebook
-from youthlab.kiosk.pool import PoolUnavailable, kiosk_kernel_manager_factory, visitor_language
+from youthlab.kiosk.public_url import public_url
+from youthlab.secrets_guard import MalformedSecret, same_secret
 from youthlab.paths import labs_dir
 
 SHARE_DIR = Path(__file__).with_name("share")
 TEMPLATE = "youthlab-kiosk"
+XSRF_COOKIE = "youthlab_kiosk_xsrf"
+XSRF_HEADER = "X-YouthLab-Kiosk-Token"
+# Our own pages (launcher, wait page, staff page): inline styles only, no script, nothing
+# from elsewhere, never framed, forms post only here.
+PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'none'; "
+            "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
 def _page(title: str, body: str, lang: str, refresh: int | None = None) -> str:
@@ -73,6 +87,15 @@ class KioskHandler(tornado.web.RequestHandler):
     @property
     def kiosk(self) -> "KioskVoila":
         return self.settings["youthlab_kiosk"]
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Security-Policy", PAGE_CSP)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+
+    def device(self) -> str:
+        """The visitor's device (see :func:`youthlab.kiosk.security.client_address`)."""
+        return security.client_address(self.request.remote_ip or "", self.request.headers.get("X-Forwarded-For"))
 
     def lang(self) -> str:
         arg = self.get_argument("lang", "")
@@ -120,8 +143,8 @@ class QRHandler(KioskHandler):
         apps = {a.lab: a for a in find_apps(Path(self.kiosk.root_dir))}
         if lab not in apps:
             raise tornado.web.HTTPError(404)
-        public = self.kiosk.public_url or f"{self.request.protocol}://{self.request.host}"
-        url = f"{public.rstrip('/')}{self.kiosk.base_url}voila/render/{apps[lab].notebook}"
+        # Configured origin only: a forged Host header must not reach a QR code.
+        url = f"{self.kiosk.public_url}{self.kiosk.base_url}voila/render/{apps[lab].notebook}"
         out = io.BytesIO()
         segno.make(url, error="m").save(out, kind="svg", scale=4, border=2)
         self.set_header("Content-Type", "image/svg+xml")
@@ -130,9 +153,19 @@ class QRHandler(KioskHandler):
 
 
 class ConfigHandler(KioskHandler):
+    """Settings for kiosk.js, and the token its staff-exit POST must carry: a random value
+    in an HttpOnly, SameSite=Strict cookie and in this response, which another site's
+    page can neither read (no CORS) nor send as a header without a preflight we refuse."""
+
     def get(self) -> None:
+        token = self.get_cookie(XSRF_COOKIE) or ""
+        if not (len(token) == 43 and token.replace("-", "").replace("_", "").isalnum()):
+            token = secrets.token_urlsafe(32)
+            self.set_cookie(XSRF_COOKIE, token, path=self.kiosk.base_url, httponly=True, samesite="Strict")
         self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps({
+            "token": token,
             "idle_seconds": self.kiosk.idle_seconds,
             "exit_enabled": bool(self.kiosk.staff_pin),
             "language": self.kiosk.language,
@@ -172,21 +205,54 @@ class ResetHandler(KioskHandler):
 
 
 class ExitHandler(KioskHandler):
-    """Staff exit: the right PIN gives a signed cookie for the staff page."""
+    """Staff exit: the right PIN gives a signed cookie for the staff page.
+
+    Only the kiosk's own page can post (the token from ``kiosk/config.json`` in a header
+    and its cookie); a device gets 5 wrong tries, the hall 20, before a lockout (429);
+    every miss is logged with the device's address."""
 
     def check_xsrf_cookie(self) -> None:
-        return None
+        return None  # our own token check below, with a JSON answer
+
+    def _answer(self, status: int, key: str | None = None, **params: Any) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        body: dict[str, Any] = {"ok": status == 200}
+        if key:
+            body["message"] = {lang: t(key, lang, **params) for lang in LANGUAGES}
+        if status == 200:
+            body["next"] = f"{self.kiosk.base_url}kiosk/staff"
+        self.finish(json.dumps(body))
 
     def post(self) -> None:
-        pin = self.get_body_argument("pin", "")
-        ok = bool(self.kiosk.staff_pin) and hmac.compare_digest(pin, self.kiosk.staff_pin)
+        device = self.device()
+        cookie, sent = self.get_cookie(XSRF_COOKIE) or "", self.request.headers.get(XSRF_HEADER, "")
+        if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
+            self.kiosk.log.warning("kiosk: staff PIN post without the page's token from %s (refused)", device)
+            return self._answer(403, "kiosk.security.forbidden")
+        if not self.kiosk.staff_pin:
+            return self._answer(403, "kiosk.exit.wrong")
+        try:
+            self.kiosk.pin_devices.check(device)
+            self.kiosk.pin_hall.check("*")
+        except security.StaffPinLocked as exc:
+            self.kiosk.log.warning("kiosk: staff PIN try from %s refused: locked out", device)
+            return self._answer(429, exc.key, **exc.params)
+        try:
+            ok = same_secret(self.get_body_argument("pin", ""), self.kiosk.staff_pin)
+        except MalformedSecret:
+            ok = False
         if ok:
+            self.kiosk.pin_devices.succeeded(device)
+            self.kiosk.log.info("kiosk: staff exit opened from %s", device)
             self.set_signed_cookie("youthlab_kiosk_staff", "1", expires_days=None, httponly=True,
-                                   path=self.kiosk.base_url)
-        else:
-            self.kiosk.log.warning("kiosk: wrong staff PIN from %s", self.request.remote_ip)
-        self.set_status(200 if ok else 403)
-        self.finish(json.dumps({"ok": ok, "next": f"{self.kiosk.base_url}kiosk/staff" if ok else None}))
+                                   path=self.kiosk.base_url, samesite="Strict")
+            return self._answer(200)
+        locked = self.kiosk.pin_devices.failed(device)
+        hall_locked = self.kiosk.pin_hall.failed("*")
+        self.kiosk.log.warning("kiosk: wrong staff PIN from %s%s", device,
+                               " (device locked out)" if locked else " (hall locked out)" if hall_locked else "")
+        self._answer(403, "kiosk.exit.wrong")
 
 
 class StaffHandler(KioskHandler):
@@ -207,13 +273,26 @@ class StaffHandler(KioskHandler):
 
 
 class ReportHandler(KioskHandler):
-    """The page reports an error it hid from the visitor; staff read it in the log."""
+    """The page reports an error it hid from the visitor; staff read it in the log.
+
+    Anyone can post here, so one report is one log line: the body is cut to 4 KB, its
+    control characters escaped and the line capped; 10 reports a minute per device (60
+    for the hall), the rest are dropped (429) with one note in the log."""
 
     def check_xsrf_cookie(self) -> None:
         return None
 
     def post(self) -> None:
-        self.kiosk.log.error("kiosk page report: %s", self.request.body[:2000].decode("utf-8", "replace"))
+        device = self.device()
+        for throttle, key in ((self.kiosk.report_devices, device), (self.kiosk.report_hall, "*")):
+            if throttle.locked_for(key) > 0:
+                self.set_status(429)
+                return self.finish()
+        for throttle, key in ((self.kiosk.report_devices, device), (self.kiosk.report_hall, "*")):
+            if throttle.failed(key):  # counts every report; the one that fills the window says so
+                self.kiosk.log.warning("kiosk: page reports from %s paused (too many)", security.one_line(key))
+        text = self.request.body[:security.REPORT_MAX_BYTES].decode("utf-8", "replace")
+        self.kiosk.log.error("kiosk page report from %s: %s", device, security.one_line(text))
         self.set_status(204)
         self.finish()
 
@@ -221,31 +300,17 @@ class ReportHandler(KioskHandler):
 class KioskAppHandler(TornadoVoilaHandler):
     """Voila's page handler, limited to kiosk notebooks and to ``max_kernels`` visitors.
 
-    Every visitor gets a preheated kernel whose page is complete (``youthlab.kiosk.pool``);
-    one who asks for the other language (``?lang=en``) gets it switched to that language.
-    When the pool has nothing usable, the visitor gets a kernel started for them (which
-    reads the language from the request, see ``youthlab.i18n``) instead of a stuck page.
+    Preheated kernels speak the kiosk's language; a visitor who asks for the other one
+    (``?lang=en``) gets a kernel started for them, which reads the language from the
+    request (see ``youthlab.i18n``).
     """
 
-    _skip_pool = False
-
     def should_use_rendered_notebook(self, *args: Any, **kwargs: Any) -> bool:
-        if self._skip_pool:
+        kiosk: KioskVoila = self.settings["youthlab_kiosk"]
+        wanted = self.get_argument("lang", "") or kiosk.language
+        if wanted in LANGUAGES and wanted != kiosk.language:
             return False
         return super().should_use_rendered_notebook(*args, **kwargs)
-
-    async def get_generator(self, path: str | None = None):  # type: ignore[override]
-        wanted = self.get_argument("lang", "")
-        visitor_language.set(wanted if wanted in LANGUAGES else None)
-        try:
-            async for chunk in super().get_generator(path=path):
-                yield chunk
-            return
-        except PoolUnavailable:
-            pass  # nothing was sent yet: the pool hands out whole pages or nothing
-        self._skip_pool = True
-        async for chunk in super().get_generator(path=path):
-            yield chunk
 
     async def get(self, path: str | None = None) -> None:
         kiosk: KioskVoila = self.settings["youthlab_kiosk"]
@@ -302,23 +367,16 @@ class KioskVoila(Voila):
     public_url = Unicode("", config=True, help="Public origin for QR codes, e.g. http://hall:8000.")
     single_app = Unicode("", config=True, help="Serve one lab's app only (`youthlab kiosk <lab>`).")
     language = Unicode("ko", config=True, help="Language of preheated apps (YOUTHLAB_KIOSK_LANG).")
-    render_budget = Float(90.0, config=True, help="Seconds a preheated kernel may take to run its app "
-                                                  "before it is replaced (youthlab.kiosk.pool).")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pin_devices, self.pin_hall = security.device_throttle(), security.hall_throttle()
+        self.report_devices = security.report_throttle()
+        self.report_hall = security.report_throttle()
+        self.report_hall.max_failures = 60
 
     def init_settings(self) -> dict:
-        import voila.app
-
-        # Voila builds its kernel manager class inside init_settings; ours hands out only
-        # complete pages (youthlab.kiosk.pool).
-        original = voila.app.voila_kernel_manager_factory
-        voila.app.voila_kernel_manager_factory = kiosk_kernel_manager_factory(original)
-        try:
-            settings = super().init_settings()
-        finally:
-            voila.app.voila_kernel_manager_factory = original
-        if hasattr(self.kernel_manager, "pool_language"):
-            self.kernel_manager.pool_language = self.language
-            self.kernel_manager.render_budget = self.render_budget
+        settings = super().init_settings()
         settings["youthlab_kiosk"] = self
         return settings
 
@@ -380,10 +438,6 @@ def kiosk_config(idle_seconds: int, max_kernels: int, pool_size: int, cull_secon
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.file_allowlist = [r".*\.(png|jpg|jpeg|gif|svg|webp)$"]
     c.VoilaExecutor.cell_error_instruction = "(youthlab-kiosk-cell-error)"  # kiosk.js looks for it
-    # A cell that never answers ends the page with an error (kiosk.js shows the friendly
-    # message and reports it) instead of keeping a visitor on "Executing…" forever.
-    c.VoilaExecutor.timeout = 60
-    c.VoilaExecutor.cell_timeout_instruction = "(youthlab-kiosk-cell-error)"
     # Preheat only the kiosk notebooks, never a lab's source notebook (Voila matches
     # these against the notebook's full path).
     app_dir = re.escape(single_app) if single_app else "[^/]+"
@@ -396,7 +450,6 @@ def kiosk_config(idle_seconds: int, max_kernels: int, pool_size: int, cull_secon
     c.KioskVoila.max_kernels = max_kernels
     # Read once and removed, so visitors' kernels (which inherit the environment) never hold it.
     c.KioskVoila.staff_pin = os.environ.pop("YOUTHLAB_KIOSK_PIN", "")
-    c.KioskVoila.public_url = os.environ.get("YOUTHLAB_KIOSK_PUBLIC_URL", "")
     c.Voila.open_browser = False
     c.Voila.port_retries = 0
     c.Voila.ip = "127.0.0.1"
@@ -405,7 +458,7 @@ def kiosk_config(idle_seconds: int, max_kernels: int, pool_size: int, cull_secon
 
 def make_app(port: int, base_url: str = "/", root: Path | None = None, idle_seconds: int = 90,
              max_kernels: int = 8, pool_size: int = 1, cull_seconds: int = 120,
-             single_app: str = "", ip: str = "127.0.0.1", render_budget: float = 90.0) -> KioskVoila:
+             single_app: str = "", ip: str = "127.0.0.1") -> KioskVoila:
     """A configured, initialised kiosk server (call ``.start()`` to serve; it blocks)."""
     # Our template lives in the package; Voila finds templates on JUPYTER_PATH.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_DIR), os.environ.get("JUPYTER_PATH")]))
@@ -416,9 +469,10 @@ def make_app(port: int, base_url: str = "/", root: Path | None = None, idle_seco
     config.KioskVoila.language = language
     config.Voila.port = port
     config.Voila.ip = ip
+    # QR codes: the configured origin, else this server's own address; never a Host header.
+    config.KioskVoila.public_url = public_url(os.environ.get("YOUTHLAB_KIOSK_PUBLIC_URL", ""), ip, port)
     config.Voila.base_url = base_url
     config.Voila.server_url = base_url
-    config.KioskVoila.render_budget = render_budget
     app = KioskVoila(config=config)
     app.initialize([str(root or labs_dir())])
     return app
@@ -436,14 +490,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-kernels", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_MAX_KERNELS", "8")))
     parser.add_argument("--pool-size", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_POOL", "1")))
     parser.add_argument("--app", default="", help="serve (and preheat) only this lab's app")
-    parser.add_argument("--render-budget", type=float, default=90.0,
-                        help="seconds a preheated kernel may take to run its app before it is replaced")
     parser.add_argument("--cull-seconds", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_CULL", "120")))
     args = parser.parse_args(argv)
     from youthlab.kiosk.environment import PIN_FD_VAR, exec_without_secrets, handed_over_pin
     from youthlab.stamp.kiosk_print import kiosk_printing_enabled
 
     if PIN_FD_VAR not in os.environ:
+        from youthlab.errors import YouthLabError
+        from youthlab.paths import data_dir
+
+        try:  # the staff PIN: the operator's (if strong enough), else made once and kept 0600
+            pin, made = security.ensure_staff_pin(data_dir())
+        except YouthLabError as exc:
+            print(exc.user_text(), file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
+        if made:
+            print(t("kiosk.security.pin_made", pin=pin, path=security.staff_pin_file(data_dir())),
+                  file=sys.stderr, flush=True)
+        os.environ["YOUTHLAB_KIOSK_PIN"] = pin  # handed over through a pipe below
         # Whether the stamp app shows "print my stamp" is decided here, where the printer
         # settings are; the kernels get the answer, not the settings.
         os.environ["YOUTHLAB_KIOSK_PRINTING"] = "1" if kiosk_printing_enabled() else "0"
@@ -456,9 +520,14 @@ def main(argv: list[str] | None = None) -> None:
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
     from youthlab.kiosk.environment import restrict_for_kernels
 
-    app = make_app(port, prefix, idle_seconds=args.idle_seconds, max_kernels=args.max_kernels,
-                   pool_size=args.pool_size, cull_seconds=args.cull_seconds, single_app=args.app,
-                   render_budget=args.render_budget)
+    from youthlab.errors import YouthLabError
+
+    try:
+        app = make_app(port, prefix, idle_seconds=args.idle_seconds, max_kernels=args.max_kernels,
+                       pool_size=args.pool_size, cull_seconds=args.cull_seconds, single_app=args.app)
+    except YouthLabError as exc:  # e.g. a YOUTHLAB_KIOSK_PUBLIC_URL that is no origin
+        print(exc.user_text(), file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
     # Settings read: from here on visitors' kernels inherit only the allow-list
     # (youthlab/kiosk/environment.py) — no PIN, no hub token, no printer key.
     restrict_for_kernels(os.environ)

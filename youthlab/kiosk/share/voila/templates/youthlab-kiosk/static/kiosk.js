@@ -88,8 +88,13 @@
     pressTimer = setTimeout(() => {
       const pin = window.prompt(msg("kiosk.exit.pin"));
       if (pin === null) return;
-      fetch(base + "kiosk/exit", { method: "POST", body: new URLSearchParams({ pin: pin }) })
-        .then((r) => { if (r.ok) location.href = base + "kiosk/staff"; else alert(msg("kiosk.exit.wrong")); });
+      // The token from config.json shows the server this post comes from the kiosk's own page.
+      fetch(base + "kiosk/exit", { method: "POST", body: new URLSearchParams({ pin: pin }),
+                                   headers: { "X-YouthLab-Kiosk-Token": config.token || "" } })
+        .then((r) => r.json().catch(() => ({})).then((b) => {
+          if (r.ok) location.href = base + "kiosk/staff";
+          else alert((b.message && (b.message[lang] || b.message.ko)) || msg("kiosk.exit.wrong"));
+        }));
     }, 3000);
   });
   window.addEventListener("pointerup", () => clearTimeout(pressTimer));

@@ -21,7 +21,9 @@ What a sandboxed command gets:
 - **kill-all** at the end: its process group, and as root every process of the sandbox
   user (``kill -9 -1`` run as that user), checked with psutil; without root the command
   is the first process of its own pid namespace, and the kernel ends them all with it —
-  a detached child does not outlive the run. Runs under one sandbox user are serialised in this process (a lock),
+  a detached child does not outlive the run; as root, what the sandbox user left in
+  ``/tmp``, ``/var/tmp`` and ``/dev/shm`` is removed too (its working folder stays: the
+  caller may want to read it, then removes it). Runs under one sandbox user are serialised in this process (a lock),
   because kill-all ends every process of that user.
 
 Output capping is the caller's part (it reads the pipes): :func:`capped` helps.
@@ -132,6 +134,34 @@ def kill_user_processes(identity: Identity, rounds: int = 20) -> int:
     return len(processes_of(identity.uid))
 
 
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def remove_files_of(identity: Identity, keep: Sequence[Path] = ()) -> int:
+    """Remove what the sandbox user left in the shared temporary folders (a note for the
+    next run, another student's program, to find); ``keep`` (its scratch folder) stays.
+    Returns how many entries went."""
+    keep_set = {str(Path(k).resolve()) for k in keep}
+    removed = 0
+    for base in SHARED_TMP:
+        try:
+            entries = list(os.scandir(base))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != identity.uid or entry.path in keep_set:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
 def _become(identity: Identity):
     def drop() -> None:
         os.setgroups([])
@@ -228,6 +258,7 @@ class SandboxedProcess:
     sandbox: "Sandbox"
     identity: Identity | None
     _lock: threading.Lock | None = None
+    cwd: Path | None = None
     killed: int = 0  # processes still alive at the end that kill_all had to end
     _done: bool = field(default=False, repr=False)
     _ending: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -270,6 +301,7 @@ class SandboxedProcess:
                     pass
             if self.identity is not None:
                 extra = max(extra, kill_user_processes(self.identity))
+                remove_files_of(self.identity, keep=[self.cwd] if self.cwd else [])
             try:
                 self.proc.kill()
             except OSError:
@@ -375,7 +407,7 @@ class Sandbox:
             if lock is not None:
                 lock.release()
             raise
-        return SandboxedProcess(proc, self, identity, lock)
+        return SandboxedProcess(proc, self, identity, lock, cwd=Path(cwd).resolve())
 
     def scratch(self, prefix: str = "ylab-sandbox-") -> Path:
         """A fresh folder the sandboxed command may use (its own when a sandbox user)."""

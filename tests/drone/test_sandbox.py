@@ -82,6 +82,8 @@ def test_limits_hold_and_nothing_outlives_the_run(box):
             print("file: written")
         except OSError as e:
             print("file: refused")
+        open("/tmp/note-for-the-next-run", "w").write("hello")
+        open("/dev/shm/note-for-the-next-run", "w").write("hello")
         children = 0
         try:
             for _ in range(100):
@@ -105,6 +107,7 @@ def test_limits_hold_and_nothing_outlives_the_run(box):
     uid = pwd.getpwnam(box.sandbox.user).pw_uid
     assert [p for p in psutil.process_iter(["uids", "status"]) if p.info["uids"].real == uid
             and p.info["status"] != psutil.STATUS_ZOMBIE] == []  # … and was
+    assert not os.path.exists("/tmp/note-for-the-next-run") and not os.path.exists("/dev/shm/note-for-the-next-run")
 
 
 @root_only

@@ -517,8 +517,6 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
                     self.caller = station
                     return
                 desk._secret_failed(station, "token")
-            elif token and not given:
-                pass
             app_log.warning("flight service: refused a request without a valid token from %s", client)
             self._answer(403, {"error": "forbidden", "message": {
                 "ko": "비행 서비스에 들어갈 수 없어요 (토큰이 없거나 틀렸어요).",

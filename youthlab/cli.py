@@ -28,6 +28,8 @@ SUBCOMMANDS: dict[str, str] = {
     "course": "youthlab.grading.cli:course",
     "class": "youthlab.hub.classes:class_",
     "kiosk": "youthlab.kiosk.cli:kiosk",
+    "backup": "youthlab.backup_cli:backup_cmd",
+    "restore": "youthlab.backup_cli:restore_cmd",
 }
 
 

@@ -1,0 +1,52 @@
+"""The ``youthlab backup`` and ``youthlab restore`` commands (youthlab.backup does the work)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from youthlab.i18n import t
+
+
+@click.command("backup")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Archive to write (default: ./youthlab-backup-<date>-<time>.tar.gz).")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="The hub's data folder (default: YOUTHLAB_DATA_DIR or var/).")
+@click.option("--quiet", is_flag=True, help="No progress bar (for cron).")
+def backup_cmd(output: Path | None, data_dir: Path | None, quiet: bool) -> None:
+    """Back up the hub database, accounts, courses, gradebooks, exchange, print queue and homes.
+
+    Safe while the hub runs. Example for cron (every night at 02:30, keep 14):
+    `30 2 * * * cd /srv/youthlab && .venv/bin/youthlab backup --quiet -o /backup/yl-$(date +\\%a).tar.gz`
+    """
+    from youthlab.backup import backup, default_archive_name
+    from youthlab.paths import data_dir as default_data_dir
+
+    out = output or default_archive_name(Path.cwd())
+    if out.is_dir():
+        out = default_archive_name(out)
+    result = backup((data_dir or default_data_dir()), out, quiet=quiet)
+    click.echo(t("backup.done", path=str(result.path), files=result.files,
+                 mb=f"{result.bytes / 1e6:.1f}", homes=len(result.homes), seconds=result.seconds))
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(path_type=Path))
+@click.option("--data-dir", type=click.Path(path_type=Path), required=True,
+              help="Where to restore the data folder (must be empty or missing).")
+@click.option("--force", is_flag=True,
+              help="Restore over a folder (or home) that is not empty; what was there is moved aside, not deleted.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def restore_cmd(archive: Path, data_dir: Path, force: bool, quiet: bool) -> None:
+    """Restore a `youthlab backup` archive (every file checked against its manifest first)."""
+    from youthlab.backup import restore
+
+    manifest = restore(archive, data_dir, force=force, quiet=quiet)
+    click.echo(t("backup.restore.done", path=str(data_dir), files=sum(e["type"] == "file" for e in manifest["entries"]),
+                 homes=len(manifest.get("users", {}))))
+    for aside in manifest.get("moved_aside", []):
+        click.echo(t("backup.restore.moved_aside", path=aside))
+    if (data_dir / "restored-config").is_dir():
+        click.echo(t("backup.restore.config", path=str(data_dir / "restored-config")))

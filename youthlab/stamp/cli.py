@@ -27,8 +27,8 @@ def _build_options(f):
     return f
 
 
-def _finish(stamp, outputs, nozzle) -> None:
-    report = stamp.check(nozzle=nozzle)
+def _finish(built, outputs) -> None:
+    stamp, report = built
     click.echo(report.text())
     outputs = outputs or (f"{_safe_name(stamp.name)}.stl",)
     for out in outputs:
@@ -56,11 +56,11 @@ def stamp() -> None:
 @_build_options
 def text_cmd(text, size, font, vertical, outputs, plate, border, margin, handle, mirror, nozzle) -> None:
     """A stamp from TEXT, e.g. youthlab stamp text "우체국" --size 10 -o stamp.stl"""
-    from youthlab.stamp.compose import text_stamp
+    from youthlab.stamp.jobs import budgeted, text_job
 
-    s = text_stamp(text, size, font=font, vertical=vertical, plate=plate, border=border,
-                   margin=margin, handle=handle, mirror=mirror)
-    _finish(s, outputs, nozzle)
+    built = budgeted(text_job, text, size, nozzle=nozzle, font=font, vertical=vertical, plate=plate,
+                     border=border, margin=margin, handle=handle, mirror=mirror)
+    _finish(built, outputs)
 
 
 @stamp.command("image")
@@ -74,15 +74,11 @@ def text_cmd(text, size, font, vertical, outputs, plate, border, margin, handle,
 def image_cmd(picture, width, threshold, invert, levels, outputs, plate, border, margin, handle, mirror,
               nozzle) -> None:
     """A stamp from a PNG/JPEG drawing."""
-    from youthlab.stamp.image import image_stamp, terrace_stamp
+    from youthlab.stamp.jobs import budgeted, image_job
 
-    if levels > 1:
-        s = terrace_stamp(picture, width=width, levels=levels, invert=invert, plate=plate, border=border,
-                          margin=margin, handle=handle, mirror=mirror)
-    else:
-        s = image_stamp(picture, width=width, threshold=threshold, invert=invert, plate=plate,
-                        border=border, margin=margin, handle=handle, mirror=mirror)
-    _finish(s, outputs, nozzle)
+    built = budgeted(image_job, picture, levels=levels, nozzle=nozzle, threshold=threshold, width=width,
+                     invert=invert, plate=plate, border=border, margin=margin, handle=handle, mirror=mirror)
+    _finish(built, outputs)
 
 
 @stamp.command("postage")
@@ -98,13 +94,11 @@ def image_cmd(picture, width, threshold, invert, levels, outputs, plate, border,
 @click.option("--nozzle", type=float, default=None)
 def postage_cmd(picture, denomination, country, width, height, shape, mirror, outputs, nozzle) -> None:
     """A postage-stamp plaque with a perforated edge, a picture and a denomination."""
-    from youthlab.stamp.compose import postage_stamp
-    from youthlab.stamp.image import image_outline
-    from youthlab.stamp.shapes import shape as make_shape
+    from youthlab.stamp.jobs import budgeted, postage_job
 
-    pic = image_outline(picture, width=width) if picture else (make_shape(shape, 20) if shape else None)
-    s = postage_stamp(pic, denomination=denomination, country=country, width=width, height=height, mirror=mirror)
-    _finish(s, outputs, nozzle)
+    built = budgeted(postage_job, picture, shape=shape, picture_width=width, nozzle=nozzle,
+                     denomination=denomination, country=country, width=width, height=height, mirror=mirror)
+    _finish(built, outputs)
 
 
 @stamp.command("check")
@@ -116,13 +110,9 @@ def check_cmd(model, nozzle, picture) -> None:
     if model is None:
         _check_tools()
         return
-    from youthlab.stamp.export import load_mesh
-    from youthlab.stamp.mesh import check_solid
-    from youthlab.stamp.printability import check
+    from youthlab.stamp.jobs import budgeted, check_file_job
 
-    mesh = load_mesh(model)
-    check_solid(mesh)
-    report = check(mesh, nozzle=nozzle)
+    report = budgeted(check_file_job, model, nozzle=nozzle)
     click.echo(report.text())
     if picture:
         Path(picture).write_bytes(report.png())

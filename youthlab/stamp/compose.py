@@ -208,6 +208,11 @@ def postage_stamp(picture: shapely.Geometry | None = None, denomination: str = "
     win = box(-inner_w / 2 + 1.8, -inner_h / 2 + 1.8 + label_h + 1.0, inner_w / 2 - 1.8, inner_h / 2 - 1.8 - label_h - 1.0)
     if denomination:
         d = text_outline(denomination, size=label_h, font=font)
+        room = inner_w - 3.6
+        if d.bounds[2] > room:  # it would run over the frame and off the plaque
+            from youthlab.stamp.errors import TextTooWide
+
+            raise TextTooWide(text=denomination, width=f"{d.bounds[2]:.0f}", room=f"{room:.0f}")
         parts.append(_translate(d, inner_w / 2 - 1.8 - d.bounds[2], -inner_h / 2 + 1.6))
     if country:
         c = text_outline(country, size=label_h, font=font)

@@ -88,3 +88,25 @@ class VirtualPrinterRefused(PrinterError):
 class PrinterBusy(PrinterError):
     key = "stamp.error.printer_busy"
     hint_key = "stamp.error.printer_busy.hint"
+
+
+class TooDetailed(StampError):
+    """A picture with more pieces than a stamp can hold (noise, a photo)."""
+
+    key = "stamp.error.too_detailed"
+    hint_key = "stamp.error.too_detailed.hint"
+
+
+class DesignTooComplex(StampError):
+    key = "stamp.error.design_too_complex"
+    hint_key = "stamp.error.design_too_complex.hint"
+
+
+class NotAModel(StampError):
+    key = "stamp.error.not_a_model"
+    hint_key = "stamp.error.not_a_model.hint"
+
+
+class TextTooWide(StampError):
+    key = "stamp.error.text_too_wide"
+    hint_key = "stamp.error.text_too_wide.hint"

@@ -109,15 +109,33 @@ def save(stamp, path: str | Path) -> Path:
     return path
 
 
+MODEL_SUFFIXES = (".stl", ".3mf")
+
+
 def load_mesh(path: str | Path) -> trimesh.Trimesh:
-    """Read an STL/3MF back as one mesh."""
-    if Path(path).suffix.lower() == ".3mf":
+    """Read an STL/3MF back as one mesh; anything else is :class:`NotAModel`."""
+    from youthlab.stamp.errors import NotAModel
+
+    path = Path(path)
+    if path.suffix.lower() not in MODEL_SUFFIXES:
+        raise NotAModel(name=path.name)
+    if path.suffix.lower() == ".3mf":
         from youthlab.stamp.threemf import read_3mf
 
-        return read_3mf(path)
-    loaded = trimesh.load(Path(path), force="mesh")
+        try:
+            return read_3mf(path)
+        except (MeshError, MemoryError):
+            raise
+        except Exception:  # noqa: BLE001 - a damaged or foreign file: say so, no traceback
+            raise NotAModel(name=path.name) from None
+    try:
+        loaded = trimesh.load(path, force="mesh")
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001
+        raise NotAModel(name=path.name) from None
     if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:
-        raise MeshError(detail=f"{Path(path).name}: no mesh")
+        raise NotAModel(name=path.name)
     return loaded
 
 

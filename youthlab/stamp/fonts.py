@@ -87,14 +87,62 @@ def missing_chars(text: str, font: Font) -> list[str]:
     return seen
 
 
+def installed_fonts_with(chars: list[str]) -> list[tuple[str, str, bool]]:
+    """Fonts installed on this machine (fontconfig) that have every one of ``chars``:
+    (family, file, has outlines). A colour-emoji font has pictures, not outlines, so no
+    stamp can be cut from it; the caller says so."""
+    import shutil
+    import subprocess
+
+    if not chars or shutil.which("fc-list") is None:
+        return []
+    charset = " ".join(f"{ord(c):x}" for c in chars)
+    try:
+        out = subprocess.run(["fc-list", f":charset={charset}", "file", "family"], capture_output=True,
+                             text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    found = []
+    for line in sorted(set(out.splitlines())):
+        file, _, family = line.partition(": ")
+        if file:
+            found.append((family.split(",")[0].strip() or Path(file).stem, file, _has_outlines(file)))
+    return found
+
+
+def _has_outlines(path: str) -> bool:
+    from fontTools.ttLib import TTFont
+
+    try:
+        kwargs = {"fontNumber": 0} if path.lower().endswith((".ttc", ".otc")) else {}
+        with TTFont(path, lazy=True, **kwargs) as tt:
+            return "glyf" in tt or "CFF " in tt or "CFF2" in tt
+    except Exception:  # noqa: BLE001 - an unreadable font is no help
+        return False
+
+
 def check_coverage(text: str, font: Font) -> None:
-    """Raise :class:`MissingGlyph` if any character would be drawn as an empty box."""
+    """Raise :class:`MissingGlyph` if any character would be drawn as an empty box; the
+    hint names the stamp fonts, or else the installed font files, that have them."""
     missing = missing_chars(text, font)
-    if missing:
-        others = [n for n in available_fonts() if n != font.name and not missing_chars(text, resolve_font(n))]
-        raise MissingGlyph(
-            chars=" ".join(missing),
-            codes=", ".join(f"U+{ord(c):04X}" for c in missing),
-            font=font.name,
-            others=", ".join(others) or "-",
-        )
+    if not missing:
+        return
+    others = [n for n in available_fonts() if n != font.name and not missing_chars(text, resolve_font(n))]
+    hint_key = None
+    if not others:
+        installed = installed_fonts_with(missing)
+        usable = [f"{family} ({file})" for family, file, outlines in installed if outlines]
+        pictures = [family for family, _, outlines in installed if not outlines]
+        if usable:
+            others, hint_key = usable, "stamp.error.missing_glyph.hint_installed"
+        elif pictures:
+            others, hint_key = pictures, "stamp.error.missing_glyph.hint_pictures"
+        else:
+            hint_key = "stamp.error.missing_glyph.hint_nowhere"
+    raise MissingGlyph(
+        hint_key=hint_key,
+        chars=" ".join(missing),
+        codes=", ".join(f"U+{ord(c):04X}" for c in missing),
+        font=font.name,
+        others=", ".join(others) or "-",
+    )

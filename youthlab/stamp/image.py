@@ -20,12 +20,16 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from shapely.affinity import scale as _scale
 from shapely.geometry import MultiPolygon, Polygon
 
-from youthlab.stamp.errors import CorruptImage, EmptyDrawing, ImageTooLarge, NotAnImage
+from youthlab.stamp.errors import CorruptImage, EmptyDrawing, ImageTooLarge, NotAnImage, TooDetailed
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
 MAX_PIXELS = 16_000_000  # 16 MP: a phone photo; anything larger is refused
 MAX_BYTES = 20 * 1024 * 1024
 WORK_PX = 600  # drawings are traced at most this many pixels on their long side
+# A stamp holds a drawing, not a photo: more separate pieces (outlines and holes bigger than
+# the smallest printable speck) or outline points than this are refused before tracing.
+MAX_PIECES = 300
+MAX_TRACE_POINTS = 40_000
 
 # File signatures of the allowed formats: such a file that Pillow cannot read is damaged.
 _MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"RIFF")
@@ -127,18 +131,39 @@ def image_outline(source: Source | Image.Image, width: float = 30.0, threshold: 
     z = z[::-1]  # row 0 at the bottom, so y goes up
     gen = contourpy.contour_generator(z=z, fill_type=contourpy.FillType.OuterOffset)
     points, offsets = gen.filled(level, float(z.max()) + 1.0)
-    polys = []
-    for pts, offs in zip(points, offsets):
-        rings = [pts[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
-        if rings and len(rings[0]) >= 4:
-            polys.append(Polygon(rings[0], [r for r in rings[1:] if len(r) >= 4]))
-    geom = shapely.make_valid(MultiPolygon(polys))
     k = width / w
+    polys = _traced_polygons(points, offsets, min_area_px=(min_feature / k) ** 2)
+    geom = shapely.make_valid(MultiPolygon(polys))
     geom = _scale(geom, k, k, origin=(0, 0)).simplify(0.3 * k)
     parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > min_feature ** 2]
     if not parts:
         raise EmptyDrawing()
     return MultiPolygon(parts) if all(p.is_valid for p in parts) else _as_mp(shapely.union_all(parts))
+
+
+def _ring_area(pts: np.ndarray) -> float:
+    x, y = pts[:, 0], pts[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)))
+
+
+def _traced_polygons(points: list, offsets: list, min_area_px: float) -> list[Polygon]:
+    """Polygons from contourpy's rings, specks dropped first (cheap, in numpy); refuses a
+    picture with more pieces or points than a stamp can hold *before* any geometry is built
+    (noise made GEOS allocate gigabytes later on)."""
+    rings: list[tuple[np.ndarray, list[np.ndarray]]] = []
+    pieces = vertices = 0
+    for pts, offs in zip(points, offsets):
+        ring_list = [pts[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
+        if not ring_list or len(ring_list[0]) < 4 or _ring_area(ring_list[0]) < min_area_px:
+            continue
+        holes = [r for r in ring_list[1:] if len(r) >= 4 and _ring_area(r) >= min_area_px]
+        rings.append((ring_list[0], holes))
+        pieces += 1 + len(holes)
+        vertices += len(ring_list[0]) + sum(len(r) for r in holes)
+    if pieces > MAX_PIECES or vertices > MAX_TRACE_POINTS:
+        raise TooDetailed(pieces=pieces if pieces > MAX_PIECES else f"{vertices} points",
+                          limit=MAX_PIECES if pieces > MAX_PIECES else f"{MAX_TRACE_POINTS} points")
+    return [Polygon(outer, holes) for outer, holes in rings]
 
 
 def _as_mp(g) -> MultiPolygon:

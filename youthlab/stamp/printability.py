@@ -17,6 +17,7 @@ import shapely
 import trimesh
 
 from youthlab.i18n import t
+from youthlab.stamp.errors import DesignTooComplex
 from youthlab.stamp.profiles import PrinterProfile, load_profile
 
 # A piece of lost/filled area smaller than this (mm²) is corner rounding, not a problem.
@@ -24,6 +25,8 @@ _NOISE_AREA = 0.05
 # Rough print model for the quick estimate (the slicer gives the real numbers):
 _SOLID_SHARE = 0.75  # share of the solid volume actually extruded (infill < 100 %)
 _FLOW_MM3_S = 1.9  # effective volumetric rate of a small, detailed print
+# Outline points a design may have to be checked (a long text in a detailed font ~15 000).
+MAX_CHECK_POINTS = 60_000
 
 
 @dataclass
@@ -167,12 +170,18 @@ def _significant(g: shapely.Geometry) -> shapely.Geometry:
 
 
 def stroke_width(geom: shapely.Geometry, keep: float = 0.98) -> float:
-    """The largest stroke width ``w`` such that opening by ``w`` keeps ``keep`` of the area."""
+    """The largest stroke width ``w`` such that opening by ``w`` keeps ``keep`` of the area.
+
+    The search starts at the widest stroke there is (twice the largest inscribed circle):
+    opening a detailed design by a width far beyond its strokes is what made GEOS allocate
+    gigabytes on a noise picture, and it can only lose everything anyway.
+    """
     area = geom.area
     if area <= 0:
         return 0.0
-    lo, hi = 0.0, max(0.05, 2 * math.sqrt(area))
-    for _ in range(14):
+    hi = max(0.05, 2 * _widest_radius(geom) * 1.02)
+    lo = 0.0
+    for _ in range(12):
         mid = (lo + hi) / 2
         r = mid / 2
         kept = geom.buffer(-r, quad_segs=4).buffer(r, quad_segs=4).area
@@ -181,6 +190,25 @@ def stroke_width(geom: shapely.Geometry, keep: float = 0.98) -> float:
         else:
             hi = mid
     return round(lo, 3)
+
+
+def _widest_radius(geom: shapely.Geometry) -> float:
+    """Radius of the largest circle inside any part of ``geom`` (mm)."""
+    best = 0.0
+    for part in shapely.get_parts(geom):
+        if part.is_empty or part.area <= 0:
+            continue
+        size = min(part.bounds[2] - part.bounds[0], part.bounds[3] - part.bounds[1])
+        circle = shapely.maximum_inscribed_circle(part, tolerance=max(size / 200, 1e-3))
+        best = max(best, float(circle.length))  # a line from the centre to the nearest edge
+    return best
+
+
+def check_complexity(geom: shapely.Geometry) -> None:
+    """Refuse a design too complex to check (before any buffering allocates)."""
+    points = int(shapely.get_num_coordinates(geom))
+    if points > MAX_CHECK_POINTS:
+        raise DesignTooComplex(points=points, limit=MAX_CHECK_POINTS)
 
 
 def overhangs(mesh: trimesh.Trimesh, max_angle: float = 45.0) -> tuple[float, np.ndarray]:
@@ -193,6 +221,18 @@ def overhangs(mesh: trimesh.Trimesh, max_angle: float = 45.0) -> tuple[float, np
     return float(mesh.area_faces[bad].sum()), centres[bad][:, :2]
 
 
+def _solid_problem(mesh: trimesh.Trimesh) -> str | None:
+    """Why the mesh is not one closed, printable solid (None when it is)."""
+    from youthlab.stamp.errors import MeshError
+    from youthlab.stamp.mesh import check_solid
+
+    try:
+        check_solid(mesh)
+    except MeshError as exc:
+        return str(exc.params.get("detail", ""))
+    return None
+
+
 def check(stamp, nozzle: float | None = None, profile: str | PrinterProfile | None = None,
           min_gap: float | None = None) -> Report:
     """Check a :class:`~youthlab.stamp.compose.Stamp` (or a mesh) for printing."""
@@ -200,13 +240,23 @@ def check(stamp, nozzle: float | None = None, profile: str | PrinterProfile | No
     nozzle = float(nozzle or prof.nozzle)
     min_gap = float(min_gap or nozzle)
     mesh = stamp.mesh if hasattr(stamp, "mesh") else stamp
+    findings: list[Finding] = []
+    solid = _solid_problem(mesh)
+    if solid:  # e.g. a terraced picture whose levels do not close: never "printable"
+        findings.append(Finding("stamp.report.watertight.error", "error", dict(detail=solid)))
     if hasattr(stamp, "ink"):
         ink, plate = stamp.ink, stamp.plate
+    elif solid:  # no top face to measure on a mesh that is not a solid: that is the report
+        empty = shapely.Polygon()
+        return Report(nozzle=nozzle, stroke_width=0.0, thin_area=0.0, thin_spots=empty, gap_area=0.0,
+                      gap_spots=empty, fits_bed=False, overhang_area=0.0, overhang_spots=np.zeros((0, 2)),
+                      volume_cm3=0.0, filament_g=0.0, filament_m=0.0, time_min=0.0, suggested_size=None,
+                      findings=findings, ink=empty)
     else:
         from youthlab.stamp.export import printed_outline
 
         ink, plate = printed_outline(mesh), None
-    findings: list[Finding] = []
+    check_complexity(ink)
 
     width = stroke_width(ink)
     thin = opening_loss(ink, nozzle)

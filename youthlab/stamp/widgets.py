@@ -117,7 +117,10 @@ def preview(stamp, width: int = 420, height: int = 320):
 
 def _show_design(build, out, view, state: dict) -> None:
     """Build a design and show it (3-D view, summary, printability); a failure shows
-    its ko/en message, never a traceback (the designers run on kiosks too)."""
+    its ko/en message, never a traceback (the designers run on kiosks too).
+
+    ``build`` returns ``(stamp, report)`` and should run the work with the stamp budget
+    (:func:`youthlab.stamp.jobs.budgeted`): a visitor's upload can be hostile."""
     from IPython.display import HTML, display
 
     from youthlab.errors import YouthLabError
@@ -126,7 +129,7 @@ def _show_design(build, out, view, state: dict) -> None:
     with out:
         out.clear_output(wait=True)
         try:
-            s = build()
+            s, report = build()
         except Exception as exc:  # noqa: BLE001 - kiosks never show tracebacks
             err = exc if isinstance(exc, YouthLabError) else StampError(detail=type(exc).__name__)
             display(HTML(err._repr_html_()))
@@ -134,7 +137,7 @@ def _show_design(build, out, view, state: dict) -> None:
         state["stamp"] = s
         view.show(s)
         display(HTML(s._repr_html_()))
-        display(s.check())
+        display(report)
 
 
 def designer(text: str = "우체국", size: float = 10.0):
@@ -142,7 +145,7 @@ def designer(text: str = "우체국", size: float = 10.0):
     import ipywidgets as w
 
     from youthlab.i18n import t
-    from youthlab.stamp.compose import text_stamp
+    from youthlab.stamp.jobs import budgeted, text_job
 
     txt = w.Text(value=text, description=t("stamp.widget.text"))
     sz = w.FloatSlider(value=size, min=3, max=30, step=0.5, description=t("stamp.widget.size"))
@@ -154,8 +157,8 @@ def designer(text: str = "우체국", size: float = 10.0):
     state = {"stamp": None}
 
     def update(*_):
-        _show_design(lambda: text_stamp(txt.value, sz.value, plate=plate.value,
-                                        border=1.0 if border.value else 0.0), out, view, state)
+        _show_design(lambda: budgeted(text_job, txt.value, sz.value, plate=plate.value,
+                                      border=1.0 if border.value else 0.0), out, view, state)
 
     for ctl in (txt, sz, plate, border):
         ctl.observe(update, "value")
@@ -170,8 +173,7 @@ def postage_designer(picture: str | None = None, denomination: str = "430원"):
     import ipywidgets as w
 
     from youthlab.i18n import t
-    from youthlab.stamp.compose import postage_stamp
-    from youthlab.stamp.image import image_outline
+    from youthlab.stamp.jobs import budgeted, postage_job
 
     upload = w.FileUpload(accept=".png,.jpg,.jpeg", multiple=False, description=t("stamp.widget.upload"))
     price = w.Text(value=denomination, description=t("stamp.widget.denomination"))
@@ -181,11 +183,9 @@ def postage_designer(picture: str | None = None, denomination: str = "430원"):
     out = w.Output()
     state = {"picture": picture, "stamp": None}
 
-    def build():
-        pic = None
-        if state["picture"] is not None:
-            pic = image_outline(state["picture"], width=30, threshold=None if auto.value else thr.value)
-        return postage_stamp(pic, denomination=price.value.strip())
+    def build():  # the visitor's upload is traced, built and checked within the stamp budget
+        return budgeted(postage_job, state["picture"], picture_width=30,
+                        threshold=None if auto.value else thr.value, denomination=price.value.strip())
 
     def update(*_):
         if upload.value:

@@ -145,3 +145,31 @@ def test_an_emoji_names_the_installed_fonts_that_have_it(tmp_path):
         r, _ = run("stamp", "text", "กา", cwd=tmp_path)
         assert r.returncode == 2 and "--font" in r.stderr
         assert any(file in r.stderr for _, file, outlines in thai if outlines)
+
+
+def test_designers_budget_works_inside_a_jupyter_kernel(tmp_path):
+    """The kiosk's and labs' designers run in a kernel (threads): the budgeted child comes
+    from a forkserver there; a drawing builds, noise is refused with its message."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    drawing = Path(__file__).resolve().parents[2] / "labs/21-postage-stamp/assets/postbox.png"
+    (tmp_path / "noise.png").write_bytes(noise_png(300, binary=True))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from youthlab.errors import YouthLabError\n"
+        "from youthlab.stamp.jobs import budgeted, postage_job\n"
+        "from youthlab.stamp.widgets import postage_designer\n"
+        f"stamp, report = budgeted(postage_job, open({str(drawing)!r}, 'rb').read(), denomination='430원')\n"
+        "print('built', report.printable, len(stamp.mesh.faces) > 100)\n"
+        "try:\n"
+        "    budgeted(postage_job, open('noise.png', 'rb').read())\n"
+        "except YouthLabError as exc:\n"
+        "    print('refused', exc.message('en'))\n"
+        "box = postage_designer('noise.png')\n"
+        "print('designer', box.stamp() is None)\n")]
+    NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert not [o for o in nb.cells[0].outputs if o.get("output_type") == "error"], nb.cells[0].outputs
+    assert "built True True" in text and "refused The picture has too many small pieces" in text
+    assert "designer True" in text  # the upload was refused, nothing shown as a stamp

@@ -28,7 +28,7 @@ from youthlab.errors import YouthLabError
 from youthlab.stamp.errors import StampError
 
 PRELOAD = ["youthlab.stamp.compose", "youthlab.stamp.image", "youthlab.stamp.printability",
-           "youthlab.stamp.text", "youthlab.stamp.export"]
+           "youthlab.stamp.text", "youthlab.stamp.export", "youthlab.stamp.warmup"]
 _lock = threading.Lock()
 _context: Any = None
 

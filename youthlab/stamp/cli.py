@@ -205,13 +205,9 @@ def print_cmd(model, printer, test_mode, watch, force) -> None:
 def _check_before_printing(model: str, profile: str, force: bool) -> None:
     """A bad design is caught here, before it wastes filament and an hour of printer time."""
     from youthlab.stamp.errors import NotPrintable
-    from youthlab.stamp.export import load_mesh
-    from youthlab.stamp.mesh import check_solid
-    from youthlab.stamp.printability import check
+    from youthlab.stamp.jobs import budgeted, check_file_job
 
-    mesh = load_mesh(model)
-    check_solid(mesh)
-    report = check(mesh, profile=profile)
+    report = budgeted(check_file_job, model, profile=profile)  # someone's mesh: within the budget
     if not report.printable:
         click.echo(report.text())
         if not force:

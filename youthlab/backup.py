@@ -343,17 +343,25 @@ def _safe_name(name: str) -> PurePosixPath:
 
 
 def read_manifest(archive: Path) -> dict:
-    """The archive's manifest (reads the archive once; a damaged one is CorruptArchive)."""
+    """The archive's manifest (reads the archive once; a damaged one is CorruptArchive).
+
+    The accounts file stored with it is put under the key ``accounts_yaml``."""
+    manifest, accounts = None, None
     try:
         with tarfile.open(archive, "r:*") as tar:
             for member in tar:
                 if member.name == MANIFEST:
-                    return json.loads(tar.extractfile(member).read())
+                    manifest = json.loads(tar.extractfile(member).read())
+                elif member.name == "config/accounts.yaml" and member.isfile():
+                    accounts = tar.extractfile(member).read().decode("utf-8", "replace")
     except (tarfile.TarError, EOFError, OSError, json.JSONDecodeError, zlib_error()) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise CorruptArchive(file=str(archive)) from exc
-    raise CorruptArchive(file=MANIFEST)
+    if not isinstance(manifest, dict) or "entries" not in manifest:
+        raise CorruptArchive(file=MANIFEST)
+    manifest["accounts_yaml"] = accounts
+    return manifest
 
 
 def zlib_error() -> type[Exception]:
@@ -384,6 +392,21 @@ def _ensure_user(name: str, info: dict) -> None:
         raise BackupError("backup.restore.useradd", "backup.restore.useradd.hint", user=name, detail=r.stderr.strip())
 
 
+def _ensure_class_groups(manifest: dict) -> None:
+    """Make the classes' system groups of the archived plan, with their members."""
+    text = manifest.get("accounts_yaml")
+    if not text:
+        return
+    from youthlab.hub.accounts import load_plan
+    from youthlab.hub.groups import sync_class_groups
+
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        plan = load_plan(Path(fh.name))
+    sync_class_groups(plan, prefix=manifest.get("prefix"))
+
+
 def _owner(member: tarfile.TarInfo) -> tuple[int, int]:
     """Owner on this machine: by name when known here, else the recorded numeric ids."""
     uid, gid = member.uid, member.gid
@@ -400,14 +423,14 @@ def _owner(member: tarfile.TarInfo) -> tuple[int, int]:
     return uid, gid
 
 
-def _extract(archive: Path, dest: Path, manifest: dict, progress, homes_dest: Path | None = None) -> None:
+def _extract(archive: Path, dest: Path, manifest: dict, progress,
+             homes_dest: Path | None = None) -> list[tuple[Path, tarfile.TarInfo]]:
     """Extract every member under ``dest`` (``homes/…`` under ``homes_dest`` if given,
     so they land on the homes' own disk) checking each file's sha256 against the manifest."""
     expected = {e["path"]: e for e in manifest["entries"]}
     seen: set[str] = set()
     links: set[PurePosixPath] = set()
     later: list[tuple[Path, tarfile.TarInfo]] = []
-    root = os.geteuid() == 0
     with tarfile.open(archive, "r:*") as tar:
         for member in tar:
             if member.name == MANIFEST:
@@ -431,8 +454,7 @@ def _extract(archive: Path, dest: Path, manifest: dict, progress, homes_dest: Pa
                     raise CorruptArchive(file=member.name)
                 os.symlink(member.linkname, target)
                 links.add(rel)
-                if root:
-                    os.lchown(target, *_owner(member))
+                later.append((target, member))
             elif member.isfile():
                 sha = hashlib.sha256()
                 src = tar.extractfile(member)
@@ -451,11 +473,20 @@ def _extract(archive: Path, dest: Path, manifest: dict, progress, homes_dest: Pa
     missing = sorted(set(expected) - seen)
     if missing:
         raise CorruptArchive(file=missing[0])
-    for target, member in reversed(later):  # children before their folders
+    return later
+
+
+def _apply_owners(extracted: list[tuple[Path, tarfile.TarInfo]]) -> None:
+    """Owners (by name, else numeric), modes and times, children before their folders."""
+    root = os.geteuid() == 0
+    for target, member in reversed(extracted):
+        if member.issym():
+            if root:
+                os.lchown(target, *_owner(member))
+            continue
         if root:
             os.chown(target, *_owner(member))
-        mode = member.mode & (0o3777 if member.isdir() else 0o777)  # no setuid files
-        os.chmod(target, mode)
+        os.chmod(target, member.mode & (0o3777 if member.isdir() else 0o777))  # no setuid files
         os.utime(target, (member.mtime, member.mtime))
 
 
@@ -494,14 +525,18 @@ def restore(archive: Path, data: Path, force: bool = False, quiet: bool = False,
         homes_staging = Path(tempfile.mkdtemp(prefix=".youthlab-restoring-", dir=parent))
     moved: list[Path] = []
     try:
-        for name, info in users.items():  # owners by name need the users first
-            if os.geteuid() == 0:
-                _ensure_user(name, {**info, "home": str(home_dirs[name])})
         with _progress_bar(total, t("backup.restore.progress"), quiet) as progress:
             try:
-                _extract(archive, staging, manifest, progress, homes_staging)
+                extracted = _extract(archive, staging, manifest, progress, homes_staging)
             except (tarfile.TarError, EOFError, zlib_error()) as exc:
                 raise CorruptArchive(file=str(archive)) from exc
+        # Every file checked: now the machine may change. Owners by name need the users
+        # and the class groups first (a fresh machine has neither).
+        if os.geteuid() == 0 and users:
+            for name, info in users.items():
+                _ensure_user(name, {**info, "home": str(home_dirs[name])})
+            _ensure_class_groups(manifest)
+        _apply_owners(extracted)
         # Everything is checked: move into place.
         if (staging / "data").is_dir():
             if data.exists():

@@ -10,6 +10,10 @@ default, so the same file serves a laptop, a test run and the hall's server:
   YOUTHLAB_HUB_PORT        public port (8000)
   YOUTHLAB_HUB_API_PORT    hub's internal API port (8081)
   YOUTHLAB_PROXY_API_PORT  proxy's REST API port (8001)
+  YOUTHLAB_SSL_CERT, YOUTHLAB_SSL_KEY  HTTPS certificate and key (PEM); `youthlab up --ssl`
+                           makes a self-signed one in <data>/tls/. Required on any address
+                           but loopback, unless YOUTHLAB_INSECURE_HTTP_ON_NETWORK=accepted
+                           (`youthlab up --insecure-http-on-network`)
   YOUTHLAB_ACCOUNTS        accounts/classes plan (hub_config/accounts.yaml)
   YOUTHLAB_MEM_LIMIT       memory per account: its server, kernels and terminals together (1G)
   YOUTHLAB_PIDS_LIMIT      processes (and threads) per account; stops a fork bomb (256)
@@ -51,6 +55,17 @@ c.JupyterHub.hub_port = int(os.environ.get("YOUTHLAB_HUB_API_PORT", "8081"))
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{os.environ.get('YOUTHLAB_PROXY_API_PORT', '8001')}"
 c.ConfigurableHTTPProxy.command = [str(node_bin() / "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.pid_file = str(DATA / "jupyterhub-proxy.pid")
+# HTTPS (`youthlab up --ssl` or --ssl-cert/--ssl-key, youthlab/hub/tls.py): the proxy
+# serves it; the hub's own API and the servers behind the proxy stay on loopback. A
+# non-loopback address without a certificate is refused here too (jupyterhub started
+# by hand) unless `youthlab up --insecure-http-on-network` said the operator accepts it.
+if os.environ.get("YOUTHLAB_SSL_CERT") or os.environ.get("YOUTHLAB_SSL_KEY"):
+    c.JupyterHub.ssl_cert = os.environ.get("YOUTHLAB_SSL_CERT", "")
+    c.JupyterHub.ssl_key = os.environ.get("YOUTHLAB_SSL_KEY", "")
+from youthlab.hub.tls import require_https_on_network  # noqa: E402
+
+require_https_on_network(c.JupyterHub.ip, "ssl_cert" in c.JupyterHub,
+                         os.environ.get("YOUTHLAB_INSECURE_HTTP_ON_NETWORK") == "accepted")
 
 # --- state: SQLite and secrets in the data folder ----------------------------------
 c.JupyterHub.db_url = f"sqlite:///{DATA / 'jupyterhub.sqlite'}"
@@ -262,8 +277,8 @@ if FLIGHT_ON:
             "name": "flight",
             "url": f"http://127.0.0.1:{flight_port}",
             "command": [str(SERVER_BIN / "youthlab"), "drone", "service", "--port", str(flight_port)],
-            "environment": {k: v for k, v in os.environ.items()
-                            if k.startswith("YOUTHLAB_") and k != "YOUTHLAB_FLIGHT_URL"},
+            "environment": {k: v for k, v in os.environ.items()  # not the kiosk's PIN: not its secret
+                            if k.startswith("YOUTHLAB_") and k not in ("YOUTHLAB_FLIGHT_URL", "YOUTHLAB_KIOSK_PIN")},
         }
     )
     if os.environ.get("YOUTHLAB_FLIGHT_USER"):  # its own system user: see `youthlab drone firewall`

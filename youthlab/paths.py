@@ -38,10 +38,58 @@ def hub_config_dir() -> Path:
     return project_root() / "hub_config"
 
 
+SHARED_DATA_BASE = Path("/var/lib/youthlab")
+
+
+def passable_by_others(folder: Path) -> bool:
+    """Can a user with no special rights pass through ``folder`` and every folder above it?"""
+    import stat
+
+    folder = Path(os.path.realpath(folder))
+    for part in (folder, *folder.parents):
+        try:
+            if not part.stat().st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def shared_data_dir(root: Path | None = None) -> Path:
+    """``/var/lib/youthlab/<checkout name>-<hash of its path>``: one data folder per checkout
+    (the same naming as the runtime mirror under ``/opt/youthlab``)."""
+    import hashlib
+    import re
+
+    root = (root or project_root()).resolve()
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:8]
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", root.name) or "root"
+    return SHARED_DATA_BASE / f"{name}-{digest}"
+
+
 def data_dir() -> Path:
-    """Runtime state (hub database, secrets, student homes); ``YOUTHLAB_DATA_DIR`` or ``var/``."""
+    """Runtime state (hub database, secrets, student homes).
+
+    ``YOUTHLAB_DATA_DIR`` wins; else ``var/`` in the checkout — unless we run as root in
+    isolated mode and the checkout is closed to other users (a checkout under ``/root``,
+    mode 0700): the accounts' system users could not reach the exchange or the boards'
+    locks there, so the data lives in :func:`shared_data_dir` instead. One rule, so
+    ``youthlab up`` and ``youthlab course …`` find the same folder.
+    """
     env = os.environ.get("YOUTHLAB_DATA_DIR")
-    return Path(env).resolve() if env else project_root() / "var"
+    if env:
+        return Path(env).resolve()
+    root = project_root()
+    if os.geteuid() == 0 and not passable_by_others(root):
+        from youthlab.hub import identity
+
+        try:
+            isolated = identity.isolated_mode()
+        except ValueError:  # a bad YOUTHLAB_SPAWNER is reported by `youthlab up`
+            isolated = False
+        if isolated:
+            return shared_data_dir(root)
+    return root / "var"
 
 
 def own_data_dir(part: str) -> Path:

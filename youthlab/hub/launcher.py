@@ -131,13 +131,13 @@ def runtime_environment() -> dict[str, str]:
     return {"YOUTHLAB_SERVER_BIN": str(found.bin), "YOUTHLAB_SERVER_ROOT": str(found.root)}
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90, verify: bool | str = True) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise HubError(detail=f"jupyterhub exited with code {proc.returncode}")
         try:
-            if requests.get(f"{url}hub/api/", timeout=2).status_code == 200:
+            if requests.get(f"{url}hub/api/", timeout=2, verify=verify).status_code == 200:
                 return
         except requests.RequestException:
             pass
@@ -178,6 +178,99 @@ def print_accounts(created: list[tuple[str, str, str]]) -> None:
         click.echo(f"  {t('hub.accounts.role.' + role):8s} {username:12s} {password}")
 
 
+def check_env_secrets(environ: dict[str, str] | os._Environ) -> None:  # noqa: F821
+    """PINs the operator set are checked before anything starts (a weak one is refused
+    with its ko/en reason); the services check them again when they read them."""
+    from youthlab.drone.secrets_guard import check_pin_strength
+    from youthlab.kiosk.security import PIN_VAR, check_staff_pin
+
+    teacher = environ.get("YOUTHLAB_TEACHER_PIN", "")
+    if teacher:
+        check_pin_strength(teacher)
+    staff = environ.get(PIN_VAR, "")
+    if staff and staff.strip().lower() != "off":
+        check_staff_pin(staff)
+
+
+def ensure_secrets(data: Path, environ: dict[str, str], flight_on: bool, kiosk_on: bool) -> list[str]:
+    """The PINs of the services that run, made when the operator set none (0600 files that
+    only those services read; never put in the hub's environment, so no student server or
+    kiosk kernel gets them). Returns the lines to show once, with the accounts."""
+    lines = []
+    if flight_on:  # the flight service's teacher PIN (the simulator-check override)
+        from youthlab.drone.service import ensure_service_pin
+
+        pin, made = ensure_service_pin(data, environ)
+        path = data / "flight-service" / "teacher-pin"
+        if made:
+            path.parent.chmod(0o700)
+            lines.append(t("drone.secrets.pin_made", pin=pin, path=path))
+        elif not environ.get("YOUTHLAB_TEACHER_PIN"):
+            lines.append(t("hall.secrets.teacher_pin_kept", path=path))
+    if kiosk_on:  # the kiosk's staff PIN: the operator's (checked) or made now
+        from youthlab.kiosk.security import PIN_VAR, ensure_staff_pin, staff_pin_file
+
+        pin, made = ensure_staff_pin(data, environ)
+        if made:
+            lines.append(t("kiosk.security.pin_made", pin=pin, path=staff_pin_file(data)))
+        elif pin and not environ.get(PIN_VAR):
+            lines.append(t("hall.secrets.kiosk_pin_kept", path=staff_pin_file(data)))
+    return lines
+
+
+def plan_https(ip: str, self_signed: bool, ssl_cert: Path | None, ssl_key: Path | None,
+               insecure: bool) -> "tls.HubCertificate | bool":  # noqa: F821
+    """Decided before anything starts: the operator's certificate (checked: readable, the
+    key its own, valid now), True for a self-signed one (made once the data folder
+    exists), or False for plain HTTP — on loopback, or on the network only with
+    ``--insecure-http-on-network`` (else :class:`youthlab.hub.tls.HttpsNeeded`)."""
+    from youthlab.hub import tls
+
+    if bool(ssl_cert) != bool(ssl_key):
+        raise tls.CertificateProblem("hall.cert.both_needed", "hall.cert.both_needed.hint")
+    if ssl_cert and ssl_key:
+        return tls.operator_certificate(ssl_cert, ssl_key)
+    if self_signed:
+        return True
+    tls.require_https_on_network(ip, https=False, insecure_accepted=insecure)
+    return False
+
+
+def https_environment(env: dict[str, str], cert, ip: str, insecure: bool) -> None:
+    """Tell hub_config/jupyterhub_config.py the certificate (or that plain HTTP on the
+    network was accepted); whatever the operator's shell had is replaced."""
+    from youthlab.hub import tls
+
+    for key in ("YOUTHLAB_SSL_CERT", "YOUTHLAB_SSL_KEY", "YOUTHLAB_INSECURE_HTTP_ON_NETWORK"):
+        env.pop(key, None)
+    if cert:
+        env.update(YOUTHLAB_SSL_CERT=str(cert.cert), YOUTHLAB_SSL_KEY=str(cert.key))
+    elif insecure and tls.on_network(ip):
+        env["YOUTHLAB_INSECURE_HTTP_ON_NETWORK"] = "accepted"
+
+
+def print_network(ip: str, port: int, cert, data: Path) -> None:
+    """Where the data lives, the certificate and its fingerprint, and the address students
+    should open (this machine's hall address, never 0.0.0.0)."""
+    from youthlab.hub import tls
+    from youthlab.paths import project_root, shared_data_dir
+
+    click.echo(t("hall.banner.data_dir", path=data))
+    old = project_root() / "var"
+    if data == shared_data_dir() and (old / "jupyterhub.sqlite").is_file():
+        click.secho(t("hall.banner.data_dir_moved", root=project_root(), old=old), fg="yellow")
+    if cert:
+        made = t("hall.banner.made") if cert.made else ""
+        key = "hall.banner.https_self_signed" if cert.self_signed else "hall.banner.https_operator"
+        click.echo(t(key, cert=cert.cert, made=made))
+        click.echo(t("hall.banner.fingerprint", fingerprint=cert.fingerprint))
+    if tls.on_network(ip):
+        urls = tls.student_urls(ip, port, https=bool(cert))
+        click.secho(t("hall.banner.students_at", urls="  ".join(urls)), fg="green", bold=True)
+        if not cert:
+            click.secho(t("hall.banner.insecure", ip=ip), fg="red", bold=True)
+
+
 @click.command()
 @click.option("--port", type=int, default=8000, show_default=True, help="Public port of the hub.")
 @click.option("--hub-api-port", type=int, default=8081, show_default=True, help="Hub's internal API port.")
@@ -194,8 +287,19 @@ def print_accounts(created: list[tuple[str, str, str]]) -> None:
               help="Demo mode as root: I accept that every student's code runs as root.")
 @click.option("--open-demo-to-network", "open_demo", is_flag=True,
               help="Demo mode on a non-loopback --ip: I accept that accounts are not isolated.")
+@click.option("--ssl", "self_signed", is_flag=True, envvar="YOUTHLAB_SSL",
+              help="Serve HTTPS with a self-signed certificate made for this machine (kept in the "
+                   "data folder; its SHA-256 fingerprint is printed).")
+@click.option("--ssl-cert", type=click.Path(path_type=Path), envvar="YOUTHLAB_SSL_CERT", default=None,
+              help="Serve HTTPS with this certificate (PEM; with --ssl-key).")
+@click.option("--ssl-key", type=click.Path(path_type=Path), envvar="YOUTHLAB_SSL_KEY", default=None,
+              help="Private key of --ssl-cert (PEM, no passphrase).")
+@click.option("--insecure-http-on-network", "insecure_http", is_flag=True,
+              help="A non-loopback --ip without HTTPS: I accept that passwords and cookies cross "
+                   "the network in clear text.")
 def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: str, data_dir: Path | None,
-       config_file: Path | None, demo_as_root: bool, open_demo: bool) -> None:
+       config_file: Path | None, demo_as_root: bool, open_demo: bool, self_signed: bool,
+       ssl_cert: Path | None, ssl_key: Path | None, insecure_http: bool) -> None:
     """Start the hub (SQLite, demo accounts, virtual boards) and keep it running until Ctrl-C.
 
     As root every account runs as its own system user (isolated); without root, in demo
@@ -209,6 +313,8 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
     flight_on = hub_runs_flight_service()
     kiosk_on = os.environ.get("YOUTHLAB_KIOSK", "on") != "off"
     flight_port = int(os.environ.get("YOUTHLAB_FLIGHT_PORT", "8870"))
+    check_env_secrets(os.environ)  # weak PINs and a clear-text network refused before anything starts
+    https = plan_https(ip, self_signed, ssl_cert, ssl_key, insecure_http)
     for p in (port, hub_api_port, proxy_api_port, kiosk_port, *([flight_port] if flight_on else [])):
         if not port_is_free(p, "127.0.0.1"):
             raise PortInUse(port=p)
@@ -220,15 +326,17 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
         env.pop("YOUTHLAB_DEMO_RUNS_STUDENTS_AS_ROOT", None)
     plan = load_plan(Path(env.get("YOUTHLAB_ACCOUNTS", hub_config_dir() / "accounts.yaml")))
     prepare_data_dir(data, isolated=mode == identity.ISOLATED)
+    from youthlab.hub import tls
+    from youthlab.paths import SHARED_DATA_BASE
+
+    if data.parent == SHARED_DATA_BASE:  # the accounts pass through it to the exchange and board locks
+        SHARED_DATA_BASE.chmod(0o755)
+    cert = https if isinstance(https, tls.HubCertificate) else tls.self_signed(data) if https else None
+    https_environment(env, cert, ip, insecure_http)
     from youthlab.hub.lab_settings import install_overrides
 
     install_overrides()  # Lab: no news or update checks, Korean by default (before the mirror copies the venv)
-    if kiosk_on:  # the kiosk's staff PIN: the operator's (checked) or made now and shown once
-        from youthlab.kiosk.security import ensure_staff_pin, staff_pin_file
-
-        kiosk_pin, kiosk_pin_made = ensure_staff_pin(data, env)
-        if kiosk_pin_made:
-            click.secho(t("kiosk.security.pin_made", pin=kiosk_pin, path=staff_pin_file(data)), fg="yellow")
+    secret_lines = ensure_secrets(data, env, flight_on, kiosk_on)  # shown once, with the accounts
     if mode == identity.ISOLATED:
         env.update(runtime_environment())
     created = prepare_first_start(plan, data, data / "jupyterhub.sqlite")
@@ -246,16 +354,23 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
 
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        url = f"http://{'127.0.0.1' if ip in ('0.0.0.0', '') else ip}:{port}/"
-        wait_until_up(url, proc)
+        url = tls.local_url(ip, port, https=bool(cert))
+        if cert and not cert.self_signed:  # the operator's names need not include this address
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        wait_until_up(url, proc, verify=str(cert.cert) if cert and cert.self_signed else not cert)
         click.secho(t("hub.ready", url=url), fg="green", bold=True)
         print_mode(mode, ip)
+        print_network(ip, port, cert, data)
         if kiosk_on:
             click.echo(t("hub.kiosk_at", url=f"{url}services/kiosk/"))
         if flight_on:
             click.echo(t("hub.flight_at", url=f"{url}services/flight/",
                          drone=os.environ.get("YOUTHLAB_FLIGHT_DRONE", "emulator")))
         print_accounts(created)
+        for line in secret_lines:
+            click.secho(line, fg="yellow")
         shown = True
         click.echo(f"log: {data / 'jupyterhub.log'}")
         click.echo(t("hub.stop_hint"))
@@ -268,6 +383,9 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
     finally:
         if not shown and created:  # the hub may have stored them: never lose the only copy
             print_accounts(created)
+        if not shown:
+            for line in secret_lines:
+                click.secho(line, fg="yellow")
         click.echo(t("hub.stopping"))
         stop_hub(proc)
         log.close()

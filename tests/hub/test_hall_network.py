@@ -329,3 +329,27 @@ def test_a_restart_with_the_operators_certificate_serves_it_and_shows_no_pin_aga
         assert pin not in out
     finally:
         hub.stop()
+
+
+def test_plain_http_on_the_network_only_with_the_flag_and_then_a_clear_warning(tmp_path, capsys, monkeypatch):
+    """What the operator sees with --insecure-http-on-network (checked without listening anywhere)."""
+    from youthlab.hub import launcher
+    from youthlab.i18n import use_language
+
+    from youthlab.hub.tls import HttpsNeeded
+
+    with pytest.raises(HttpsNeeded) as refused:
+        launcher.plan_https("0.0.0.0", False, None, None, insecure=False)
+    assert "over plain HTTP" in refused.value.message("en") and "HTTP로 열지 않았어요" in refused.value.message("ko")
+    assert launcher.plan_https("0.0.0.0", False, None, None, insecure=True) is False
+    env = {"YOUTHLAB_SSL_CERT": "/somewhere/else.pem"}
+    launcher.https_environment(env, None, "0.0.0.0", insecure=True)
+    assert env == {"YOUTHLAB_INSECURE_HTTP_ON_NETWORK": "accepted"}  # what the hub config accepts
+    with use_language("en"):
+        launcher.print_network("0.0.0.0", 8000, None, tmp_path)
+    out = capsys.readouterr().out
+    assert "WARNING: open to the network (0.0.0.0) over plain HTTP" in out
+    assert "Students open: http://" in out and "0.0.0.0:8000" not in out
+    with use_language("ko"):
+        launcher.print_network("0.0.0.0", 8000, None, tmp_path)
+    assert "경고: 암호화 없는 HTTP로 네트워크(0.0.0.0)에 열었어요" in capsys.readouterr().out

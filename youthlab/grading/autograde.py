@@ -35,6 +35,7 @@ from typing import Callable
 
 import nbformat
 
+from youthlab.errors import YouthLabError
 from youthlab.grading.course import Course
 from youthlab.grading.errors import UnknownLab
 from youthlab.grading.sandbox import Limits, SandboxUser, can_isolate, hidden_paths, kill_all, lease
@@ -61,7 +62,15 @@ class AutogradeReport:
     def save(self, course: Course) -> Path:
         path = course.root / REPORTS_DIR / f"{self.lab}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # a full disk keeps the last report
+        try:
+            tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            if _disk_full(exc):
+                raise GradebookDiskFull(path=str(path)) from exc
+            raise
         return path
 
 
@@ -164,6 +173,45 @@ def _drop_unfinished(wdir: Path, lab: str, batch: list[str]) -> None:
         shutil.rmtree(wdir / "autograded" / last, ignore_errors=True)
 
 
+class GradebookDiskFull(YouthLabError):
+    """No space (or quota) left while grading: nothing saved before is changed."""
+
+    key = "disk.full.grading"
+    hint_key = "backup.disk_full.hint"
+
+
+def _disk_full(exc: BaseException) -> bool:
+    import errno
+
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
+
+
+def write_gradebook(path: Path, change: Callable[[sqlite3.Connection], None], attach: Path | None = None) -> None:
+    """Apply ``change`` to the gradebook ``path`` in one SQLite transaction (with ``attach``
+    attached as ``w``). A full disk rolls the whole change back (SQLite's journal) and is
+    a :class:`GradebookDiskFull`: the gradebook stays as it was, byte for byte. One
+    transaction rather than a copy renamed over the gradebook, so a teacher's manual
+    grades written meanwhile in formgrader are not lost."""
+    db = sqlite3.connect(path, timeout=60)
+    try:
+        if attach is not None:
+            db.execute("ATTACH DATABASE ? AS w", (str(attach),))
+        try:
+            with db:  # commit, or roll back on any error
+                change(db)
+        finally:
+            if attach is not None:
+                db.execute("DETACH DATABASE w")
+    except (sqlite3.OperationalError, OSError) as exc:
+        if _disk_full(exc):
+            raise GradebookDiskFull(path=str(path)) from exc
+        raise
+    finally:
+        db.close()
+
+
 def _merge(course: Course, wdir: Path, lab: str, students: list[str]) -> None:
     """Move the batch's autograded notebooks and grade rows into the course."""
     for student in students:
@@ -176,8 +224,8 @@ def _merge(course: Course, wdir: Path, lab: str, students: list[str]) -> None:
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(src), str(dst))
     marks = ",".join("?" * len(students))
-    with sqlite3.connect(course.root / "gradebook.db", timeout=60) as db:
-        db.execute("ATTACH DATABASE ? AS w", (str(wdir / "gradebook.db"),))
+
+    def change(db: sqlite3.Connection) -> None:
         (aid,) = db.execute("SELECT id FROM assignment WHERE name = ?", (lab,)).fetchone()
         sub = f"SELECT id FROM {{db}}submitted_assignment WHERE assignment_id = ? AND student_id IN ({marks})"
         nbs = f"SELECT id FROM {{db}}submitted_notebook WHERE assignment_id IN ({sub})"
@@ -194,8 +242,8 @@ def _merge(course: Course, wdir: Path, lab: str, students: list[str]) -> None:
         for table in ("grade", "comment"):
             db.execute(f"INSERT INTO main.{table} SELECT * FROM w.{table} "
                        f"WHERE notebook_id IN ({nbs.format(db='w.')})", args)
-        db.commit()
-        db.execute("DETACH DATABASE w")
+
+    write_gradebook(course.root / "gradebook.db", change, attach=wdir / "gradebook.db")
 
 
 def _cores() -> int:
@@ -329,6 +377,10 @@ def autograde(course: Course, lab: str, workers: int | None = None, timeout: int
                 done += len(batch)
                 progress(done, len(ready))
             time.sleep(0.2)
+    except OSError as exc:
+        if _disk_full(exc):
+            raise GradebookDiskFull(path=str(course.root)) from exc
+        raise
     finally:
         for batch, wdir, log, proc, user, deadline in procs:
             if proc.poll() is None:

@@ -171,3 +171,47 @@ def test_a_full_disk_during_the_gradebook_merge_keeps_the_gradebook(small_disk, 
     assert book.read_bytes() == before
     assert sqlite3.connect(book).execute("SELECT count(*) FROM grade").fetchone() == (50,)
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "gradebook.db"]
+
+
+def test_a_full_disk_during_a_submission_keeps_the_last_complete_submission(small_disk, tmp_path):
+    """``nbgrader submit`` with YouthLab's exchange (as a student's server runs it), the
+    exchange on the full disk: no half entry that collect would take as the newest."""
+    from youthlab.grading.exchange import prepare_exchange
+
+    cls, lab, name = "cA", "lab1", "lab1.ipynb"
+    exchange = small_disk / "exchange"
+    prepare_exchange(exchange, cls, isolated=False)
+    (exchange / cls / "outbound" / lab).mkdir(parents=True)
+    (exchange / cls / "outbound" / lab / name).write_text(nbformat.writes(notebook(10)))
+    home = tmp_path / "student1"
+    (home / cls / lab).mkdir(parents=True)
+    (home / cls / lab / name).write_text(nbformat.writes(notebook(100)))
+    (home / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.Exchange.root = {str(exchange)!r}\n"
+        "c.Exchange.path_includes_course = True\n"
+        f"c.Exchange.cache = {str(home / '.cache')!r}\n"
+        f"c.CourseDirectory.course_id = {cls!r}\n"
+        "c.ExchangeFactory.submit = 'youthlab.grading.exchange.Submit'\n")
+    env = dict(os.environ, HOME=str(home), USER="student1", JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+               YOUTHLAB_SPAWNER="demo")
+    nbgrader = str(Path(sys.executable).parent / "nbgrader")
+
+    def submit(lang: str) -> subprocess.CompletedProcess:
+        return subprocess.run([nbgrader, "submit", lab], cwd=home, env=dict(env, YOUTHLAB_LANG=lang),
+                              capture_output=True, text=True, timeout=120)
+
+    r = submit("en")
+    assert r.returncode == 0, r.stdout + r.stderr
+    inbound = exchange / cls / "inbound"
+    (first,) = inbound.iterdir()
+    kept = {p.name: p.read_bytes() for p in first.iterdir()}
+    # The student works on: a much bigger notebook than the disk has room for.
+    (home / cls / lab / name).write_text(nbformat.writes(notebook(3 << 20)))
+    fill(small_disk)
+    for lang, text in (("en", "The disk is full"), ("ko", "디스크가 가득 찼어요")):
+        time.sleep(1.1)  # a new timestamp, as a later click would have
+        r = submit(lang)
+        assert r.returncode != 0 and text in r.stdout + r.stderr, r.stdout + r.stderr
+        assert [p.name for p in inbound.iterdir()] == [first.name]  # no half entry
+        assert {p.name: p.read_bytes() for p in first.iterdir()} == kept

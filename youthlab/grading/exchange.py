@@ -252,6 +252,13 @@ class Submit(_Checked, ExchangeSubmit):
             shutil.copytree(self.src_path, dest_path, dirs_exist_ok=True, ignore=ignore_patterns(
                 exclude=self.coursedir.ignore + ["timestamp.txt", "submission_secret.txt"],
                 include=self.coursedir.include, max_file_size=self.coursedir.max_file_size, log=self.log))
+        except BaseException as exc:
+            # A half-copied entry (a full disk, a quota) would be collected as the newest
+            # submission over the last complete one: remove it (issue 14).
+            shutil.rmtree(dest_path, ignore_errors=True)
+            if isinstance(exc, (OSError, shutil.Error)) and _disk_full(exc):
+                self._fail_with(SubmitDiskFull(path=self.inbound_path))
+            raise
         finally:
             os.umask(old)
         self.set_perms(dest_path, fileperms=SUBMISSION_FILE_MODE, dirperms=SUBMISSION_DIR_MODE)
@@ -262,6 +269,20 @@ class Submit(_Checked, ExchangeSubmit):
                 fh.write(text)
         self.log.info("Submitted as: %s %s %s", self.coursedir.course_id, self.coursedir.assignment_id,
                       self.timestamp)
+
+
+class SubmitDiskFull(YouthLabError):
+    key = "disk.full.submit"
+    hint_key = "disk.full.save.hint"
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """ENOSPC/EDQUOT, also inside shutil.copytree's collected errors."""
+    import errno
+
+    if isinstance(exc, shutil.Error):
+        return any("No space left" in str(e) or "quota" in str(e).lower() for e in exc.args[0])
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _no_links(ignore):

@@ -166,10 +166,16 @@ def test_designers_budget_works_inside_a_jupyter_kernel(tmp_path):
         "    budgeted(postage_job, open('noise.png', 'rb').read())\n"
         "except YouthLabError as exc:\n"
         "    print('refused', exc.message('en'))\n"
-        "box = postage_designer('noise.png')\n"
-        "print('designer', box.stamp() is None)\n")]
+        f"box = postage_designer({str(drawing)!r})\n"
+        "print('designer built', box.stamp() is not None)\n"
+        "price = box.children[0].children[1]\n"
+        "price.value = '1' * 30  # a visitor's change: built in the budget's child, refused\n"
+        "print('designer refused', box.stamp() is None)\n"
+        "price.value = '500원'\n"
+        "print('designer rebuilt', box.stamp().meta['denomination'])\n")]
     NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert not [o for o in nb.cells[0].outputs if o.get("output_type") == "error"], nb.cells[0].outputs
     assert "built True True" in text and "refused The picture has too many small pieces" in text
-    assert "designer True" in text  # the upload was refused, nothing shown as a stamp
+    assert "designer built True" in text and "designer refused True" in text  # no stale design to print
+    assert "designer rebuilt 500원" in text

@@ -28,7 +28,10 @@ from youthlab.errors import YouthLabError
 from youthlab.stamp.errors import StampError
 
 PRELOAD = ["youthlab.stamp.compose", "youthlab.stamp.image", "youthlab.stamp.printability",
-           "youthlab.stamp.text", "youthlab.stamp.export", "youthlab.stamp.warmup"]
+           "youthlab.stamp.text", "youthlab.stamp.export"]
+# Designers rebuild on every keystroke: their forkserver builds one stamp first, so each child
+# starts with fonts parsed. A command that builds once (the CLI) turns this off.
+warm_start = True
 _lock = threading.Lock()
 _context: Any = None
 
@@ -65,9 +68,23 @@ def _ctx():
     with _lock:
         if _context is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(PRELOAD)
+            ctx.set_forkserver_preload(PRELOAD + (["youthlab.stamp.warmup"] if warm_start else []))
             _context = ctx
         return _context
+
+
+def start_in_background() -> None:
+    """Start the forkserver now, off the caller's thread (a designer does this when it
+    appears, so a visitor's first change does not wait for it)."""
+    def start() -> None:
+        try:
+            _ctx()
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+        except Exception:  # noqa: BLE001 - run_limited will try again and report
+            pass
+    threading.Thread(target=start, name="stamp-budget-forkserver", daemon=True).start()
 
 
 def _vm_bytes() -> int:

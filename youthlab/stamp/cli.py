@@ -45,6 +45,9 @@ def _safe_name(name: str) -> str:
 @click.group()
 def stamp() -> None:
     """Stamp lab: text or drawing → 3-D printable stamp → check → slice → print queue."""
+    from youthlab.stamp import budget
+
+    budget.warm_start = False  # one build per command: no need to warm the budget's forkserver
 
 
 @stamp.command("text")

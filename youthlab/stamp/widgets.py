@@ -6,6 +6,8 @@ stamp of a few thousand triangles, and it works offline in kiosks. Drag to turn 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 try:
@@ -131,6 +133,7 @@ def _show_design(build, out, view, state: dict) -> None:
         try:
             s, report = build()
         except Exception as exc:  # noqa: BLE001 - kiosks never show tracebacks
+            state["stamp"] = None  # never print the previous design under an error
             err = exc if isinstance(exc, YouthLabError) else StampError(detail=type(exc).__name__)
             display(HTML(err._repr_html_()))
             return
@@ -145,6 +148,7 @@ def designer(text: str = "우체국", size: float = 10.0):
     import ipywidgets as w
 
     from youthlab.i18n import t
+    from youthlab.stamp.budget import start_in_background
     from youthlab.stamp.jobs import budgeted, text_job
 
     txt = w.Text(value=text, description=t("stamp.widget.text"))
@@ -156,23 +160,29 @@ def designer(text: str = "우체국", size: float = 10.0):
     out = w.Output()
     state = {"stamp": None}
 
-    def update(*_):
-        _show_design(lambda: budgeted(text_job, txt.value, sz.value, plate=plate.value,
-                                      border=1.0 if border.value else 0.0), out, view, state)
+    def update(*_, trusted: bool = False):
+        job = text_job if trusted else functools.partial(budgeted, text_job)
+        _show_design(lambda: job(txt.value, sz.value, plate=plate.value, border=1.0 if border.value else 0.0),
+                     out, view, state)
 
     for ctl in (txt, sz, plate, border):
         ctl.observe(update, "value")
-    update()
+    update(trusted=True)  # the notebook's own default: built here, no child needed
+    start_in_background()  # the visitor's changes are built within the budget
     box = w.VBox([w.HBox([txt, sz]), w.HBox([plate, border]), view, out])
     box.stamp = lambda: state["stamp"]
     return box
 
 
 def postage_designer(picture: str | None = None, denomination: str = "430원"):
-    """Postage-stamp plaque designer: upload a drawing, set the price, see it in 3-D."""
+    """Postage-stamp plaque designer: upload a drawing, set the price, see it in 3-D.
+
+    ``picture`` is the notebook's own starting picture (trusted: built in this kernel);
+    uploads and every change after that are built within the stamp budget."""
     import ipywidgets as w
 
     from youthlab.i18n import t
+    from youthlab.stamp.budget import start_in_background
     from youthlab.stamp.jobs import budgeted, postage_job
 
     upload = w.FileUpload(accept=".png,.jpg,.jpeg", multiple=False, description=t("stamp.widget.upload"))
@@ -183,19 +193,21 @@ def postage_designer(picture: str | None = None, denomination: str = "430원"):
     out = w.Output()
     state = {"picture": picture, "stamp": None}
 
-    def build():  # the visitor's upload is traced, built and checked within the stamp budget
-        return budgeted(postage_job, state["picture"], picture_width=30,
-                        threshold=None if auto.value else thr.value, denomination=price.value.strip())
+    def build(trusted: bool = False):  # a visitor's upload is traced, built and checked within the budget
+        job = postage_job if trusted else functools.partial(budgeted, postage_job)
+        return job(state["picture"], picture_width=30, threshold=None if auto.value else thr.value,
+                   denomination=price.value.strip())
 
-    def update(*_):
+    def update(*_, trusted: bool = False):
         if upload.value:
             item = upload.value[0] if isinstance(upload.value, (list, tuple)) else next(iter(upload.value.values()))
             state["picture"] = bytes(item["content"])
-        _show_design(build, out, view, state)
+        _show_design(functools.partial(build, trusted), out, view, state)
 
     for ctl in (upload, price, thr, auto):
         ctl.observe(update, "value")
-    update()
+    update(trusted=True)  # the notebook's own picture (its author's asset): built here
+    start_in_background()
     box = w.VBox([w.HBox([upload, price]), w.HBox([auto, thr]), view, out])
     box.stamp = lambda: state["stamp"]
     return box

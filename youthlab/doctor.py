@@ -157,8 +157,29 @@ CHECKS = [
 ]
 
 
+def _stale() -> str | Missing:
+    """A hub of the data folder that died and left its proxy, services or servers running."""
+    from youthlab.hub import recovery
+    from youthlab.paths import data_dir
+
+    data = data_dir()
+    found = recovery.find(data)
+    if found.hub:
+        if found.hub_alive_launcher:
+            return Notice(t("doctor.stale.running", pid=found.hub, data=data))
+        return Missing(t("doctor.stale.orphan_hub", pid=found.hub, data=data))
+    if not found:
+        return t("doctor.stale.none", data=data)
+    parts = [f"proxy (PID {found.proxy})"] if found.proxy else []
+    parts += [f"{name} (PID {pid})" for pid, name in sorted(found.services.items())]
+    parts += [f"server {user} (PID {pid})" for pid, user in sorted(found.servers.items())]
+    if found.others:
+        parts.append(f"+{len(found.others)} (PID {', '.join(map(str, sorted(found.others)[:8]))})")
+    return Missing(t("doctor.stale.found", data=data, what=", ".join(parts)))
+
+
 def run_checks() -> list[tuple[Check, str | Missing | None]]:
-    return [(check, check.probe()) for check in [*CHECKS, *isolation_checks()]]
+    return [(check, check.probe()) for check in [*CHECKS, *isolation_checks(), Check("stale", True, _stale)]]
 
 
 @click.command()

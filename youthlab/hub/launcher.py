@@ -145,28 +145,59 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90, verify:
     raise HubError(detail=f"no answer from {url} after {timeout:.0f} s")
 
 
-def stop_hub(proc: subprocess.Popen, timeout: float = 30) -> None:
-    """SIGINT lets the hub stop its proxy and servers; then stop by PID whatever is left."""
+class HubAlreadyRunning(YouthLabError):
+    """A hub of the same data folder still runs: two would share one database."""
+
+    key = "recovery.hub_running"
+    hint_key = "recovery.hub_running.hint"
+
+
+class HubStoppedUnexpectedly(YouthLabError):
+    """The hub died under `youthlab up` after it had started (killed, out of memory)."""
+
+    key = "recovery.hub_died"
+    hint_key = "recovery.hub_died.hint"
+
+
+def recover(data: Path) -> None:
+    """Before starting: refuse if a hub of ``data`` still runs; stop the proxy and services
+    a dead one left (so its ports are free), keep student servers for the new hub to adopt."""
+    from youthlab.hub import recovery
+
+    found = recovery.stop_stale(data)
+    if found.hub:
+        raise HubAlreadyRunning(pid=found.hub, data=data)
+    if found.stale():
+        names = sorted(set(found.services.values()) | ({"proxy"} if found.proxy else set()))
+        click.secho(t("recovery.stale_stopped", what=", ".join(names) or "-",
+                      count=len(found.stale())), fg="yellow")
+    if found.servers:
+        click.echo(t("recovery.servers_kept", count=len(found.servers),
+                     users=", ".join(sorted(set(found.servers.values())))))
+
+
+def stop_hub(proc: subprocess.Popen, data: Path | None = None, hurry=lambda: False) -> None:
+    """A stop that always finishes (bounds in youthlab.hub.recovery: 20 s, 5 s after a second
+    Ctrl-C). SIGINT lets the hub stop its services, servers and proxy itself; whatever of
+    the data folder still runs after HUB_GRACE s (a service that ignores signals, a hub
+    stuck in its clean-up) gets SIGTERM, then SIGKILL."""
+    from youthlab.hub import recovery
+
     try:
-        tree = [psutil.Process(proc.pid)] + psutil.Process(proc.pid).children(recursive=True)
+        tree = {proc.pid} | {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
     except psutil.NoSuchProcess:
-        tree = []
+        tree = set()
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + recovery.HUB_GRACE
+        while proc.poll() is None and time.monotonic() < deadline and not hurry():
+            time.sleep(0.1)
+        if proc.poll() is None:
             proc.kill()
-            proc.wait()
-    # Student servers and the proxy were children of the hub; catch any stragglers.
-    for p in tree:
-        try:
-            p.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(tree, timeout=5)
-    for p in alive:
-        p.kill()
+        proc.wait()
+    recovery.terminate(tree - {proc.pid}, recovery.TERM_GRACE, hurry=hurry)
+    if data is not None:
+        recovery.stop_everything(data, recovery.TERM_GRACE, hurry=hurry)
 
 
 def print_accounts(created: list[tuple[str, str, str]]) -> None:
@@ -315,6 +346,7 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
     flight_port = int(os.environ.get("YOUTHLAB_FLIGHT_PORT", "8870"))
     check_env_secrets(os.environ)  # weak PINs and a clear-text network refused before anything starts
     https = plan_https(ip, self_signed, ssl_cert, ssl_key, insecure_http)
+    recover(data)  # a hub killed earlier: stop its proxy and services, keep its students' servers
     for p in (port, hub_api_port, proxy_api_port, kiosk_port, *([flight_port] if flight_on else [])):
         if not port_is_free(p, "127.0.0.1"):
             raise PortInUse(port=p)
@@ -348,11 +380,18 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
                             start_new_session=True)
     stopping = False
     shown = False
+    hurried = []  # a second Ctrl-C or SIGTERM while stopping: kill at once
 
     def on_signal(signum, frame):  # SIGTERM from a supervisor behaves like Ctrl-C
         raise KeyboardInterrupt
 
+    def on_second_signal(signum, frame):
+        if not hurried:
+            click.secho(t("recovery.hurry"), fg="yellow")
+        hurried.append(signum)
+
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         url = tls.local_url(ip, port, https=bool(cert))
         if cert and not cert.self_signed:  # the operator's names need not include this address
@@ -377,17 +416,19 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
         sys.stdout.flush()
         while proc.poll() is None:
             time.sleep(0.5)
-        raise HubError(detail=f"jupyterhub exited with code {proc.returncode}; see {data / 'jupyterhub.log'}")
+        raise HubStoppedUnexpectedly(code=proc.returncode, log=data / "jupyterhub.log")
     except KeyboardInterrupt:
         stopping = True
     finally:
+        signal.signal(signal.SIGTERM, on_second_signal)
+        signal.signal(signal.SIGINT, on_second_signal)
         if not shown and created:  # the hub may have stored them: never lose the only copy
             print_accounts(created)
         if not shown:
             for line in secret_lines:
                 click.secho(line, fg="yellow")
         click.echo(t("hub.stopping"))
-        stop_hub(proc)
+        stop_hub(proc, data, hurry=lambda: bool(hurried))
         log.close()
         if stopping:
             click.secho(t("hub.stopped"), fg="green")

@@ -284,3 +284,116 @@ def test_restore_refuses_when_a_students_home_is_not_empty(tmp_path, accounts, p
     r = cli("restore", str(archive), "--data-dir", str(tmp_path / "new"), env=env)
     assert r.returncode == 2 and str(home) in r.stderr, r.stderr
     assert (home / "a.txt").read_text() == "newer" and not (tmp_path / "new").exists()
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): content(p) for p in sorted(folder.rglob("*")) if p.is_file()
+            and not p.is_symlink()}
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.timeout(1200)  # two hub starts, a course, a spawn and an autograde on 2 shared cores
+@root_only
+def test_backup_of_a_running_hub_then_wipe_restore_and_the_student_logs_in_again(prefix):
+    """A course, a submission, grades; backup while the hub runs; the machine loses the
+    data folder, the students' system users and homes; restore; the same password works
+    and notebooks, submissions and grades are byte-identical."""
+    from tests.grading.fakes import GOOD, LAB, NB
+    from tests.hub.hubrunner import start_hub
+
+    cls = "class-demo"
+    data = Path(tempfile.mkdtemp(prefix="youthlab-backup-e2e-"))  # /tmp: open to the accounts
+    archive = Path(tempfile.mkdtemp(prefix="youthlab-backups-")) / "hall.tar.gz"
+    env = {"YOUTHLAB_SYSTEM_USER_PREFIX": prefix}
+
+    def youthlab(*args: str) -> subprocess.CompletedProcess:
+        r = cli(*args, "--data-dir", str(data), env=env)
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r
+
+    def server(hub, user: str):
+        s = hub.login(user)
+        s.post(f"{hub.url}hub/api/users/{user}/server", timeout=60)
+        hub.wait_ready(s, user, timeout=240)
+        base = f"{hub.url}user/{user}/"
+        s.get(f"{base}lab", timeout=30)
+        s.headers["X-XSRFToken"] = s.cookies.get("_xsrf", path=f"/user/{user}/") or s.headers["X-XSRFToken"]
+        return s, base
+
+    hub = start_hub(data, env)
+    try:
+        passwords = dict(hub.passwords)
+        youthlab("course", "create", "visit-90", "--class", cls)
+        youthlab("course", "release", LAB, "--class", cls)
+        s, base = server(hub, "student1")
+        assert s.post(f"{base}assignments/fetch", data={"course_id": cls, "assignment_id": LAB}, timeout=60).ok
+        path = f"{cls}/{LAB}/{NB}"
+        nb = s.get(f"{base}api/contents/{path}", timeout=30).json()["content"]
+        for cell in nb["cells"]:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if gid in GOOD:
+                cell["source"] = GOOD[gid]
+        assert s.put(f"{base}api/contents/{path}", json={"type": "notebook", "format": "json", "content": nb},
+                     timeout=30).ok
+        assert s.post(f"{base}assignments/submit", data={"course_id": cls, "assignment_id": LAB}, timeout=60).ok
+        youthlab("course", "collect", LAB, "--class", cls)
+        assert "Graded 1" in youthlab("course", "autograde", LAB, "--class", cls).stdout
+        youthlab("course", "export", "--class", cls, "-o", str(data / "grades-before.csv"))
+        home = Path(pwd.getpwnam(prefix + "student1").pw_dir)
+        saved = (home / cls / LAB / NB).read_bytes()
+        before = {"exchange": _hashes(data / "exchange"), "course": _hashes(data / "courses" / cls),
+                  "home": _hashes(home)}
+        # Backup while the hub and the student's server run.
+        r = cli("backup", "--data-dir", str(data), "-o", str(archive), env=env)
+        assert r.returncode == 0 and "Backup done" in r.stdout, r.stdout + r.stderr
+    finally:
+        hub.stop()  # also removes this prefix's system users, with their homes
+    shutil.rmtree(data)
+    assert not home.exists()
+    with pytest.raises(KeyError):
+        pwd.getpwnam(prefix + "student1")
+
+    r = cli("restore", str(archive), "--data-dir", str(data), "--quiet", env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (home / cls / LAB / NB).read_bytes() == saved
+    hub = start_hub(data, env)
+    try:
+        hub.passwords = passwords  # printed only at the first start
+        s, base = server(hub, "student1")  # logs in with the same password
+        got = s.get(f"{base}api/contents/{path}", timeout=30).json()["content"]
+        assert any(GOOD["route"] in "".join(c["source"]) for c in got["cells"])
+        youthlab("course", "export", "--class", cls, "-o", str(data / "grades-after.csv"))
+        assert (data / "grades-after.csv").read_bytes() == (data / "grades-before.csv").read_bytes()
+        rows = list(csv.DictReader(io.StringIO((data / "grades-after.csv").read_text(encoding="utf-8-sig"))))
+        assert [r[f"{LAB} score"] for r in rows if r["student"] == "student1"] == ["7"]
+        assert _hashes(data / "exchange") == before["exchange"]
+        after_course = _hashes(data / "courses" / cls)
+        assert {k: v for k, v in after_course.items() if k in before["course"]} == before["course"]
+        assert (home / cls / LAB / NB).read_bytes() == saved
+        # the student's own server still reads and writes its home as its own user
+        assert s.put(f"{base}api/contents/{cls}/{LAB}/{NB}", json={"type": "notebook", "format": "json",
+                                                                  "content": got}, timeout=30).ok
+    finally:
+        hub.stop()
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(archive.parent, ignore_errors=True)
+
+
+def test_a_nightly_backup_into_a_folder_keeps_the_newest_copies(tmp_path, accounts):
+    data = tmp_path / "var"
+    data.mkdir()
+    make_data(data)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    for day in ("20261101", "20261102", "20261103"):  # earlier nights
+        (folder / f"youthlab-backup-{day}-023000.tar.gz").write_bytes(b"old")
+    (folder / "notes.txt").write_text("not a backup")
+    r = cli("backup", "--data-dir", str(data), "-o", f"{folder}/", "--keep", "2", "--quiet",
+            env={"YOUTHLAB_ACCOUNTS": str(accounts), "YOUTHLAB_SPAWNER": "demo"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 3 and names[0] == "notes.txt" and names[1] == "youthlab-backup-20261103-023000.tar.gz"
+    assert "Removed an old backup" in r.stdout
+    new = folder / names[2]
+    assert cli("restore", str(new), "--data-dir", str(tmp_path / "check"), "--quiet").returncode == 0

@@ -104,7 +104,7 @@ def test_every_app_loads_with_no_internet(all_apps_kiosk, lab):
         page = b.new_page()
         for lang in ("ko", "en"):
             page.goto(f"{url}voila/render/{lab}/kiosk.ipynb?lang={lang}")
-            page.wait_for_selector(".youthlab-kiosk-app", timeout=120_000)
+            page.wait_for_selector(".jupyter-widgets", state="visible", timeout=120_000)
             page.wait_for_load_state("networkidle")
             leave(page, url)
         assert b.blocked == []

@@ -4,7 +4,9 @@ Both serve the same notebook (labs/00-welcome/kiosk.ipynb) on loopback; headless
 (Debian's) loads the page and we time until the first widget is usable (the name box is
 visible and enabled). Each side gets one unmeasured warm-up load, then N measured loads in
 the same browser profile — a kiosk screen keeps its browser and its cache. Between our
-loads we wait for the preheated pool to refill, as it does between two visitors.
+loads we wait for the preheated pool to refill, as it does between two visitors. Our
+kiosk is measured twice: a Korean visitor (the pool's language) and an English one
+(``?lang=en``: the same preheated kernel, switched to English when handed out).
 
     .venv/bin/python benchmarks/kiosk_tti.py --quick   # 5 loads each
     .venv/bin/python benchmarks/kiosk_tti.py           # 15 loads each
@@ -87,7 +89,7 @@ def time_loads(url: str, n: int, between=None) -> list[float]:
     return times
 
 
-def run_ours(n: int) -> list[float]:
+def run_ours(n: int) -> dict[str, list[float]]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "youthlab.kiosk.server", "--port", str(port),
                              "--pool-size", "1", "--max-kernels", "50", "--app", "00-welcome"],
@@ -104,7 +106,8 @@ def run_ours(n: int) -> list[float]:
                     return
                 time.sleep(0.1)
 
-        return time_loads(base + "voila/render/00-welcome/kiosk.ipynb", n, between=pool_ready)
+        app = base + "voila/render/00-welcome/kiosk.ipynb"
+        return {lang: time_loads(f"{app}?lang={lang}", n, between=pool_ready) for lang in ("ko", "en")}
     finally:
         stop(proc)
 
@@ -131,10 +134,13 @@ def main() -> None:
     n = args.loads or (5 if args.quick else 15)
     plain = run_plain(n)
     ours = run_ours(n)
-    med_plain, med_ours = statistics.median(plain), statistics.median(ours)
-    print(f"plain cold voila : median {med_plain:.2f} s  loads {[round(x, 2) for x in plain]}")
-    print(f"youthlab kiosk   : median {med_ours:.2f} s  loads {[round(x, 2) for x in ours]}")
-    print(f"RATIO kiosk_tti {med_ours / med_plain:.2f} goal <= 0.33")
+    med_plain = statistics.median(plain)
+    med_ko, med_en = statistics.median(ours["ko"]), statistics.median(ours["en"])
+    print(f"plain cold voila      : median {med_plain:.2f} s  loads {[round(x, 2) for x in plain]}")
+    print(f"youthlab kiosk, ko    : median {med_ko:.2f} s  loads {[round(x, 2) for x in ours['ko']]}")
+    print(f"youthlab kiosk, en    : median {med_en:.2f} s  loads {[round(x, 2) for x in ours['en']]}")
+    print(f"RATIO kiosk_tti_en {med_en / med_plain:.2f} goal <= 0.33")
+    print(f"RATIO kiosk_tti {med_ko / med_plain:.2f} goal <= 0.20")
 
 
 if __name__ == "__main__":

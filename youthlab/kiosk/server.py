@@ -41,7 +41,7 @@ from typing import Any
 
 import tornado.web
 from jupyter_server.base.handlers import FileFindHandler
-from traitlets import Integer, Unicode
+from traitlets import Float, Integer, Unicode
 from traitlets.config import Config
 from voila.app import Voila
 from voila.static_file_handler import MultiStaticFileHandler
@@ -53,6 +53,7 @@ from voila.tornado.treehandler import TornadoVoilaTreeHandler
 from youthlab.i18n import LANGUAGES, language_from_accept_header, t
 from youthlab.kiosk import security
 from youthlab.kiosk.apps import find_apps, is_kiosk_notebook
+from youthlab.kiosk.pool import PoolUnavailable, kiosk_kernel_manager_factory, visitor_language
 from youthlab.kiosk.public_url import public_url
 from youthlab.secrets_guard import MalformedSecret, same_secret
 from youthlab.paths import labs_dir
@@ -300,17 +301,31 @@ class ReportHandler(KioskHandler):
 class KioskAppHandler(TornadoVoilaHandler):
     """Voila's page handler, limited to kiosk notebooks and to ``max_kernels`` visitors.
 
-    Preheated kernels speak the kiosk's language; a visitor who asks for the other one
-    (``?lang=en``) gets a kernel started for them, which reads the language from the
-    request (see ``youthlab.i18n``).
+    Every visitor gets a preheated kernel whose page is complete (``youthlab.kiosk.pool``);
+    one who asks for the other language (``?lang=en``) gets it switched to that language.
+    When the pool has nothing usable, the visitor gets a kernel started for them (which
+    reads the language from the request, see ``youthlab.i18n``) instead of a stuck page.
     """
 
+    _skip_pool = False
+
     def should_use_rendered_notebook(self, *args: Any, **kwargs: Any) -> bool:
-        kiosk: KioskVoila = self.settings["youthlab_kiosk"]
-        wanted = self.get_argument("lang", "") or kiosk.language
-        if wanted in LANGUAGES and wanted != kiosk.language:
+        if self._skip_pool:
             return False
         return super().should_use_rendered_notebook(*args, **kwargs)
+
+    async def get_generator(self, path: str | None = None):  # type: ignore[override]
+        wanted = self.get_argument("lang", "")
+        visitor_language.set(wanted if wanted in LANGUAGES else None)
+        try:
+            async for chunk in super().get_generator(path=path):
+                yield chunk
+            return
+        except PoolUnavailable:
+            pass  # nothing was sent yet: the pool hands out whole pages or nothing
+        self._skip_pool = True
+        async for chunk in super().get_generator(path=path):
+            yield chunk
 
     async def get(self, path: str | None = None) -> None:
         kiosk: KioskVoila = self.settings["youthlab_kiosk"]
@@ -367,6 +382,8 @@ class KioskVoila(Voila):
     public_url = Unicode("", config=True, help="Public origin for QR codes, e.g. http://hall:8000.")
     single_app = Unicode("", config=True, help="Serve one lab's app only (`youthlab kiosk <lab>`).")
     language = Unicode("ko", config=True, help="Language of preheated apps (YOUTHLAB_KIOSK_LANG).")
+    render_budget = Float(90.0, config=True, help="Seconds a preheated kernel may take to run its app "
+                                                  "before it is replaced (youthlab.kiosk.pool).")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -376,7 +393,19 @@ class KioskVoila(Voila):
         self.report_hall.max_failures = 60
 
     def init_settings(self) -> dict:
-        settings = super().init_settings()
+        import voila.app
+
+        # Voila builds its kernel manager class inside init_settings; ours hands out only
+        # complete pages (youthlab.kiosk.pool).
+        original = voila.app.voila_kernel_manager_factory
+        voila.app.voila_kernel_manager_factory = kiosk_kernel_manager_factory(original)
+        try:
+            settings = super().init_settings()
+        finally:
+            voila.app.voila_kernel_manager_factory = original
+        if hasattr(self.kernel_manager, "pool_language"):
+            self.kernel_manager.pool_language = self.language
+            self.kernel_manager.render_budget = self.render_budget
         settings["youthlab_kiosk"] = self
         return settings
 
@@ -438,6 +467,10 @@ def kiosk_config(idle_seconds: int, max_kernels: int, pool_size: int, cull_secon
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.file_allowlist = [r".*\.(png|jpg|jpeg|gif|svg|webp)$"]
     c.VoilaExecutor.cell_error_instruction = "(youthlab-kiosk-cell-error)"  # kiosk.js looks for it
+    # A cell that never answers ends the page with an error (kiosk.js shows the friendly
+    # message and reports it) instead of keeping a visitor on "Executing…" forever.
+    c.VoilaExecutor.timeout = 60
+    c.VoilaExecutor.cell_timeout_instruction = "(youthlab-kiosk-cell-error)"
     # Preheat only the kiosk notebooks, never a lab's source notebook (Voila matches
     # these against the notebook's full path).
     app_dir = re.escape(single_app) if single_app else "[^/]+"
@@ -458,7 +491,7 @@ def kiosk_config(idle_seconds: int, max_kernels: int, pool_size: int, cull_secon
 
 def make_app(port: int, base_url: str = "/", root: Path | None = None, idle_seconds: int = 90,
              max_kernels: int = 8, pool_size: int = 1, cull_seconds: int = 120,
-             single_app: str = "", ip: str = "127.0.0.1") -> KioskVoila:
+             single_app: str = "", ip: str = "127.0.0.1", render_budget: float = 90.0) -> KioskVoila:
     """A configured, initialised kiosk server (call ``.start()`` to serve; it blocks)."""
     # Our template lives in the package; Voila finds templates on JUPYTER_PATH.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_DIR), os.environ.get("JUPYTER_PATH")]))
@@ -473,6 +506,7 @@ def make_app(port: int, base_url: str = "/", root: Path | None = None, idle_seco
     config.KioskVoila.public_url = public_url(os.environ.get("YOUTHLAB_KIOSK_PUBLIC_URL", ""), ip, port)
     config.Voila.base_url = base_url
     config.Voila.server_url = base_url
+    config.KioskVoila.render_budget = render_budget
     app = KioskVoila(config=config)
     app.initialize([str(root or labs_dir())])
     return app
@@ -490,6 +524,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-kernels", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_MAX_KERNELS", "8")))
     parser.add_argument("--pool-size", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_POOL", "1")))
     parser.add_argument("--app", default="", help="serve (and preheat) only this lab's app")
+    parser.add_argument("--render-budget", type=float, default=90.0,
+                        help="seconds a preheated kernel may take to run its app before it is replaced")
     parser.add_argument("--cull-seconds", type=int, default=int(os.environ.get("YOUTHLAB_KIOSK_CULL", "120")))
     args = parser.parse_args(argv)
     from youthlab.kiosk.environment import PIN_FD_VAR, exec_without_secrets, handed_over_pin
@@ -524,7 +560,8 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         app = make_app(port, prefix, idle_seconds=args.idle_seconds, max_kernels=args.max_kernels,
-                       pool_size=args.pool_size, cull_seconds=args.cull_seconds, single_app=args.app)
+                       pool_size=args.pool_size, cull_seconds=args.cull_seconds, single_app=args.app,
+                   render_budget=args.render_budget)
     except YouthLabError as exc:  # e.g. a YOUTHLAB_KIOSK_PUBLIC_URL that is no origin
         print(exc.user_text(), file=sys.stderr, flush=True)
         raise SystemExit(2) from None

@@ -299,13 +299,20 @@ def test_backup_of_a_running_hub_then_wipe_restore_and_the_student_logs_in_again
     """A course, a submission, grades; backup while the hub runs; the machine loses the
     data folder, the students' system users and homes; restore; the same password works
     and notebooks, submissions and grades are byte-identical."""
-    from tests.grading.fakes import GOOD, LAB, NB
-    from tests.hub.hubrunner import start_hub
-
     cls = "class-demo"
     data = Path(tempfile.mkdtemp(prefix="youthlab-backup-e2e-"))  # /tmp: open to the accounts
     archive = Path(tempfile.mkdtemp(prefix="youthlab-backups-")) / "hall.tar.gz"
     env = {"YOUTHLAB_SYSTEM_USER_PREFIX": prefix}
+    try:
+        _backup_wipe_restore(data, archive, env, prefix, cls)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(archive.parent, ignore_errors=True)
+
+
+def _backup_wipe_restore(data: Path, archive: Path, env: dict[str, str], prefix: str, cls: str) -> None:
+    from tests.grading.fakes import GOOD, LAB, NB
+    from tests.hub.hubrunner import start_hub
 
     def youthlab(*args: str) -> subprocess.CompletedProcess:
         r = cli(*args, "--data-dir", str(data), env=env)
@@ -376,8 +383,6 @@ def test_backup_of_a_running_hub_then_wipe_restore_and_the_student_logs_in_again
                                                                   "content": got}, timeout=30).ok
     finally:
         hub.stop()
-        shutil.rmtree(data, ignore_errors=True)
-        shutil.rmtree(archive.parent, ignore_errors=True)
 
 
 def test_a_nightly_backup_into_a_folder_keeps_the_newest_copies(tmp_path, accounts):

@@ -313,6 +313,33 @@ c.Spawner.environment.update({
     "JUPYTER_CONFIG_PATH": lambda spawner: config_path_for(PLAN, DATA, SERVER_ROOT / "hub_config",
                                                            spawner.user.name),
 })
+# --- grading service: autograde from a teacher's own server, sandboxed (issue 12) ----
+#   YOUTHLAB_GRADING_SERVICE (auto: on in isolated mode; on/off), YOUTHLAB_GRADING_PORT
+#   (a free loopback port when unset), YOUTHLAB_GRADING_MAX_JOBS (classes graded at once, 2).
+#   A teacher's server is not root, so it cannot run submissions as sandbox users; the
+#   service (root, the hub's user) runs the same autograde as root's CLI for a caller whose
+#   hub token shows they teach the class. Teachers' and the operator's tokens only
+#   (teachers' server tokens "inherit" their rights); `youthlab course autograde` in their
+#   servers finds it through YOUTHLAB_GRADING_URL.
+from youthlab.grading.service import grading_service_environment, hub_runs_grading_service  # noqa: E402
+
+if hub_runs_grading_service():
+    from youthlab.stamp.print_service import free_loopback_port  # noqa: E402
+
+    grading_port = int(os.environ.get("YOUTHLAB_GRADING_PORT") or free_loopback_port())
+    c.JupyterHub.services = [*c.JupyterHub.services, {
+        "name": "grading",
+        "url": f"http://127.0.0.1:{grading_port}",
+        "command": [sys.executable, "-m", "youthlab.grading.service", "--port", str(grading_port)],
+        "environment": grading_service_environment(os.environ, DATA),
+    }]
+    c.JupyterHub.load_roles.append({
+        "name": "grader",
+        "scopes": ["access:services!service=grading"],
+        "users": [PLAN.operator, *PLAN.teachers],
+    })
+    c.Spawner.environment["YOUTHLAB_GRADING_URL"] = f"http://127.0.0.1:{grading_port}/services/grading/"
+
 # A teacher's server token carries the teacher's (group-scoped) rights, so the class
 # page (~/courses/<class>/dashboard.ipynb) can warm up and stop their class.
 from youthlab.grading.hubwiring import server_token_scopes  # noqa: E402

@@ -139,12 +139,20 @@ def autograde(lab: str, cls: str, data_dir: Path | None, workers: int | None, ti
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from youthlab.grading.autograde import autograde as do_autograde
+    from youthlab.grading.service_client import remote_autograde, service_url
 
-    course_ = _open(cls, data_dir)
+    # In a teacher's own server (not root) the hub's grading service grades, sandboxed.
+    url = service_url() if data_dir is None or _data(data_dir) == _data(None) else None
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
         task = bar.add_task(t("grading.autograding", lab=lab), total=None)
-        report = do_autograde(course_, lab, workers=workers, timeout=timeout,
-                              progress=lambda done, total: bar.update(task, completed=done, total=total))
+        if url:
+            report = remote_autograde(cls, lab, url, workers=workers, timeout=timeout,
+                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+        else:
+            report = do_autograde(_open(cls, data_dir), lab, workers=workers, timeout=timeout,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if url:
+        click.echo(f"  {t('grading.service.via')}")
     click.secho(f"✓ {t('grading.done', n=len(report.graded), seconds=report.seconds, workers=report.workers)}",
                 fg="green")
     for student, why in report.broken.items():

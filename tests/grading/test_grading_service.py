@@ -277,3 +277,21 @@ def test_teacher_autogrades_from_own_server_through_the_sandboxed_service():
         remove_class_groups(PLAN, prefix=prefix)
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(conf, ignore_errors=True)
+
+
+def test_the_teachers_cli_client_follows_progress_and_shows_refusals(service, monkeypatch):
+    from youthlab.grading.service_client import remote_autograde
+    from youthlab.grading.service_errors import GradingServiceRefused, GradingServiceUnreachable
+
+    url, release = service
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "T-ta")
+    seen = []
+    threading.Timer(1.0, release.set).start()
+    report = remote_autograde("class-a", LAB, url, progress=lambda d, t: seen.append((d, t)), poll=0.1)
+    assert report.graded == ["sa1", "sa2"] and report.isolated and (2, 2) in seen
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "T-sa1")
+    with pytest.raises(GradingServiceRefused) as err:
+        remote_autograde("class-a", LAB, url)
+    assert err.value.status == 403 and "sa1" in err.value.message("en") and err.value.message("ko") != err.value.message("en")
+    with pytest.raises(GradingServiceUnreachable):
+        remote_autograde("class-a", LAB, "http://127.0.0.1:9/services/grading/")

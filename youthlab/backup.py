@@ -297,7 +297,8 @@ def backup(data: Path, out: Path, accounts: Path | None = None, isolated: bool |
         with tempfile.TemporaryDirectory(prefix=".youthlab-backup-", dir=out.parent) as scratch, \
                 _progress_bar(_size(sources), t("backup.progress"), quiet) as progress:
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # holds secrets
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6,
+                                                           format=tarfile.PAX_FORMAT) as tar:
                 for src in sources:
                     if src.root.is_dir() and not src.root.is_symlink():
                         for path, rel in _walk(src.root, skip_data=src.arcname == "data"):

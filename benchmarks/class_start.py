@@ -130,8 +130,11 @@ class YouthLabHub:
                         "classes:\n  bench:\n    title: {ko: 벤치, en: Bench}\n"
                         f"    students: [{', '.join(students)}]\n", encoding="utf-8")
         self.port = free_port()
+        # As root the hub is isolated (one system user per account): a prefix of our own,
+        # so stop() can remove exactly the users and groups this run made.
+        self.prefix = f"ylb{secrets.token_hex(2)}-"
         env = dict(os.environ, YOUTHLAB_ACCOUNTS=str(plan), YOUTHLAB_KIOSK="off", YOUTHLAB_FLIGHT="off",
-                   YOUTHLAB_CULL_IDLE="0",
+                   YOUTHLAB_CULL_IDLE="0", YOUTHLAB_SYSTEM_USER_PREFIX=self.prefix,
                    YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [str(VENV_BIN / "youthlab"), "up", "--port", str(self.port), "--hub-api-port", str(free_port()),
@@ -226,6 +229,7 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     print(f"{n} students, {cores} CPU cores, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)  # the accounts' servers pass through to their data folder
         hub = YouthLabHub(Path(tmp) / "youthlab", students)
         try:
             report = warm_up(hub.client, hub.client.members("bench"), progress=lambda r, t: None)

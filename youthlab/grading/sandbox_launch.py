@@ -34,6 +34,9 @@ CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 SCRATCH = "/tmp/work"
+# Folders the kernel gets empty (private) copies of. A runtime that lives below one of them
+# (a checkout cloned into /tmp, say) is bound back into the fresh copy, read as it was.
+FRESH_TMPFS = ("/tmp", "/var/tmp", "/dev/shm")
 IPC = "/tmp/.ipc/k"  # = youthlab.grading.sandbox.IPC_IN_SANDBOX (not imported: this runs before anything else)
 KEEP_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION", "MPLBACKEND",
             "SDL_VIDEODRIVER", "YOUTHLAB_LANG", "YOUTHLAB_ROOT", "JPY_PARENT_PID", "PYDEVD_DISABLE_FILE_VALIDATION")
@@ -61,6 +64,9 @@ def _closed_ancestor(path: Path) -> Path | None:
 
     Root's home counts as closed whatever its mode now: an operator (or a test) may open
     it for a moment and close it again while the kernel starts."""
+    for fresh in FRESH_TMPFS:  # replaced by an empty tmpfs: the runtime is bound back in
+        if Path(fresh) in path.parents:
+            return Path(fresh)
     for parent in reversed(path.parents):
         if parent == Path("/"):
             continue
@@ -164,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     src_fd = os.open(args.source, os.O_PATH | os.O_DIRECTORY) if args.source else None
     runtime = _open_runtime(_runtime_paths())
     _tmpfs("/tmp", f"size={limits['tmp_mb']}m,mode=1777")
-    for extra in ("/var/tmp", "/dev/shm"):
+    for extra in FRESH_TMPFS[1:]:
         if os.path.isdir(extra):
             _tmpfs(extra, "size=16m,mode=1777")
     _copy_scratch(src_fd, args.uid, args.gid)
@@ -181,7 +187,8 @@ def main(argv: list[str] | None = None) -> None:
         if os.path.isdir(path):
             _tmpfs(path, "size=4k,mode=0555", MS_NOSUID | MS_NODEV | MS_RDONLY)
     for top, paths in runtime:
-        _tmpfs(str(top), "size=1m,mode=0755")
+        if str(top) not in FRESH_TMPFS:  # those are already fresh, holding the scratch folder
+            _tmpfs(str(top), "size=1m,mode=0755")
         for path, pfd in paths:
             path.mkdir(parents=True, exist_ok=True)
             for made in [path, *path.parents]:  # whatever the umask was

@@ -163,7 +163,12 @@ def test_class_course_release_fetch_submit_collect_autograde_export(hub):
                    "print(hub_client_from_env().members(%r))\n" % CLS +
                    "print([(r.student, r.lab, r.tests_total, r.server, r.score) for r in d.rows()])")
     assert "['student1', 'student2', 'student3']" in out, out
-    assert f"('student1', '{LAB}', 3, 'ready', '{LAB} 7/7')" in out, out
+    if os.geteuid() == 0:
+        # Isolated (the default as root): the teacher's kernel sees the grade and the server,
+        # but cannot open the student's home, so no in-progress counts from their notebook.
+        assert f"('student1', None, 0, 'ready', '{LAB} 7/7')" in out, out
+    else:
+        assert f"('student1', '{LAB}', 3, 'ready', '{LAB} 7/7')" in out, out
 
 
 def test_students_get_no_formgrader_and_no_one_elses_submission(hub):

@@ -112,7 +112,7 @@ class StockHub:
         self.client.session.post(f"{self.url}hub/api/users", json={"usernames": students}, timeout=60)
 
     def stop(self) -> None:
-        stop_hub(self.proc, timeout=60)
+        stop_hub(self.proc)
         self.log.close()
 
 
@@ -168,7 +168,7 @@ class YouthLabHub:
         return r.json()["token"]
 
     def stop(self) -> None:
-        stop_hub(self.proc, timeout=60)
+        stop_hub(self.proc)
 
 
 def all_at_once(hub: StockHub, students: list[str], cap: float) -> tuple[float, dict[str, float], int]:

@@ -20,7 +20,8 @@ Here the pool is ours to hand out:
 - a kernel handed out has its activity clock reset, so the idle culler cannot take it
   in the second between hand-out and the page's websocket (it was "idle" in the pool);
 - kernels are started in the kiosk's language; a visitor asking for the other language
-  gets the same preheated kernel switched in place (``youthlab.kiosk.ui.switch_language``)
+  gets a fresh kernel (switching a preheated one in place left the app's own buttons in the
+  pool's language)
   before the page is sent — one pool, no second set of ~54 MB kernels.
 """
 
@@ -145,6 +146,12 @@ class KioskPoolMixin:
         The returned render task is already done and the cache holds the whole page, so
         Voila's handler only writes it out (it never continues a half-run template).
         """
+        wanted = visitor_language.get()
+        if wanted and wanted != self.pool_language:
+            # A page rendered in the pool's language and switched afterwards kept the app's
+            # own buttons in the old language (the frame's language button then never showed
+            # "Take off"): a visitor of the other language gets a fresh kernel, as before.
+            raise PoolUnavailable(f"{notebook_name} ({wanted})")
         pool = self._pools.get(notebook_name) or []  # type: ignore[attr-defined]
         if not pool:
             raise PoolUnavailable(notebook_name)
@@ -160,9 +167,6 @@ class KioskPoolMixin:
             if reason:
                 raise PoolUnavailable(reason)
             kernel = self._kernels[content["kernel_id"]]  # type: ignore[attr-defined]
-            wanted = visitor_language.get()
-            if wanted and wanted != self.pool_language:
-                await self._switch_language(kernel, wanted)
         except Exception as exc:  # noqa: BLE001 — any failure: a fresh kernel for this visitor
             self.log.error("kiosk: preheated kernel for %s not used (%r); starting a fresh one",  # type: ignore[attr-defined]
                            notebook_name, exc)
@@ -174,28 +178,6 @@ class KioskPoolMixin:
         kernel.last_activity = datetime.datetime.now(datetime.timezone.utc)
         self.log.info("Using pre-heated kernel: %s for %s", kernel_id, notebook_name)  # type: ignore[attr-defined]
         return content["task"], renderer.rendered_cache, kernel_id
-
-    async def _switch_language(self, kernel: Any, lang: str) -> None:
-        """Run ``switch_language`` in the kernel and wait for its reply (a few ms)."""
-        from jupyter_core.utils import ensure_async
-
-        client = kernel.client()
-        await ensure_async(client.start_channels(iopub=False, stdin=False, hb=False, control=False))
-        try:
-            code = f"import youthlab.kiosk.ui as _yl_ui; _yl_ui.switch_language({json.dumps(lang)}); del _yl_ui"
-            msg_id = client.execute(code, silent=True, store_history=False)
-            deadline = asyncio.get_running_loop().time() + 20
-            while True:
-                left = deadline - asyncio.get_running_loop().time()
-                if left <= 0:
-                    raise PoolUnavailable("language switch timed out")
-                reply = await ensure_async(client.get_shell_msg(timeout=left))
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    if reply["content"].get("status") != "ok":
-                        raise PoolUnavailable(f"language switch failed: {reply['content'].get('ename')}")
-                    return
-        finally:
-            client.stop_channels()
 
 
 def kiosk_kernel_manager_factory(original: Callable[..., type]) -> Callable[..., type]:

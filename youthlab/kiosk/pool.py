@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import datetime
-import json
 from typing import Any, Callable
 
 #: The language of the visitor whose page is being rendered (set by the page handler).

@@ -6,7 +6,7 @@ visible and enabled). Each side gets one unmeasured warm-up load, then N measure
 the same browser profile — a kiosk screen keeps its browser and its cache. Between our
 loads we wait for the preheated pool to refill, as it does between two visitors. Our
 kiosk is measured twice: a Korean visitor (the pool's language) and an English one
-(``?lang=en``: the same preheated kernel, switched to English when handed out).
+(``?lang=en``: today a freshly started kernel; the goal asks for preheated speed).
 
     .venv/bin/python benchmarks/kiosk_tti.py --quick   # 5 loads each
     .venv/bin/python benchmarks/kiosk_tti.py           # 15 loads each

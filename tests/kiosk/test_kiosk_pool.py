@@ -103,7 +103,7 @@ def test_every_app_loads_with_no_internet(all_apps_kiosk, lab):
     with browser() as b:  # fails the test on any request that would leave the machine
         page = b.new_page()
         for lang in ("ko", "en"):
-            page.goto(f"{url}voila/render/{lab}/kiosk.ipynb?lang={lang}")
+            page.goto(f"{url}voila/render/{lab}/kiosk.ipynb?lang={lang}", timeout=120_000)  # en: a cold kernel
             page.wait_for_selector(".jupyter-widgets", state="visible", timeout=120_000)
             page.wait_for_load_state("networkidle")
             leave(page, url)

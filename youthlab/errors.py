@@ -71,3 +71,9 @@ class SetupError(YouthLabError):
 class HubError(YouthLabError):
     key = "error.hub"
     hint_key = "error.hub.hint"
+
+
+def error_body(error: YouthLabError) -> dict[str, Any]:
+    """An error as a service answers it in JSON: its key, and message + hint in both languages."""
+    return {"error": error.key, "message": {lang: error.message(lang) for lang in ("ko", "en")},
+            "hint": {lang: error.hint(lang) for lang in ("ko", "en")}}

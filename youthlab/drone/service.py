@@ -61,7 +61,7 @@ from youthlab.drone.errors import DroneError, EmergencyStopped, SimulateFirst
 from youthlab.drone.gate import Gate
 from youthlab.drone.secrets_guard import (MalformedSecret, Throttle, TooManyTries, ensure_teacher_pin,
                                           same_secret)
-from youthlab.errors import YouthLabError
+from youthlab.errors import YouthLabError, error_body
 from youthlab.paths import data_dir
 from youthlab.sandbox import Sandbox
 
@@ -103,12 +103,6 @@ def hub_runs_flight_service(environ: Mapping[str, str] = os.environ) -> bool:
     """Whether the hub starts its own flight service: on unless ``YOUTHLAB_FLIGHT=off``
     or a separate flight station is given (``YOUTHLAB_FLIGHT_STATION``)."""
     return environ.get("YOUTHLAB_FLIGHT", "on") != "off" and not environ.get("YOUTHLAB_FLIGHT_STATION")
-
-
-def error_body(error: YouthLabError) -> dict[str, Any]:
-    """An error as the service answers it: key and message + hint in both languages."""
-    return {"error": error.key, "message": {lang: error.message(lang) for lang in ("ko", "en")},
-            "hint": {lang: error.hint(lang) for lang in ("ko", "en")}}
 
 
 def clean_label(text: Any) -> str:

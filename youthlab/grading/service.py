@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from youthlab.errors import YouthLabError
+from youthlab.errors import YouthLabError, error_body
 from youthlab.grading.service_errors import GradingBusy, GradingForbidden, GradingRequestError, http_status
 from youthlab.hub.accounts import AccountPlan
 
@@ -83,11 +83,6 @@ class Job:
         return {"class": self.cls, "lab": self.lab, "by": self.by, "state": self.state, "done": self.done,
                 "total": self.total, "started": self.started, "finished": self.finished,
                 "report": self.report, "error": self.error}
-
-
-def error_body(error: YouthLabError) -> dict[str, Any]:
-    return {"error": error.key, "message": {lang: error.message(lang) for lang in ("ko", "en")},
-            "hint": {lang: error.hint(lang) for lang in ("ko", "en")}}
 
 
 def _name(value: Any, what: str) -> str:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from youthlab.errors import YouthLabError
+from youthlab.errors import YouthLabError, error_body
 from youthlab.stamp.print_errors import (FileTooBig, NoSuchJob, NotYourJob, OwnerQueueFull, PrintRequestError,
                                          QueueFull, RawGcodeRefused, http_status)
 from youthlab.stamp.queue import PrinterLike, PrintJob, PrintQueue
@@ -207,11 +207,6 @@ def _check_in_subprocess(model: Path) -> dict[str, Any]:
 
 
 # ---- HTTP ----------------------------------------------------------------------------
-def error_body(error: YouthLabError) -> dict[str, Any]:
-    return {"error": error.key, "message": {lang: error.message(lang) for lang in ("ko", "en")},
-            "hint": {lang: error.hint(lang) for lang in ("ko", "en")}}
-
-
 def make_app(desk: PrintDesk, prefix: str = "/", hub_auth: Any = None, plan: Any = None,
              kiosk_services: Iterable[str] = ("kiosk-print",)):
     """The tornado application; callers authenticate with a hub token (``hub_auth``)."""

@@ -11,7 +11,13 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 SYSTEM_PACKAGES := socat iptables fonts-nanum fonts-noto-cjk fonts-noto-color-emoji fontconfig chromium prusa-slicer openscad
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup up test test-fast bench doctor system-deps python-deps node-deps clean
+# Offline install (docs/operators.md): YOUTHLAB_BUNDLE=<folder>, or a bundle/ folder here
+# (made by `make bundle`), installs the Python and node parts from it with no network.
+BUNDLE := $(abspath $(or $(YOUTHLAB_BUNDLE),$(wildcard bundle)))
+# Online, pip takes the same pinned set (requirements.lock) from the registry.
+PIP_FROM := $(if $(BUNDLE),--no-index --find-links $(BUNDLE)/wheels -c $(BUNDLE)/requirements.lock,-c requirements.lock)
+
+.PHONY: setup up test test-fast bench doctor system-deps python-deps node-deps clean bundle
 
 setup: system-deps python-deps node-deps
 
@@ -26,17 +32,19 @@ system-deps:
 
 python-deps: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test]'
+	$(if $(BUNDLE),$(PY) -m youthlab.bundle verify $(BUNDLE))
+	$(PIP) install -q $(PIP_FROM) --upgrade pip
+	$(PIP) install -q $(PIP_FROM) -e '.[test]'
+	$(if $(BUNDLE),$(PY) -m youthlab.bundle install-firmware $(BUNDLE))
 	$(PY) -m youthlab.hub.lab_settings  # JupyterLab: no news/update checks, Korean default
 	touch $@
 
 node-deps: node_modules/.installed
 
 node_modules/.installed: package.json
-	npm install --no-audit --no-fund --loglevel=error
+	$(if $(BUNDLE),$(PYTHON) -m youthlab.bundle install-node $(BUNDLE),npm install --no-audit --no-fund --loglevel=error)
 	touch $@
 
 up: setup
@@ -45,14 +53,24 @@ up: setup
 doctor: python-deps
 	$(VENV)/bin/youthlab doctor
 
+# The suite on TEST_WORKERS pytest-xdist workers (0: one process), one test module per
+# worker at a time, modules with slow tests first (tests/conftest.py has the locks).
+TEST_WORKERS ?= 2
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
 test: setup
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PARALLEL) --durations=25
 
 test-fast: setup
-	$(VENV)/bin/pytest -m "not slow"
+	$(VENV)/bin/pytest $(PARALLEL) -m "not slow"
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b --quick || exit 1; done
+
+# Everything `make setup` downloads, for a hall without internet (youthlab/bundle.py);
+# `make bundle BUNDLE_OUT=<folder>` writes it elsewhere than bundle/.
+bundle: python-deps node-deps
+	$(PY) -m youthlab.bundle build $(or $(BUNDLE_OUT),bundle)
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache

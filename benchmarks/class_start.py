@@ -169,6 +169,18 @@ class YouthLabHub:
 
     def stop(self) -> None:
         stop_hub(self.proc)
+        remove_system_accounts(self.prefix)
+
+
+def remove_system_accounts(prefix: str) -> None:
+    """The system users (with their homes) and groups whose names start with ``prefix``."""
+    import grp
+    import pwd
+
+    for user in [u.pw_name for u in pwd.getpwall() if u.pw_name.startswith(prefix)]:
+        subprocess.run(["userdel", "--remove", user], capture_output=True)
+    for group in [g.gr_name for g in grp.getgrall() if g.gr_name.startswith(prefix)]:
+        subprocess.run(["groupdel", group], capture_output=True)
 
 
 def all_at_once(hub: StockHub, students: list[str], cap: float) -> tuple[float, dict[str, float], int]:
@@ -212,6 +224,37 @@ def all_at_once(hub: StockHub, students: list[str], cap: float) -> tuple[float, 
     return total, ready, failures
 
 
+def _cpu(stat: str) -> tuple[int, float]:
+    """(parent pid, utime + stime in seconds) from a /proc/<pid>/stat line."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    try:
+        return _cpu(Path(f"/proc/{pid}/stat").read_text())[1]
+    except OSError:
+        return float("nan")
+
+
+def servers_cpu(hub_pid: int) -> tuple[int, float]:
+    """(servers, CPU-s they used so far): the hub's child processes but the proxy and services."""
+    count, total = 0, 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid, cpu = _cpu(stat.read_text())
+            cmd = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == hub_pid and b"jupyterhub-singleuser" in cmd:
+            count, total = count + 1, total + cpu
+    return count, total
+
+
+def hub_pid(data: Path) -> int:
+    return int((data / "jupyterhub.pid").read_text().split()[0])
+
+
 def p95(values: list[float]) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, max(0, round(0.95 * len(values)) - 1))] if values else float("nan")
@@ -232,7 +275,10 @@ def main() -> None:
         os.chmod(tmp, 0o755)  # the accounts' servers pass through to their data folder
         hub = YouthLabHub(Path(tmp) / "youthlab", students)
         try:
+            pid = hub_pid(Path(tmp) / "youthlab" / "var")
+            hub_before = process_cpu(pid)
             report = warm_up(hub.client, hub.client.members("bench"), progress=lambda r, t: None)
+            ours = (*servers_cpu(pid), process_cpu(pid) - hub_before)
         finally:
             hub.stop()
         warm = report.seconds if not report.failed else float("inf")
@@ -243,13 +289,18 @@ def main() -> None:
 
         hub = StockHub(Path(tmp) / "stock", students)
         try:
+            hub_before = process_cpu(hub.proc.pid)
             total, ready, failures = all_at_once(hub, students, cap)
+            stock = (*servers_cpu(hub.proc.pid), process_cpu(hub.proc.pid) - hub_before)
         finally:
             hub.stop()
         capped = len(ready) < n
         print(f"all at once (stock config): {len(ready)}/{n} ready {'by the cap of' if capped else 'in'} {total:.1f} s, "
               f"failed spawns retried {failures}, time-to-ready p95 "
               f"{p95(list(ready.values())):.1f} s{' (of those ready)' if capped else ''}")
+    for label, (servers, cpu, hub_cpu) in (("YouthLab", ours), ("stock", stock)):
+        print(f"CPU per server start ({label}): {cpu / max(servers, 1):.2f} CPU-s in the server "
+              f"(mean of {servers} running), hub {hub_cpu / n:.2f} CPU-s per student")
     print(f"student p95 time-to-ready with warm-up: {report.p95():.1f} s (goal <= 15 s)")
     print(f"RATIO class_start {warm / total:.2f} goal <= 0.5")
 

@@ -8,7 +8,9 @@ section at the end of jupyterhub_config.py), so nbgrader's server extensions rea
   labs copied into the home);
 - students: their class's course id, and their hub name as nbgrader student id;
 - teachers: the course folder of their class (``<data>/courses/<class>``) with that
-  course's own settings (timeouts, restoring deleted tests), so formgrader works.
+  course's own settings (timeouts, restoring deleted tests), so formgrader works;
+  its *Autograde* button is refused (youthlab/grading/formgrader_guard.py): it would run
+  students' code as the teacher. ``youthlab course autograde`` grades in the sandbox.
 
 Everyone uses YouthLab's exchange plugins (youthlab/grading/exchange.py): the exchange
 is never world-writable; in isolated mode class groups and folder modes decide who sees

@@ -106,9 +106,9 @@ class BackupResult:
 # --- what to back up ---------------------------------------------------------------------
 
 def _accounts_file() -> Path:
-    from youthlab.paths import project_root
+    from youthlab.paths import accounts_file
 
-    return Path(os.environ.get("YOUTHLAB_ACCOUNTS") or project_root() / "hub_config" / "accounts.yaml")
+    return accounts_file()
 
 
 def _plan_accounts(accounts: Path) -> list[str]:

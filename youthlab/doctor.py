@@ -117,7 +117,7 @@ def _proxy() -> str | None:
 def _hub() -> str | None:
     if not all(importlib.util.find_spec(m) for m in ("jupyterhub", "jupyterlab", "nativeauthenticator")):
         return None
-    return _venv_tool("jupyterhub-singleuser")
+    return _venv_tool("youthlab-jupyterhub-singleuser")  # what the spawner runs (youthlab/hub/singleuser.py)
 
 
 def _nbgrader() -> str | None:

@@ -1,25 +1,51 @@
-"""Where the project's folders are: labs, hardware, games, curricula, hub_config, data."""
+"""Where the project's folders are: labs, hardware, games, curricula, hub_config, data.
+
+The overrides are knobs of :class:`ProjectSettings` (``youthlab config --area project``)
+and, for the data folder and the accounts plan, of
+:class:`~youthlab.hub.settings.HubSettings`; each is read when asked, so a child process
+or a test that sets the variable is seen.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from traitlets import Unicode
+
+from youthlab.config import EnvConfigurable
+from youthlab.hub.settings import HubSettings
+
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class ProjectSettings(EnvConfigurable):
+    """Where the project's files are, when not in this checkout."""
+
+    root = Unicode("", help="The checkout holding labs/, hardware/ and hub_config/ (empty: the "
+                            "one this package is in).").tag(config=True, env="YOUTHLAB_ROOT",
+                                                             help_key="config.help.youthlab_root")
+    labs_dir = Unicode("", help="The labs folder, e.g. a centre's own lab collection (empty: "
+                                "labs/ of the checkout).").tag(config=True, env="YOUTHLAB_LABS_DIR",
+                                                               help_key="config.help.youthlab_labs_dir")
 
 
 def project_root() -> Path:
     """The checkout that holds ``labs/`` and ``hub_config/`` (override: ``YOUTHLAB_ROOT``)."""
-    env = os.environ.get("YOUTHLAB_ROOT")
-    if env:
-        return Path(env).resolve()
-    return PACKAGE_DIR.parent
+    root = ProjectSettings.setting("root")
+    return Path(root).resolve() if root else PACKAGE_DIR.parent
 
 
 def labs_dir() -> Path:
     """The labs (override: ``YOUTHLAB_LABS_DIR``, e.g. a centre's own lab collection)."""
-    env = os.environ.get("YOUTHLAB_LABS_DIR")
-    return Path(env).resolve() if env else project_root() / "labs"
+    folder = ProjectSettings.setting("labs_dir")
+    return Path(folder).resolve() if folder else project_root() / "labs"
+
+
+def accounts_file() -> Path:
+    """The accounts and classes plan (override: ``YOUTHLAB_ACCOUNTS``)."""
+    plan = HubSettings.setting("accounts")
+    return Path(plan) if plan else hub_config_dir() / "accounts.yaml"
 
 
 def hardware_dir() -> Path:
@@ -41,18 +67,24 @@ def hub_config_dir() -> Path:
 SHARED_DATA_BASE = Path("/var/lib/youthlab")
 
 
-def passable_by_others(folder: Path) -> bool:
-    """Can a user with no special rights pass through ``folder`` and every folder above it?"""
+def closed_to_others(folder: Path) -> Path | None:
+    """The highest folder on the way to ``folder`` that a user with no special rights cannot
+    pass through (no ``o+x``), or None if they can reach it."""
     import stat
 
     folder = Path(os.path.realpath(folder))
-    for part in (folder, *folder.parents):
+    for part in (*reversed(folder.parents), folder):
         try:
             if not part.stat().st_mode & stat.S_IXOTH:
-                return False
+                return part
         except OSError:
-            return False
-    return True
+            return part
+    return None
+
+
+def passable_by_others(folder: Path) -> bool:
+    """Can a user with no special rights pass through ``folder`` and every folder above it?"""
+    return closed_to_others(folder) is None
 
 
 def shared_data_dir(root: Path | None = None) -> Path:
@@ -76,9 +108,9 @@ def data_dir() -> Path:
     locks there, so the data lives in :func:`shared_data_dir` instead. One rule, so
     ``youthlab up`` and ``youthlab course …`` find the same folder.
     """
-    env = os.environ.get("YOUTHLAB_DATA_DIR")
-    if env:
-        return Path(env).resolve()
+    data = HubSettings.setting("data_dir")
+    if data:
+        return Path(data).resolve()
     root = project_root()
     if os.geteuid() == 0 and not passable_by_others(root):
         from youthlab.hub import identity

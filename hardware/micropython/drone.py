@@ -28,16 +28,38 @@ class DroneError(Exception):
     """The host refused a command or stopped the flight (message in ko or en)."""
 
 
+_seq = [0]
+
+
 def _call(name, *args, **kw):
-    line = PREFIX + json.dumps({"drone": name, "args": list(args), "kw": kw})
-    sys.stdout.write(line + "\n")
+    # Each command carries a number: the host answers a repeat of it from memory (it never
+    # flies twice), and says "resend" while it waits for the first command, which is lost
+    # when the board sent it before the host had opened the port.
+    _seq[0] += 1
+    seq = _seq[0]
+    line = PREFIX + json.dumps({"drone": name, "args": list(args), "kw": kw, "seq": seq})
     flush = getattr(sys.stdout, "flush", None)
+    sys.stdout.write(line + "\n")
     if flush:
         flush()
-    reply = sys.stdin.readline()
-    if not reply:
-        raise DroneError("link closed")
-    answer = json.loads(reply)
+    while True:
+        reply = sys.stdin.readline()
+        if not reply:
+            raise DroneError("link closed")
+        try:
+            answer = json.loads(reply)
+        except ValueError:
+            continue  # line noise before the link was up
+        if not isinstance(answer, dict):
+            continue
+        if answer.get("resend"):
+            sys.stdout.write(line + "\n")
+            if flush:
+                flush()
+            continue
+        if answer.get("seq", seq) != seq:
+            continue  # the answer to an earlier repeat
+        break
     if not answer.get("ok"):
         raise DroneError(answer.get("message", "error"))
     return answer.get("value")

@@ -1,5 +1,5 @@
-# ylab: the board side of YouthLab's data channel. Copy to the board (deploy does it
-# for labs that use it) and send readings that the notebook plots live:
+# ylab: the board side of YouthLab's data channel. Every deploy puts it in the board's
+# lib/ (this file is its one source) so board code can send readings the notebook plots:
 #
 #     import ylab
 #     ylab.send(temp=23.5, light=512)

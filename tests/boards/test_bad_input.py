@@ -80,12 +80,12 @@ def test_device_that_is_not_micropython(garbage_port):
     assert "flash" in info.value.hint("en")
 
 
+@pytest.mark.alone  # measures time or CPU shares: nothing else runs meanwhile (tests/conftest.py)
 def test_unplug_during_exec_is_reported_then_reconnects_by_serial(vboard):
     notes: list[str] = []
     s = Session(vboard.port, serial_number=vboard.serial_number, notify=notes.append)
     try:
         s.exec("def area(w, h):\n    return w * h", on_output=lambda x: None)
-        old_port = vboard.port
         threading.Timer(0.5, vboard.unplug).start()
         t0 = time.monotonic()
         with pytest.raises(BoardUnplugged):
@@ -97,11 +97,11 @@ def test_unplug_during_exec_is_reported_then_reconnects_by_serial(vboard):
         assert s.eval("area(6, 7)") == 42  # reconnected, and the student's def restored
         assert any("Reconnected" in n for n in notes)
         assert s.port == vboard.port
-        assert old_port == s.port or True  # pty names may be reused by the OS
     finally:
         s.close()
 
 
+@pytest.mark.alone  # measures time or CPU shares: nothing else runs meanwhile (tests/conftest.py)
 def test_unplug_at_the_station_reaches_the_hub_kernel_and_recovers(vboard):
     from tests.boards.conftest import BridgeProcess
 

@@ -8,6 +8,7 @@ exactly as the spawner's servers do (JupyterHub's ``set_user_setuid``: ``initgro
 
 from __future__ import annotations
 
+import functools
 import grp
 import os
 import secrets
@@ -59,9 +60,11 @@ def board():
         os.close(master)
 
 
+@functools.cache
 def _python() -> Path:
     """A Python the test users may run: the runtime students' servers use (pyenv's under
-    /root is closed to them), else this one."""
+    /root is closed to them), else this one. Built or brought up to date once per session
+    (a walk of the whole venv and standard library), not once per process started."""
     try:
         from youthlab.hub.runtime import student_runtime
 

@@ -36,8 +36,14 @@ def test_interrupt_button_stops_the_board_program(tmp_path):
         out, reply = run("import os; os.environ['YOUTHLAB_LANG'] = 'en'\n"
                          "%load_ext youthlab.boards\n%board connect virtual:kernel")
         assert reply["status"] == "ok", out
-        msg_id = kc.execute("%%board\ncount = 0\nwhile True:\n    count += 1")
-        time.sleep(1.5)
+        msg_id = kc.execute("%%board\ncount = 0\nprint('looping')\nwhile True:\n    count += 1")
+        # Wait until the board runs the loop (its first output reached the cell).
+        deadline = time.monotonic() + 30
+        while True:
+            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream"
+                    and "looping" in msg["content"]["text"]):
+                break
         t0 = time.monotonic()
         km.interrupt_kernel()  # what the ■ button does
         out, reply = collect(msg_id, 20)

@@ -24,7 +24,7 @@ def test_board_cell_magic_runs_on_the_virtual_board(ip, capsys):
     ip.run_cell_magic("board", "", "from machine import Pin\nled = Pin(2, Pin.OUT)\nled.on()\nprint('LED', led.value())")
     out = capsys.readouterr().out
     assert "LED 1" in out
-    board = registry._virtual["magic"]
+    board = registry.virtual_board("magic")
     assert board.simulator.pins[2] == 1
     # The same kernel reconnecting gets the same persistent Session (state kept).
     ip.run_line_magic("board", "connect virtual:magic")
@@ -35,9 +35,14 @@ def test_board_cell_magic_runs_on_the_virtual_board(ip, capsys):
 
 def test_board_cell_magic_shows_board_errors_without_python_traceback(ip, capsys):
     ip.run_line_magic("board", "connect virtual:magic2")
-    ip.run_cell_magic("board", "", "undefined_name")
+    ip.run_cell_magic("board", "", "x = 1\nundefined_name")
     captured = capsys.readouterr()
-    assert "NameError" in captured.err + captured.out
+    shown = captured.err + captured.out
+    # The board's own traceback, with the line of the student's code ...
+    assert "NameError" in shown and "line 2" in shown
+    # ... and no traceback of the kit's Python code around it.
+    assert "youthlab/boards" not in shown and ".py\", line" not in shown
+    assert "BoardCodeError" not in shown
 
 
 def test_station_registry_and_connect_by_station(vboard):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from youthlab.boards.errors import BoardCodeError, BoardTimeout
+from youthlab.boards.errors import BoardCodeError, BoardTimeout, BoardUnplugged
 
 
 def _interrupt_me_after(seconds: float) -> threading.Timer:
@@ -44,6 +44,7 @@ def test_error_on_the_board_is_a_clear_error(session):
     assert session.exec("print('still fine')", on_output=lambda s: None) == "still fine\n"
 
 
+@pytest.mark.alone  # measures time or CPU shares: nothing else runs meanwhile (tests/conftest.py)
 def test_interrupt_stops_an_infinite_loop_and_board_recovers(session):
     session.exec("counter = 0", on_output=lambda s: None)
     timer = _interrupt_me_after(0.7)
@@ -56,6 +57,7 @@ def test_interrupt_stops_an_infinite_loop_and_board_recovers(session):
     assert session.exec("print(counter + 1)", on_output=lambda s: None) == "1\n"
 
 
+@pytest.mark.alone  # measures time or CPU shares: nothing else runs meanwhile (tests/conftest.py)
 def test_timeout_stops_a_runaway_program(session):
     t0 = time.monotonic()
     with pytest.raises(BoardTimeout):
@@ -82,10 +84,39 @@ def test_board_reboot_under_a_program_is_reported(session):
     session.notify = notes.append
     session.exec("y = 1", on_output=lambda s: None)
     shown: list[str] = []
-    session.exec("import machine\nprint('bye')\nmachine.reset()", on_output=shown.append)
-    assert any("restarted" in n for n in notes)
+    if "://" in session.port:
+        # Through a station's bridge the reset's re-enumeration drops the link: the
+        # student is told, and the next cell finds the restarted board.
+        with pytest.raises(BoardUnplugged):
+            session.exec("import machine\nprint('bye')\nmachine.reset()", on_output=shown.append)
+    else:
+        session.exec("import machine\nprint('bye')\nmachine.reset()", on_output=shown.append)
+        assert any("restarted" in n for n in notes)
+        assert session.eval("'y' in globals()") is False  # a fresh interpreter
     assert "".join(shown) == "bye\n"  # not the board's reboot banner
-    assert session.eval("'y' in globals()") is False
+    # ESP32 profile: machine.reset() is ESP_RST_SW, which reset_cause() calls SOFT_RESET.
+    assert session.eval("__import__('machine').reset_cause()") == 5
+
+
+def test_every_reset_in_a_row_is_a_restart_not_an_unplug(vboard):
+    """A student's program resets the board again and again (a reset button in a loop):
+    each time the board's port re-enumerates and the next cell finds it. The kit must
+    never look for it at the name its port had before (that name may already belong to
+    something else) and so call a restart an unplugged cable."""
+    from youthlab.boards.session import Session
+
+    notes: list[str] = []
+    s = Session(vboard.port, serial_number=vboard.serial_number, notify=notes.append)
+    try:
+        for i in range(12):
+            s.exec(f"y = {i}", on_output=lambda x: None)
+            shown: list[str] = []
+            s.exec("import machine\nprint('bye')\nmachine.reset()", on_output=shown.append)
+            assert "".join(shown) == "bye\n", i
+            assert s.eval("'y' in globals()") is False, i
+        assert sum("restarted" in n for n in notes) == 12
+    finally:
+        s.close()
 
 
 def test_plain_raw_repl_fallback_when_raw_paste_is_off(session, tmp_path):

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import serial
 
 MPREMOTE = str(Path(sys.executable).with_name("mpremote"))
@@ -66,8 +67,11 @@ def test_main_py_runs_after_soft_reset_to_friendly_repl(vboard):
     # Ctrl-D in the friendly REPL (what a student types) boots and runs main.py.
     with serial.Serial(vboard.port, timeout=0.2) as s:
         s.write(b"\r\x03\x02")  # friendly REPL
-        time.sleep(0.3)
-        s.read(4096)
+        seen = b""
+        deadline = time.monotonic() + 5
+        while b"for more information" not in seen or not seen.endswith(b">>> "):
+            seen += s.read(s.in_waiting or 1)  # wait for its banner and prompt
+            assert time.monotonic() < deadline, seen
         s.write(b"\x04")
         out = b""
         deadline = time.monotonic() + 5
@@ -84,7 +88,7 @@ def test_machine_shim_reaches_the_simulator(vboard):
     assert r.returncode == 0, r.stderr
     assert vboard.simulator.pins[2] == 1
     assert vboard.simulator.pwms[5] == (50, 4915)
-    assert r.stdout.strip() == "0"
+    assert 0 <= int(r.stdout.strip()) <= 65535  # a 16-bit reading (the simulator's value)
 
 
 def test_timer_i2c_adc_through_the_simulator(vboard):
@@ -110,8 +114,10 @@ def test_timer_i2c_adc_through_the_simulator(vboard):
     assert r.stdout.strip() == "True [60] b'\\x08\\x08' 12345"
 
 
-def test_virtual_board_dies_with_the_kernel_that_owns_it(tmp_path):
-    """A kernel killed hard (no cleanup) must not leave a board interpreter running."""
+@pytest.mark.parametrize("hangup", ["default", "ignored"])
+def test_virtual_board_dies_with_the_kernel_that_owns_it(tmp_path, hangup):
+    """A kernel killed hard (no cleanup) must not leave a board interpreter running — also
+    when SIGHUP was ignored where the kernel started (a hub run under `nohup`)."""
     import os
     import signal
 
@@ -122,14 +128,16 @@ def test_virtual_board_dies_with_the_kernel_that_owns_it(tmp_path):
             "import serial\ns = serial.Serial(vb.port, timeout=1)\n"
             "s.write(b'\\r\\x01'); time.sleep(0.3); s.write(b'while True: pass\\x04')\n"
             "print(vb.pid, flush=True)\ntime.sleep(60)\n")
-    owner = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    ignore = (lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if hangup == "ignored" else None
+    owner = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             preexec_fn=ignore)
     board_pid = None
     try:
         board_pid = int(owner.stdout.readline())
         assert psutil.pid_exists(board_pid)
         os.kill(owner.pid, signal.SIGKILL)
         owner.wait(timeout=5)
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 15  # the pty's hang-up reaches it at once; a loaded CI machine is slow
         while psutil.pid_exists(board_pid) and psutil.Process(board_pid).status() != "zombie":
             assert time.monotonic() < deadline, "board interpreter outlived its kernel"
             time.sleep(0.1)

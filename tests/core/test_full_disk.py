@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT, free_port, kill_tree
+from tests.core.submitting import notebook, student_ready_to_submit
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounts a tmpfs (root)")
 
@@ -51,10 +52,6 @@ def fill(disk: Path, leave: int = 0) -> Path:
     finally:
         os.close(fd)
     return filler
-
-
-def notebook(size: int) -> dict:
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1  # " + "y" * size)])
 
 
 def test_jupyter_servers_own_atomic_writing_truncates_a_notebook_on_a_full_disk(small_disk):
@@ -176,42 +173,64 @@ def test_a_full_disk_during_the_gradebook_merge_keeps_the_gradebook(small_disk, 
 def test_a_full_disk_during_a_submission_keeps_the_last_complete_submission(small_disk, tmp_path):
     """``nbgrader submit`` with YouthLab's exchange (as a student's server runs it), the
     exchange on the full disk: no half entry that collect would take as the newest."""
-    from youthlab.grading.exchange import prepare_exchange
-
-    cls, lab, name = "cA", "lab1", "lab1.ipynb"
-    exchange = small_disk / "exchange"
-    prepare_exchange(exchange, cls, isolated=False)
-    (exchange / cls / "outbound" / lab).mkdir(parents=True)
-    (exchange / cls / "outbound" / lab / name).write_text(nbformat.writes(notebook(10)))
-    home = tmp_path / "student1"
-    (home / cls / lab).mkdir(parents=True)
-    (home / cls / lab / name).write_text(nbformat.writes(notebook(100)))
-    (home / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"c.Exchange.root = {str(exchange)!r}\n"
-        "c.Exchange.path_includes_course = True\n"
-        f"c.Exchange.cache = {str(home / '.cache')!r}\n"
-        f"c.CourseDirectory.course_id = {cls!r}\n"
-        "c.ExchangeFactory.submit = 'youthlab.grading.exchange.Submit'\n")
-    env = dict(os.environ, HOME=str(home), USER="student1", JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
-               YOUTHLAB_SPAWNER="demo")
-    nbgrader = str(Path(sys.executable).parent / "nbgrader")
-
-    def submit(lang: str) -> subprocess.CompletedProcess:
-        return subprocess.run([nbgrader, "submit", lab], cwd=home, env=dict(env, YOUTHLAB_LANG=lang),
-                              capture_output=True, text=True, timeout=120)
-
-    r = submit("en")
+    student = student_ready_to_submit(small_disk / "exchange", tmp_path / "student1")
+    r = student.submit("en")
     assert r.returncode == 0, r.stdout + r.stderr
-    inbound = exchange / cls / "inbound"
-    (first,) = inbound.iterdir()
+    (first,) = student.inbound.iterdir()
     kept = {p.name: p.read_bytes() for p in first.iterdir()}
     # The student works on: a much bigger notebook than the disk has room for.
-    (home / cls / lab / name).write_text(nbformat.writes(notebook(3 << 20)))
+    student.work.write_text(nbformat.writes(notebook(3 << 20)))
     fill(small_disk)
     for lang, text in (("en", "The disk is full"), ("ko", "디스크가 가득 찼어요")):
         time.sleep(1.1)  # a new timestamp, as a later click would have
-        r = submit(lang)
+        r = student.submit(lang)
         assert r.returncode != 0 and text in r.stdout + r.stderr, r.stdout + r.stderr
-        assert [p.name for p in inbound.iterdir()] == [first.name]  # no half entry
+        assert [p.name for p in student.inbound.iterdir()] == [first.name]  # no half entry
         assert {p.name: p.read_bytes() for p in first.iterdir()} == kept
+
+
+@pytest.mark.parametrize("where", ["write", "fsync"])
+def test_a_quota_reached_during_a_save_keeps_the_saved_notebook_and_says_why(tmp_path, monkeypatch, where):
+    """EDQUOT, by its errno: user quotas cannot be switched on here (this kernel's tmpfs
+    has no ``usrquota`` and the machine no quota tools), so the write or the fsync of
+    the save answers EDQUOT the way a file system over a student's quota does."""
+    import asyncio
+    import errno
+
+    from tornado import web
+
+    from youthlab.hub import safe_contents
+    from youthlab.hub.safe_contents import SafeContentsManager
+
+    cm = SafeContentsManager(root_dir=str(tmp_path))
+    model = {"type": "notebook", "format": "json", "content": notebook(10)}
+    asyncio.run(cm.save(model, "lab.ipynb"))
+    before = (tmp_path / "lab.ipynb").read_bytes()
+
+    def over_quota(*args, **kwargs):
+        raise OSError(errno.EDQUOT, os.strerror(errno.EDQUOT))
+
+    if where == "fsync":
+        monkeypatch.setattr(safe_contents.os, "fsync", over_quota)
+    else:
+        real_fdopen = os.fdopen
+
+        class QuotaFile:
+            def __init__(self, fh):
+                self.fh = fh
+
+            def write(self, data):
+                over_quota()
+
+            def __getattr__(self, name):
+                return getattr(self.fh, name)
+
+        monkeypatch.setattr(safe_contents.os, "fdopen", lambda *a, **k: QuotaFile(real_fdopen(*a, **k)))
+    with pytest.raises(web.HTTPError) as caught:
+        asyncio.run(cm.save({"type": "notebook", "format": "json", "content": notebook(5000)}, "lab.ipynb"))
+    assert caught.value.status_code == 507
+    assert "디스크가 가득 찼어요" in caught.value.log_message and "The disk is full" in caught.value.log_message
+    assert (tmp_path / "lab.ipynb").read_bytes() == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".saving")]  # no half-written file left
+    # the student opens it again: the last notebook saved, valid
+    assert "x = 1" in asyncio.run(cm.get("lab.ipynb"))["content"]["cells"][0]["source"]

@@ -21,8 +21,11 @@ def test_every_message_exists_in_korean_and_english():
 def test_korean_texts_are_korean_and_placeholders_match():
     hangul = re.compile(r"[\uac00-\ud7a3]")
     for key, texts in catalogue().items():
-        ko_fields = set(re.findall(r"{(\w+)}", texts["ko"]))
-        en_fields = set(re.findall(r"{(\w+)}", texts["en"]))
+        # a field may carry a format spec: {name:은} picks the Korean particle (youthlab.korean)
+        ko_fields = set(re.findall(r"{(\w+)(?:[:!][^}]*)?}", texts["ko"]))
+        en_fields = set(re.findall(r"{(\w+)(?:[:!][^}]*)?}", texts["en"]))
+        # q<name>: the value in quotes, given with every field of a curriculum problem
+        ko_fields = {f[1:] if f.startswith("q") and f[1:] in en_fields else f for f in ko_fields}
         assert ko_fields == en_fields, f"{key}: placeholders differ"
         if hangul.search(texts["en"]) is None and texts["ko"] != texts["en"]:
             assert hangul.search(texts["ko"]), f"{key}: ko text has no Hangul"
@@ -76,3 +79,133 @@ def test_browser_accept_language_picks_the_preferred_of_ko_and_en():
     assert pick("en-GB,en;q=0.9,ko;q=0.5") == "en"
     assert pick("fr-FR,fr;q=0.9,en;q=0.3") == "en"
     assert pick("fr-FR") is None and pick(None) is None
+
+
+# --- one i18n path: every key the code asks for exists, every key in the catalogue is used ---
+
+import ast  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import youthlab  # noqa: E402
+
+PACKAGE = Path(youthlab.__file__).parent
+PROJECT = PACKAGE.parent
+TRANSLATING = {"t", "both"}  # youthlab.i18n's lookups
+FILE_SUFFIXES = {"yaml", "yml", "py", "ipynb", "stl", "3mf", "json", "png", "gcode", "svg", "txt", "html",
+                 "j2", "js", "css", "ini", "csv", "bin", "uf2", "hex", "mpy", "toml", "md"}
+KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+PREFIX_SHAPE = re.compile(r"^[a-z][a-z0-9_.]*\.$")
+# Keys nobody uses yet, each its area's to use or remove (issue 15). The list may only shrink:
+# a key not listed here that no code uses fails the test.
+KNOWN_UNUSED = {
+    "kiosk.postcard.stamp", "kiosk.security.malformed_pin",  # kiosk
+}
+
+
+def _code() -> dict[Path, ast.Module]:
+    return {path: ast.parse(path.read_text(encoding="utf-8")) for path in PACKAGE.rglob("*.py")}
+
+
+def _data_strings() -> dict[Path, list[str]]:
+    """Every string in the package's data files (a mission's YAML names its places by key),
+    the catalogue itself left out."""
+    found: dict[Path, list[str]] = {}
+    for pattern in ("*.yaml", "*.yml", "*.json"):
+        for path in PACKAGE.rglob(pattern):
+            if path.parent.name == "messages":
+                continue
+            text = path.read_text(encoding="utf-8")
+            found[path] = re.findall(r"[A-Za-z0-9_.]+", text)
+    return found
+
+
+def keys_asked_for() -> dict[str, str]:
+    """Keys the code looks up by a literal: t("…") / both("…"), an error's ``key`` /
+    ``hint_key``, and any other key-shaped literal of a catalogue namespace (a checker's
+    item, an error raised with its key) — key -> where."""
+    namespaces = {key.split(".")[0] for key in catalogue()}
+    asked: dict[str, str] = {}
+    for path, tree in _code().items():
+        where = str(path.relative_to(PROJECT))
+        for node in ast.walk(tree):
+            literal = None
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if name in TRANSLATING and isinstance(node.args[0].value, str):
+                    asked.setdefault(node.args[0].value, f"{where}:{node.lineno}")
+                    continue
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literal = node.value
+            if (literal and KEY_SHAPE.match(literal) and literal.split(".")[0] in namespaces
+                    and literal.rsplit(".", 1)[1] not in FILE_SUFFIXES):
+                asked.setdefault(literal, f"{where}:{node.lineno}")
+    for path, words in _data_strings().items():
+        for word in words:
+            if KEY_SHAPE.match(word) and word.split(".")[0] in namespaces \
+                    and word.rsplit(".", 1)[1] not in FILE_SUFFIXES:
+                asked.setdefault(word, str(path.relative_to(PROJECT)))
+    return asked
+
+
+def keys_in_use() -> set[str]:
+    """Catalogue keys some code, template, notebook or page names: as a literal, or under
+    a prefix the code completes at run time (``t("progress." + status)``)."""
+    literals: set[str] = set()
+    prefixes: set[str] = set()
+    for tree in _code().values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literals.add(node.value)
+            elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+                prefixes.add(str(node.values[0].value))
+            elif (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
+                  and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str)):
+                prefixes.add(node.left.value)
+    texts = []
+    for base in ("youthlab", "labs", "games", "hub_config", "hardware", "curricula", "benchmarks"):
+        for pattern in ("*.j2", "*.html", "*.js", "*.ipynb", "*.py", "*.yaml", "*.yml", "*.json"):
+            for path in (PROJECT / base).rglob(pattern):
+                if not (base == "youthlab" and (path.suffix == ".py" or path.parent.name == "messages")):
+                    texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    text = "\n".join(texts)
+    # f"area.name.{value}" in a notebook or a template: every key under that prefix is in use
+    prefixes |= set(re.findall(r'f\\?["\']([a-z][a-z0-9_.]*\.)\{', text))
+    prefixes = {p for p in prefixes if PREFIX_SHAPE.match(p)}
+    for words in _data_strings().values():
+        literals.update(words)
+    return {key for key in catalogue()
+            if key in literals or key in text or any(key.startswith(p) for p in prefixes)}
+
+
+def test_every_key_the_code_asks_for_exists():
+    missing = {key: where for key, where in keys_asked_for().items()
+               if key not in catalogue() and KEY_SHAPE.match(key)}
+    assert missing == {}, "keys missing from youthlab/messages/*.yaml: " + ", ".join(
+        f"{key} ({where})" for key, where in sorted(missing.items()))
+
+
+def test_every_catalogue_key_is_used():
+    unused = set(catalogue()) - keys_in_use()
+    new = sorted(unused - KNOWN_UNUSED)
+    assert new == [], f"catalogue keys no code uses (use or remove them): {new}"
+
+
+def test_the_key_finder_sees_lookups_and_misses(tmp_path, monkeypatch):
+    """The two checks above can fail: a lookup of an unknown key and an unused key are found."""
+    pkg = tmp_path / "youthlab"
+    pkg.mkdir()
+    (pkg / "area.py").write_text(
+        "from youthlab.i18n import t\n"
+        "class Oops(Exception):\n    key = 'hub.no_such_message'\n"
+        "def f(status):\n    return t('hub.ready', url='x') + t('progress.' + status)\n")
+    (pkg / "data").mkdir()  # a data file names a place by key, as a mission's YAML does
+    (pkg / "data" / "mission.yaml").write_text("title: drone.mission.hall.title\n"
+                                              "stops:\n  - {name: drone.place.no_such_place, lat: 1}\n")
+    monkeypatch.setattr(f"{__name__}.PACKAGE", pkg)
+    monkeypatch.setattr(f"{__name__}.PROJECT", tmp_path)
+    asked = keys_asked_for()
+    assert "hub.no_such_message" in asked and "hub.no_such_message" not in catalogue()
+    assert "drone.place.no_such_place" in asked and "drone.place.no_such_place" not in catalogue()
+    used = keys_in_use()
+    assert "hub.ready" in used and "progress.stuck" in used and "hub.stopping" not in used
+    assert "drone.mission.hall.title" in used and "drone.mission.island.title" not in used

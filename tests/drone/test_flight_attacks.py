@@ -195,7 +195,8 @@ def test_the_teacher_pin_is_locked_out_after_a_few_guesses_and_failures_are_logg
 
 def test_under_the_hub_the_lockout_is_per_user(emulator, tmp_path):
     from youthlab.drone.secrets_guard import TooManyTries
-    from youthlab.drone.service import Caller, FlightDesk, WrongTeacherPin, tello_factory
+    from youthlab.drone.desk import Caller, FlightDesk, WrongTeacherPin
+    from youthlab.drone.service import tello_factory
 
     emu = emulator()
     desk = FlightDesk(tello_factory(*emu.address, emu.state_port), folder=tmp_path / "svc", teacher_pin=PIN)
@@ -219,6 +220,19 @@ def test_a_pin_of_the_wrong_type_is_a_400_not_a_500(svc):
         assert r.status_code in (400, 429), (bad, r.status_code, r.text)
         assert r.json()["message"]["en"]
     REFUSED["malformed pin"] = True
+
+
+def test_an_unknown_path_or_method_is_a_ko_en_json_refusal_not_an_html_page(svc):
+    """A client that guesses (an old URL, a wrong verb, a body over the limit) reads words it can show."""
+    auth = {"Authorization": f"token {TOKEN}"}
+    answers = [requests.get(svc.url + "api/nothing", headers=auth, timeout=30),
+               requests.delete(svc.url + "api/flights", headers=auth, timeout=30),
+               requests.put(svc.url + "api/status", headers=auth, timeout=30)]
+    assert [r.status_code for r in answers] == [404, 405, 405]
+    for r in answers:
+        assert r.headers["Content-Type"].startswith("application/json"), r.text[:200]
+        body = r.json()
+        assert "Traceback" not in r.text and body["message"]["en"] and body["message"]["ko"] != body["message"]["en"]
 
 
 def test_a_weak_pin_is_refused_and_an_unset_one_is_generated_once(emulator, tmp_path, prefix):
@@ -276,6 +290,7 @@ print(count[0])
 """
 
 
+@pytest.mark.alone  # measures time or CPU shares: nothing else runs meanwhile (tests/conftest.py)
 def test_the_stop_button_wins_over_20_busy_clients(svc):
     opened = svc.post("api/sessions", {"teacher_pin": PIN, "interpreter": "python"}).json()
     sid, auth = opened["session"], {"X-YouthLab-Session-Secret": opened["secret"]}
@@ -407,7 +422,8 @@ def test_in_station_mode_a_claimed_name_steers_no_one_elses_session_nor_forges_l
 
 def test_sessions_and_programs_have_a_maximum_length(emulator, tmp_path):
     from youthlab.drone.program import run_program
-    from youthlab.drone.service import FlightDesk, WrongSession, tello_factory
+    from youthlab.drone.desk import FlightDesk, WrongSession
+    from youthlab.drone.service import tello_factory
 
     emu = emulator()
     desk = FlightDesk(tello_factory(*emu.address, emu.state_port), folder=tmp_path / "svc",

@@ -296,7 +296,8 @@ def test_a_notebook_flies_cell_by_cell_through_the_service_and_the_fence_still_h
 
 def test_an_abandoned_session_lands_the_drone_and_frees_it(emulator, tmp_path):
     """A board unplugged mid-flight sends nothing more: the service lands and moves on."""
-    from youthlab.drone.service import FlightDesk, tello_factory
+    from youthlab.drone.desk import FlightDesk
+    from youthlab.drone.service import tello_factory
 
     emu = emulator()
     desk = FlightDesk(tello_factory(*emu.address, emu.state_port), folder=tmp_path / "svc",
@@ -312,7 +313,7 @@ def test_an_abandoned_session_lands_the_drone_and_frees_it(emulator, tmp_path):
         time.sleep(0.2)
     assert desk.status() == {"busy": False}
     assert motion_commands(emu) == ["takeoff", "forward 50", "land"] and not emu.sim.flying
-    from youthlab.drone.service import WrongSession
+    from youthlab.drone.desk import WrongSession
 
     with pytest.raises(WrongSession):
         desk.session_command(session, secret, "student1", {"drone": "takeoff"})  # that session is over

@@ -65,21 +65,28 @@ d.land()
     plt.close("all")
 
 
-def test_kiosk_panels_fly_without_code():
-    from youthlab.drone.kiosk import delivery_panel, pilot_panel
+def test_a_labs_plots_speak_both_languages_and_a_kiosks_one():
+    """Tried as a class would: a drone plot in a lab showed one language only, though the
+    screen (or the printout) is shared by students who read Korean or English."""
+    import matplotlib.pyplot as plt
 
-    p = pilot_panel()
-    for name in ("takeoff", "forward", "turn", "forward", "land"):
-        p.buttons[name].click()
-    assert p.state["drone"].position[:2] == pytest.approx((50, -50), abs=5)
-    p.buttons["takeoff"].click()
-    p.buttons["emergency"].click()
-    assert "⚠" in p.children[3].value
-    p.buttons["reset"].click()
-    assert p.state["drone"].events == []
-    d = delivery_panel()
-    d.fly()
-    straight = d.result.score
-    d.sliders[0].value, d.sliders[1].value = 180, 125
-    d.fly()
-    assert d.result.passed and d.result.score > straight
+    from youthlab.i18n import t
+
+    record = run_program("from drone import Drone\nd = Drone()\nd.takeoff()\nd.land()\n",
+                         mission="island", watchdog=False)
+    lab = views.island_map(record)
+    xlabel, title = lab.axes[0].get_xlabel(), lab.axes[0].get_title()
+    assert t("drone.view.east", "ko", unit="m") in xlabel and t("drone.view.east", "en", unit="m") in xlabel
+    assert " · " in title
+    kiosk = views.island_map(record, lang="en")
+    assert kiosk.axes[0].get_xlabel() == t("drone.view.east", "en", unit="m")
+    battery = views.battery_and_wind(record)
+    assert t("drone.view.time", "ko") in battery.axes[1].get_xlabel()
+    assert t("drone.view.time", "en") in battery.axes[1].get_xlabel()
+    plt.close("all")
+
+
+def test_plot_labels_in_both_languages():
+    from youthlab.plotting import both
+
+    assert both("drone.view.time") == "비행 시간 (초) · flight time (s)"

@@ -92,6 +92,22 @@ def test_watchdog_hovers_then_lands():
     assert not d.flying and not d.crashed
 
 
+def test_a_flight_the_watchdog_ended_names_the_rule_and_the_way_on():
+    """Tried as a student would: takeoff(), then 12 s of thinking, then move(): refused
+    without naming the 10-second rule or saying how to fly again."""
+    d = Drone(limits=Limits(watchdog_s=1.0))
+    d.takeoff()
+    deadline = time.monotonic() + 30
+    while "watchdog" not in kinds(d) or d.flying:  # the student's code "thinks"
+        assert time.monotonic() < deadline, kinds(d)
+        time.sleep(0.05)
+    with pytest.raises(SafetyError) as refused:
+        d.move(forward=50)
+    ko, en = refused.value.user_text("ko"), refused.value.user_text("en")
+    assert "1초" in ko and "Drone(" in ko
+    assert "1 seconds" in en and "new drone" in en and "Drone(" in en
+
+
 def test_emergency_mid_flight_from_another_thread():
     d = Drone(time_scale=5.0, watchdog=False)  # paced, so the move takes ~1 s of wall time
     d.takeoff()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
-import threading
+import subprocess
+import sys
 import time
 
 import pytest
@@ -27,6 +29,14 @@ def kinds(d):
     return [e.kind for e in d.events]
 
 
+def wait_until(check, timeout: float = 10.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
 def test_emulator_speaks_the_sdk_over_udp(emulator):
     emu = emulator()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s, \
@@ -47,17 +57,12 @@ def test_emulator_speaks_the_sdk_over_udp(emulator):
         assert ask("jump 3").startswith("unknown command")
         assert ask("battery?").isdigit()
         assert ask("up 40") == "ok"
-        time.sleep(0.3)
-        state.setblocking(False)
-        packets = []
-        try:
-            while True:
-                packets.append(state.recvfrom(1024)[0])
-        except BlockingIOError:
-            pass
-        packet = sdk.parse_state(packets[-1])
+        packet = {}
+        while not 100 <= packet.get("h", 0) <= 130:  # the stream catches up with the move
+            data, sender = state.recvfrom(1024)
+            packet = sdk.parse_state(data)
+        assert sender == emu.address  # state comes from the drone's command port
         assert {"pitch", "roll", "yaw", "h", "bat", "baro", "time", "agz"} <= set(packet)
-        assert 100 <= packet["h"] <= 130
         assert ask("land") == "ok"
         assert not emu.sim.flying
 
@@ -123,11 +128,8 @@ def test_watchdog_lands_when_program_goes_quiet(emulator):
     emu = emulator()
     d = Drone(client(emu), clearance=cleared(), limits=Limits(watchdog_s=0.6, keepalive_s=0.2))
     d.takeoff()
-    time.sleep(1.5)
-    assert kinds(d) == ["watchdog"]
-    deadline = time.time() + 5
-    while emu.sim.flying and time.time() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: kinds(d) == ["watchdog"], what="the watchdog")
+    wait_until(lambda: not emu.sim.flying, what="the landing")
     assert not emu.sim.flying and not emu.sim.crashed
     assert "stop" in emu.received and emu.received[-1] == "land"
     d.close()
@@ -139,7 +141,9 @@ def test_keepalives_stop_the_tello_from_landing_itself(emulator):
               limits=Limits(watchdog_s=30, keepalive_s=0.3))
     d.takeoff()
     d.hover(2.5)  # longer than the drone's own link timeout
-    time.sleep(2.0)  # idle, but the supervisor keeps the link alive
+    n = emu.received.count("battery?")
+    # idle for longer than the drone's link timeout, but the supervisor keeps the link alive
+    wait_until(lambda: emu.received.count("battery?") >= n + 6, what="keepalives")
     assert emu.sim.flying and emu.auto_landings == 0
     assert emu.received.count("battery?") >= 3
     d.land()
@@ -151,8 +155,8 @@ def test_tello_lands_itself_without_keepalives(emulator):
     be = client(emu)
     be.connect()
     assert be.send("takeoff") == "ok"
-    time.sleep(1.5)
-    assert emu.auto_landings == 1 and not emu.sim.flying
+    wait_until(lambda: emu.auto_landings == 1, what="the Tello to land by itself")
+    wait_until(lambda: not emu.sim.flying, what="touchdown")
     be.close()
 
 
@@ -165,10 +169,117 @@ def test_emergency_mid_flight(emulator):
     stop_when(d, lambda: emu.sim.x > 0.3)
     with pytest.raises(EmergencyStopped):
         d.forward(300)
-    deadline = time.time() + 3
-    while emu.sim.z > 0 and time.time() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: emu.sim.z <= 0, what="the fall")
     assert not emu.sim.motors and emu.sim.z == 0
     assert 0.1 < emu.sim.x < 2.5  # stopped part-way
     assert "emergency" in emu.received and kinds(d)[-1] == "emergency"
     d.close()
+
+
+def test_rc_and_emergency_get_no_reply(emulator):
+    """Issue 16: a Tello answers neither ``rc`` nor ``emergency``; the next reply a client
+    reads must be the answer to its next question."""
+    emu = emulator()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(3)
+
+        def ask(text):
+            s.sendto(text.encode(), emu.address)
+            return s.recvfrom(1024)[0].decode()
+
+        assert ask("command") == "ok"
+        assert ask("takeoff") == "ok"
+        for text in ("rc 0 50 0 0", "rc 0 0 0 0", "rc 500 0 0 0", "rc 1 2"):
+            s.sendto(text.encode(), emu.address)
+        assert ask("sdk?") == "20"
+        s.sendto(b"emergency", emu.address)
+        assert ask("battery?").isdigit()
+        assert emu.emergencies == 1 and not emu.sim.motors
+
+
+def test_state_string_is_sdk_2(emulator):
+    """Issue 16: SDK 2.0 state starts with the mission-pad fields ``mid;x;y;z;mpry``."""
+    emu = emulator()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as state:
+        state.bind(("127.0.0.1", emu.state_port))
+        state.settimeout(3)
+        s.settimeout(3)
+        s.sendto(b"command", emu.address)
+        assert s.recvfrom(1024)[0] == b"ok"
+        text = state.recvfrom(1024)[0].decode()
+    keys = [field.split(":")[0] for field in text.strip().split(";") if field]
+    assert keys == ["mid", "x", "y", "z", "mpry", "pitch", "roll", "yaw", "vgx", "vgy", "vgz", "templ",
+                    "temph", "tof", "h", "bat", "baro", "time", "agx", "agy", "agz"]
+    assert text.startswith("mid:-1;x:-100;y:-100;z:-100;mpry:-1,-1,-1;") and text.endswith(";\r\n")
+
+
+def test_curve_flies_an_arc_and_refuses_bad_ones(emulator):
+    """Issue 16: ``curve`` was an unknown command."""
+    emu = emulator(time_scale=10.0)
+    be = client(emu)
+    be.connect()
+    assert be.send("takeoff") == "ok"
+    assert be.send("curve 60 60 0 120 0 0 60") == "ok"  # half circle, radius 0.6 m, to the left
+    assert abs(emu.sim.x - 1.2) < 0.15 and abs(emu.sim.y) < 0.15
+    assert be.send("curve 60 60 0 120 0 0 61") == "out of range"
+    assert be.send("curve 60 60 0 120 0") == "unknown command: curve 60 60 0 120 0"
+    assert be.send("curve 30 0 0 60 0 0 30") == "error"  # a line: no arc
+    assert be.send("curve 2000 0 0 60 0 0 30") == "out of range"
+    assert be.send("land") == "ok"
+    be.close()
+
+
+def test_busy_port_is_a_clear_error_not_a_traceback(emulator, tmp_path):
+    """Issue 16: a busy port 8889 gave a raw traceback."""
+    from youthlab.drone.emulator import EmulatorPortBusy, TelloEmulator
+    from youthlab.i18n import use_language
+
+    first = emulator()
+    port = first.address[1]
+    with pytest.raises(EmulatorPortBusy) as caught:
+        TelloEmulator(port=port).start()
+    with use_language("ko"):
+        assert f"127.0.0.1:{port}" in caught.value.message() and "포트" in caught.value.message()
+    with use_language("en"):
+        assert "already using that port" in caught.value.message()
+    run = subprocess.run([sys.executable, "-m", "youthlab.cli", "drone", "emulator", "--port", str(port)],
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "YOUTHLAB_LANG": "en"})
+    assert run.returncode == 2
+    assert f"127.0.0.1:{port}" in run.stderr and "--port" in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+
+
+def test_emulator_command_with_a_mission_pad(tmp_path):
+    """`youthlab drone emulator --pad 3:0,0`: a pad under the takeoff point, seen after `mon`."""
+    from tests.drone.conftest import udp_port
+
+    port, state_port = udp_port(), udp_port()
+    proc = subprocess.Popen([sys.executable, "-m", "youthlab.cli", "drone", "emulator", "--port", str(port),
+                             "--state-port", str(state_port), "--time-scale", "5", "--pad", "3:0,0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s, \
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as state:
+            state.bind(("127.0.0.1", state_port))
+            state.settimeout(5)
+            s.settimeout(1)
+            deadline = time.monotonic() + 30
+            while True:  # until the emulator listens
+                s.sendto(b"command", ("127.0.0.1", port))
+                try:
+                    if s.recvfrom(1024)[0] == b"ok":
+                        break
+                except (socket.timeout, ConnectionRefusedError):
+                    assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+            s.settimeout(20)
+            for text in ("mon", "takeoff"):
+                s.sendto(text.encode(), ("127.0.0.1", port))
+                assert s.recvfrom(1024)[0] == b"ok"
+            while (packet := sdk.parse_state(state.recvfrom(1024)[0])).get("h", 0) < 70:  # climbed
+                pass
+            assert packet["mid"] == 3 and abs(packet["x"]) <= 5 and packet["z"] > 50
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -124,7 +124,7 @@ def test_broken_notebook_is_reported_and_left_untouched(course, graded):
 
 
 def test_export_has_scores_percent_and_flags(course, graded):
-    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(to_csv(course)))}
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(to_csv(course, "en")))}
     assert set(rows) == set(PLAN.classes["class-t"])
     weights = {lab: course.weights[lab] for lab in course.info["graded_labs"]}
     expected = round(100 * weights[LAB] / sum(weights.values()), 1)  # labs not done count 0
@@ -132,6 +132,22 @@ def test_export_has_scores_percent_and_flags(course, graded):
     assert rows["bo"]["flags"].startswith(f"{LAB}: timeout")
     assert "tampered test_stamp_price (changed)" in rows["cy"]["flags"]
     assert "unreadable" in rows["eve"]["flags"] and rows["eve"]["passed"] == "no"
+
+
+def test_a_korean_teacher_gets_the_spreadsheet_in_korean_with_the_same_numbers(course, graded):
+    en = list(csv.reader(io.StringIO(to_csv(course, "en"))))
+    ko = list(csv.reader(io.StringIO(to_csv(course, "ko"))))
+    assert ko[0][0] == "학생" and f"{LAB} 점수" in ko[0] and "통과" in ko[0]
+    assert not any(word in " ".join(ko[0]) for word in ("score", "percent", "passed", "flags"))
+    by_student = {row[0]: row for row in ko[1:]}
+    assert {row[0] for row in en[1:]} == set(by_student)
+    numbers = [i for i, name in enumerate(en[0]) if name.endswith((" score", " max")) or name == "weighted percent"]
+    for row in en[1:]:  # the same numbers whatever the language
+        assert [row[i] for i in numbers] == [by_student[row[0]][i] for i in numbers]
+    assert by_student["eve"][en[0].index("passed")] == "아니요"
+    flags = " ".join(row[-1] for row in ko[1:])
+    assert "시간 초과" in flags and "바뀐 채점 셀" in flags and "열 수 없는" in flags
+    assert not any(word in flags for word in ("timeout", "tampered", "unreadable"))
 
 
 def test_feedback_shows_the_score_but_not_the_hidden_tests(course, graded):

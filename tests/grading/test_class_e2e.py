@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.hub.hubrunner import start_hub
-from youthlab.grading.errors import HubRefused
+from youthlab.hub.errors import HubRefused
 from youthlab.hub.classes import HubClient, server_state, stop_class, warm_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -18,11 +18,11 @@ def test_grid_mission_passes_and_fails_with_reasons():
 
 
 def test_missing_checker_gives_a_clear_message(monkeypatch):
-    monkeypatch.setitem(missions.CHECKERS, "robot", "youthlab.robot_not_here.checker")
+    known = missions.checker_modules()
+    monkeypatch.setattr(missions, "checker_modules", lambda: {**known, "robot": "youthlab.robot_not_here.checker"})
     with pytest.raises(MissionCheckerMissing) as err:
         check_mission("robot", "line", [])
     assert "robot" in err.value.message("en") and "not installed" in err.value.message("en")
-    assert not missions.checker_available("robot")
     with pytest.raises(MissionCheckerMissing):
         check_mission("submarine", "x", [])
 
@@ -34,7 +34,17 @@ def test_checker_results_of_any_shape_become_results(monkeypatch, tmp_path):
     mod = types.ModuleType("fake_checker")
     mod.check = lambda mission, attempt, **kw: {"ok": attempt == "yes", "message": "checked"}
     monkeypatch.setitem(sys.modules, "fake_checker", mod)
-    monkeypatch.setitem(missions.CHECKERS, "fake", "fake_checker")
+    known = missions.checker_modules()
+    monkeypatch.setattr(missions, "checker_modules", lambda: {**known, "fake": "fake_checker"})
     assert check_mission("fake", "m", "yes").passed
     assert not check_mission("fake", "m", "no").passed and check_mission("fake", "m", "no").message == "checked"
 
+
+
+def test_mission_kinds_come_from_entry_points():
+    """The shipped kinds are registered in pyproject.toml's youthlab.mission_checkers group."""
+    from importlib.metadata import entry_points
+
+    registered = {ep.name: ep.value for ep in entry_points(group=missions.CHECKERS_GROUP)}
+    assert registered == missions.CHECKERS
+    assert {"drone", "robot", "grid"} <= set(missions.checker_modules())

@@ -21,7 +21,7 @@ MISSIONS = {"11-island-delivery": "deliver-test", "31-robot-postman": "postman-t
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     plan = AccountPlan("operator", {"teacher": ["camp"]}, {"camp": ["ana", "bo"]})
-    made, _ = create_course(load("camp-1-day"), "camp", plan, tmp_path_factory.mktemp("data"))
+    made, _ = create_course(load("club-4-weeks"), "camp", plan, tmp_path_factory.mktemp("data"))
     return made
 
 

@@ -112,6 +112,20 @@ HOG = textwrap.dedent('''
     ''')
 
 
+FULL = textwrap.dedent('''
+    import os, time
+    for _ in range(1000):  # every process the limit allows…
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            time.sleep(600)
+            os._exit(0)
+    print("y" * 3_000_000)  # … then a long print
+    ''')
+
+
 WHO = 'import os, resource\nprint("WHO", os.getuid(), resource.getrlimit(resource.RLIMIT_AS)[0] // 2**20)'
 
 
@@ -247,3 +261,36 @@ def test_without_the_sandbox_the_report_says_not_isolated_and_limits_still_apply
     out = (course.root / "autograded" / "lim" / LAB / "python-basics.ipynb").read_text()
     assert f"WHO {os.getuid()} 1024" in out  # the grader's own uid (demo mode), memory limit on
     assert _score(course, "lim") == 7
+
+
+def test_a_long_print_after_the_process_limit_is_full_is_cut_and_reported(prefix):
+    """Sending a long output needs no new thread in the kernel: with every process the limit
+    allows in use, a 3 MB print is still cut at 1 MB and reported (it used to abort the
+    kernel, or garble its messages, and the print was lost)."""
+    import shutil
+    import tempfile
+    from dataclasses import asdict
+
+    import nbformat
+    from traitlets.config import Config
+
+    from youthlab.grading.sandbox import Limits, ensure_user
+    from youthlab.grading.sandbox_execute import SandboxExecute, sandbox_events
+
+    user = ensure_user(f"{prefix}sandbox-9")  # removed with the others by the prefix fixture
+    work = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(work, 0o755)
+    config = Config()
+    config.SandboxKernelManager.sandbox_user = user.name
+    config.SandboxKernelManager.sandbox_limits = asdict(Limits.for_timeout(5))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FULL), nbformat.v4.new_code_cell("print('next')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    try:
+        nb, _ = SandboxExecute(config=config, timeout=5).preprocess(nb, {"metadata": {"path": work}})
+    finally:
+        shutil.rmtree(work)
+    assert [e["event"] for e in sandbox_events(nb, "lab.ipynb")] == ["output_truncated"]
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert text.startswith("y" * 100_000) and 1_000_000 <= text.count("y") < 1_100_000
+    assert "Output too long: everything after 1 MB was cut off." in text
+    assert "next" in "".join(o.get("text", "") for o in nb.cells[1].outputs)

@@ -79,6 +79,23 @@ class RunningHub:
             time.sleep(0.5)
         raise TimeoutError(f"server of {username} not ready after {timeout} s")
 
+    def start_servers(self, *usernames: str, timeout: float = 240) -> dict[str, requests.Session]:
+        """Log each user in and ask for all their servers at once, as a class arriving does,
+        then wait until every one is ready; returns each user's logged-in session.
+
+        The spawns overlap (each mostly waits on its server's start), so N servers take
+        about the time of the slowest instead of the sum.
+        """
+        sessions = {}
+        for user in usernames:
+            s = self.login(user)
+            r = s.post(f"{self.url}hub/api/users/{user}/server", timeout=60)
+            assert r.status_code in (201, 202, 400, 500), r.text  # 400: running already; 500: slow spawn
+            sessions[user] = s
+        for user, s in sessions.items():
+            self.wait_ready(s, user, timeout=timeout)
+        return sessions
+
     def stop(self, timeout: float = 60) -> None:
         pids = self.all_pids()
         if self.proc.poll() is None:

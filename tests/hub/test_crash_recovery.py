@@ -125,10 +125,10 @@ def test_kill_9_then_up_again_takes_the_students_over_and_sigterm_stops_everythi
     first = start_hub(data, env, timeout=180)
     hubs.append(first)
     students = ("student1", "student2")
-    sessions, kernels = {}, {}
+    kernels = {}
+    sessions = first.start_servers(*students, timeout=180)  # both at once, as a class arrives
     for user in students:
-        sessions[user] = first.login(user)
-        _start_server(first, sessions[user], user)
+        _open_lab(first, sessions[user], user)
     for user in students:
         s = sessions[user]
         r = s.put(f"{first.url}user/{user}/api/contents/before-crash.txt",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import psutil
@@ -153,3 +154,41 @@ def test_ctrl_c_leaves_no_process(tmp_path):
         again.login("student2")
     finally:
         again.stop()
+
+
+def test_the_hub_starts_the_labs_services_it_learns_from_entry_points(tmp_path):
+    """kiosk, print, flight and grading: registered by their areas, started by the hub,
+    routed by the proxy, announced in the banner, each a process of the hub's tree."""
+    from tests.conftest import free_port
+
+    env = {"YOUTHLAB_KIOSK": os.environ.get("YLT_KIOSK", "on"), "YOUTHLAB_KIOSK_POOL": "0", "YOUTHLAB_FLIGHT": "on",
+           "YOUTHLAB_FLIGHT_PORT": str(free_port()), "YOUTHLAB_FLIGHT_STATE_PORT": str(free_port()),
+           "YOUTHLAB_PRINT": "on", "YOUTHLAB_GRADING_SERVICE": "on",
+           "YOUTHLAB_KIOSK_PIN": "730419x", "YOUTHLAB_TEACHER_PIN": "flight-730419"}
+    running = start_hub(tmp_path / "data", env, timeout=150)
+    try:
+        banner = "".join(running.output)
+        assert "services/flight/" in banner
+        token = running.token("operator")
+        names = set(requests.get(f"{running.url}hub/api/services", timeout=10,
+                                 headers={"Authorization": f"token {token}"}).json())
+        assert {"print", "kiosk-print", "flight", "grading", "idle-culler"} <= names
+        pending = {"print", "flight", "grading"}
+        if env["YOUTHLAB_KIOSK"] == "on":
+            assert "kiosk" in names and "services/kiosk/" in banner
+            pending.add("kiosk")
+        nobody = requests.get(f"{running.url}services/ylt-nobody/", timeout=10, allow_redirects=False)
+        seen = {}
+        deadline = time.monotonic() + 90
+        while pending and time.monotonic() < deadline:
+            for name in sorted(pending):
+                r = requests.get(f"{running.url}services/{name}/", timeout=10, allow_redirects=False)
+                seen[name] = (r.status_code, r.headers.get("Location"), r.text[:120])
+                # answered by the service itself, not the proxy (503: nobody listens) or the hub
+                if r.status_code not in (502, 503) and (r.status_code, r.headers.get("Location")) != (
+                        nobody.status_code, nobody.headers.get("Location")):
+                    pending.discard(name)
+            time.sleep(0.5)
+        assert not pending, f"not answering behind the proxy: {seen}"
+    finally:
+        running.stop()

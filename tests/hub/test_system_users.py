@@ -30,6 +30,7 @@ from tests.drone.test_board import SQUARE
 from tests.hub.hubrunner import run_code, start_hub
 
 pytestmark = [
+    pytest.mark.machine_resource("tello-udp-8889"),  # its drone listens on 127.0.0.9:8889
     pytest.mark.e2e, pytest.mark.slow,
     pytest.mark.skipif(os.geteuid() != 0 or shutil.which("useradd") is None,
                        reason="the hub makes system users: needs root and useradd"),

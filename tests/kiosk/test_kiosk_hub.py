@@ -9,27 +9,16 @@ import pytest
 import requests
 import websocket
 
-from tests.hub.hubrunner import start_hub
+from tests.kiosk.kioskhub import start_kiosk_hub
 from tests.kiosk.browser import browser, leave
+from youthlab.i18n import t
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    running = start_hub(tmp_path_factory.mktemp("kioskhub"),
-                        extra_env={"YOUTHLAB_KIOSK": "on", "YOUTHLAB_KIOSK_IDLE": "5", "YOUTHLAB_KIOSK_MAX_KERNELS": "12", "YOUTHLAB_KIOSK_PIN": "864213",
-                                   "YOUTHLAB_CULL_IDLE": "0"})
-    kiosk = f"{running.url}services/kiosk/"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:  # the service starts with the hub, its pool right after
-        try:
-            status = requests.get(f"{kiosk}kiosk/status", timeout=5)
-            if status.ok and status.json()["pooled_kernels"] >= 1:
-                break
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
+    running = start_kiosk_hub(tmp_path_factory.mktemp("kioskhub"), YOUTHLAB_KIOSK_IDLE="5")
     yield running
     running.stop()
 
@@ -80,8 +69,13 @@ def test_idle_reset_clears_the_last_visitor(hub):
         else:
             pytest.fail("the idle visitor's kernel was not shut down")
         page.mouse.click(600, 400)  # the next visitor touches the screen
+        # The page reloads with a new kernel (wait for the new page, not the old one's input).
+        page.wait_for_function("(old) => { const c = document.querySelector('#jupyter-config-data');"
+                               " return c !== null && JSON.parse(c.textContent).kernelId !== old; }",
+                               arg=kernel, timeout=60_000)
         page.wait_for_selector(".youthlab-kiosk-app input", timeout=60_000)
-        page.wait_for_function("document.querySelector('#youthlab-attract').hidden === true")
+        page.wait_for_function("() => { const a = document.querySelector('#youthlab-attract');"
+                               " return a !== null && a.hidden === true; }")
         assert page.input_value(".youthlab-kiosk-app input") == ""
         assert json.loads(page.inner_text("#jupyter-config-data"))["kernelId"] != kernel
         leave(page, kiosk)
@@ -155,4 +149,4 @@ def test_staff_exit_needs_the_pin(hub):
     ok = s.post(f"{kiosk}kiosk/exit", data={"pin": "864213"}, headers=page, timeout=10)
     assert ok.status_code == 200
     staff = s.get(hub.url.rstrip("/") + ok.json()["next"], timeout=10)
-    assert staff.status_code == 200 and "visitor kernels" in staff.text
+    assert staff.status_code == 200 and t("kiosk.staff.title", "ko") in staff.text

@@ -41,7 +41,28 @@ def test_strong_enough_pins_pass_and_off_turns_the_exit_off(tmp_path):
     for pin in ("739184", "kiosk-pin-9753", "20261130"):
         check_staff_pin(pin)
     assert ensure_staff_pin(tmp_path, {"YOUTHLAB_KIOSK_PIN": "off"}) == ("", False)
+    assert ensure_staff_pin(tmp_path, {"YOUTHLAB_KIOSK_PIN": " Off "}) == ("", False)  # as an operator may write it
     assert not (tmp_path / "kiosk").exists()
+
+
+def test_the_staff_pin_is_the_kiosk_service_setting_made_once_when_unset(tmp_path, monkeypatch):
+    from youthlab.config import settings_class
+
+    knob = {k.env: k for k in settings_class("kiosk-service").from_env({}).knobs()}["YOUTHLAB_KIOSK_PIN"]
+    assert knob.secret and "staff-pin" in knob.help("en")  # listed by `youthlab config`, masked
+    assert ensure_staff_pin(tmp_path, {"YOUTHLAB_KIOSK_PIN": "kiosk-pin-9753"}) == ("kiosk-pin-9753", False)
+    assert not (tmp_path / "kiosk").exists()
+    pin, made = ensure_staff_pin(tmp_path, {"YOUTHLAB_KIOSK_PIN": ""})
+    path = tmp_path / "kiosk" / "staff-pin"
+    assert made and len(pin) == 8 and pin.isdigit() and path.read_text().strip() == pin
+    assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+    monkeypatch.delenv("YOUTHLAB_KIOSK_PIN", raising=False)  # the default is the process's environment
+    assert ensure_staff_pin(tmp_path) == (pin, False)
+    monkeypatch.setenv("YOUTHLAB_KIOSK_PIN", "123456")
+    with pytest.raises(WeakStaffPin) as weak:
+        ensure_staff_pin(tmp_path)
+    assert "YOUTHLAB_KIOSK_PIN" in weak.value.message("en") and "YOUTHLAB_KIOSK_PIN" in weak.value.message("ko")
+    assert path.read_text().strip() == pin  # the kept PIN is not touched
 
 
 def test_the_public_url_is_an_origin_or_refused():

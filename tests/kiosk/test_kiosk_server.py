@@ -61,7 +61,7 @@ def test_only_lab_kiosk_notebooks_count_as_apps():
 
 def test_kiosk_command_names_labs_that_have_an_app():
     youthlab = str(Path(sys.executable).parent / "youthlab")
-    r = subprocess.run([youthlab, "--lang", "en", "kiosk", "99-nope"], capture_output=True, text=True, timeout=60)
+    r = subprocess.run([youthlab, "--lang", "en", "kiosk", "99-nope"], capture_output=True, text=True, timeout=180)
     assert r.returncode == 2
     assert "Lab '99-nope' has no kiosk app" in r.stderr and "00-welcome" in r.stderr
     assert "Traceback" not in r.stderr

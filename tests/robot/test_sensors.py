@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from youthlab.robot.sim import RobotBoardSim
+from youthlab.robot.car import RobotBoardSim
 from youthlab.robot.worlds import LINE, WALL, load_world
 
 

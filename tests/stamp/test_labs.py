@@ -30,7 +30,8 @@ def test_nbgrader_markup(path):
         if meta.get("solution"):
             assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
         if meta.get("grade"):
-            assert meta["locked"] and meta["points"] > 0 and "assert" in cell.source
+            assert meta["locked"] and meta["points"] > 0
+            assert any(check in cell.source for check in ("assert", "expect(", "require("))
             points += meta["points"]
     assert points >= 5
 
@@ -48,7 +49,7 @@ def test_notebook_runs(path, tmp_path):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(o.get("text", "") for o in outputs)
     if path in SOURCES:
-        assert "✓" in text  # the grading cells ran and passed
+        assert "✓" in text or "✅" in text  # the grading cells ran and passed
     else:
         assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
 
@@ -78,3 +79,43 @@ def test_nbgrader_release_hides_solutions_and_tests_grade_honestly(path, tmp_pat
 
     assert "Success! Your notebook passes all the tests." in validate(tmp_path / "source" / lab / path.name)
     assert "VALIDATION FAILED" in validate(released)
+
+
+# -- #18: verdicts a student sees -----------------------------------------------------------
+RIGHT21 = {
+    "plaque": 'picture = image_outline(DRAWING, width=30)\nmy_plaque = postage_stamp(picture, denomination="430원")',
+    "stamp_version": 'my_stamp = postage_stamp(picture, denomination="430원", mirror=True)',
+}
+
+
+def _verdicts21(answers, monkeypatch, tmp_path):
+    from tests.grading.labcells import run
+
+    work = tmp_path / LABS[1].name
+    shutil.copytree(LABS[1], work)
+    monkeypatch.chdir(work)  # the lab's drawing is assets/postbox.png; its save cell writes here
+    return run(work / SOURCES[1].name, {**RIGHT21, **answers}, hidden=True)
+
+
+def test_lab21_right_answers_pass_and_say_so(monkeypatch, tmp_path):
+    verdicts = _verdicts21({}, monkeypatch, tmp_path)
+    assert all(ok for ok, _ in verdicts.values()), verdicts
+    assert "✅ 우표 도장 성공!" in verdicts["stamp_version_tests"][1]
+
+
+@pytest.mark.parametrize("picture", ["picture = image_outline(DRAWING, width=30)",
+                                     # a left-right symmetric picture: only the price tells the sides apart
+                                     "from shapely.geometry import box\npicture = box(0, 0, 30, 24)"])
+def test_lab21_unmirrored_stamp_fails_with_a_hint(picture, monkeypatch, tmp_path):
+    answers = {"plaque": picture + '\nmy_plaque = postage_stamp(picture, denomination="430원")',
+               "stamp_version": 'my_stamp = postage_stamp(picture, denomination="430원")'}
+    verdicts = _verdicts21(answers, monkeypatch, tmp_path)
+    ok, out = verdicts["stamp_version_tests"]
+    assert verdicts["plaque_tests"][0], verdicts["plaque_tests"][1]
+    assert not ok and "좌우가 바뀌어요" in out and "left-right swapped" in out
+
+
+def test_lab21_price_without_its_unit_says_what_was_expected(monkeypatch, tmp_path):
+    answers = {"plaque": 'picture = image_outline(DRAWING, width=30)\nmy_plaque = postage_stamp(picture, denomination="430")'}
+    ok, out = _verdicts21(answers, monkeypatch, tmp_path)["plaque_tests"]
+    assert not ok and "'430원'" in out and "'430'" in out and "원까지" in out and "with its unit" in out

@@ -143,6 +143,35 @@ def test_concurrent_submissions_cannot_pass_the_limit_together(tmp_path):
     assert not list((tmp_path / "desk" / "uploads").iterdir())  # nothing left behind
 
 
+def test_print_queue_settings_are_read_once_and_listed(tmp_path):
+    """The queue's knobs: one settings class (env → traits), a bad value named in ko/en,
+    the service's environment carries exactly these knobs, and `youthlab config` lists them."""
+    from youthlab.config import SettingError
+    from youthlab.stamp.print_service import print_service_environment
+    from youthlab.stamp.settings import PrintQueueSettings
+
+    printers = tmp_path / "printers.yaml"
+    printers.write_text("printers:\n  hall-1:\n    url: http://127.0.0.1:9\n    api_key_env: YLT_KEY_HALL_1\n")
+    environ = {"YOUTHLAB_PRINT_PER_USER": "2", "YOUTHLAB_STAMP_TEST_MODE": "on", "YOUTHLAB_PRINTERS": str(printers),
+               "YLT_KEY_HALL_1": "k-hall-1", "YOUTHLAB_TEACHER_PIN": "1357"}
+    settings = PrintQueueSettings.from_env(environ)
+    assert (settings.per_user, settings.total, settings.test_mode) == (2, 100, True)
+    with pytest.raises(SettingError) as bad:
+        PrintQueueSettings.from_env({"YOUTHLAB_PRINT_TOTAL": "lots"})
+    assert "YOUTHLAB_PRINT_TOTAL" in bad.value.message("ko") and "YOUTHLAB_PRINT_TOTAL" in bad.value.message("en")
+    handed = print_service_environment(environ, tmp_path / "data")
+    assert handed["YOUTHLAB_PRINT_PER_USER"] == "2" and handed["YLT_KEY_HALL_1"] == "k-hall-1"
+    assert "YOUTHLAB_TEACHER_PIN" not in handed  # no other secret
+    listed = subprocess.run([sys.executable, "-m", "youthlab.cli", "config", "--area", "print-queue"],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "YOUTHLAB_PRINT_PER_USER": "2", "YOUTHLAB_LANG": "en"})
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    for var in ("YOUTHLAB_PRINTERS", "YOUTHLAB_STAMP_TEST_MODE", "YOUTHLAB_PRINT_PER_USER", "YOUTHLAB_PRINT_TOTAL",
+                "YOUTHLAB_PRINT_KIOSK_LIMIT", "YOUTHLAB_PRINT_MAX_BYTES"):
+        assert var in listed.stdout
+    assert "YOUTHLAB_PRINT_PER_USER = 2" in listed.stdout.replace("\x1b[33m", "").replace("\x1b[0m", "")
+
+
 def test_who_sees_what(tmp_path):
     from youthlab.hub.accounts import load_plan
     from youthlab.stamp.print_errors import NotYourJob
@@ -183,9 +212,11 @@ def hub():
     data = Path(tempfile.mkdtemp(prefix="youthlab-print-"))
     plan = data.parent / f"{data.name}-accounts.yaml"
     plan.write_text(PLAN)
+    plan.chmod(0o644)  # the print service's own system user reads it (whatever this process's umask)
     subprocess.run(["useradd", "--system", "--no-create-home", prefix + "print"], check=True)  # the service's
     printers = data.parent / f"{data.name}-printers.yaml"  # a printer that is off: jobs wait
     printers.write_text("printers:\n  hall-1: {url: 'http://127.0.0.1:9', api_key_env: YOUTHLAB_PRINTER_KEY}\n")
+    printers.chmod(0o644)
     try:
         running = start_hub(data, {"YOUTHLAB_SPAWNER": "system-users", "YOUTHLAB_SYSTEM_USER_PREFIX": prefix,
                                    "YOUTHLAB_ACCOUNTS": str(plan), "YOUTHLAB_PRINT_MAX_BYTES": str(MAX_BYTES),

@@ -19,7 +19,11 @@ from typing import Callable
 import serial
 import serial.rfc2217
 
+from youthlab.boards.discover import find_port, serial_number_of
+from youthlab.i18n import t
+
 log = logging.getLogger(__name__)
+LAST_BYTES_SECONDS = 0.3
 
 
 class _SocketWriter:
@@ -71,7 +75,9 @@ class Bridge:
         notify: Callable[[str], None] | None = None,
     ) -> None:
         self.port = port
-        self.serial_number = serial_number
+        # Known serial number: the bridge finds the board again after a replug or a
+        # reset that re-enumerates its USB port (a new port name).
+        self.serial_number = serial_number or serial_number_of(port)
         self.station = station
         self.notify = notify or (lambda msg: log.info(msg))
         self._srv = socket.socket()
@@ -114,8 +120,6 @@ class Bridge:
         while not self._stop.is_set():
             port = self.port
             if self.serial_number:
-                from youthlab.boards.discover import find_port
-
                 port = find_port(self.serial_number) or port
             try:
                 ser = serial.serial_for_url(port, do_not_open=True, baudrate=115200,
@@ -140,7 +144,7 @@ class Bridge:
                 client.close()
                 return
             self._client = client
-            self.notify(f"client {peer}")
+            self.notify(t("boards.bridge.client", peer=peer))
             try:
                 self._serve_client(client, ser)
             except Exception as exc:  # one bad client must not stop the station
@@ -155,7 +159,7 @@ class Bridge:
                     ser.close()
                 except Exception:
                     pass
-                self.notify(f"client {peer} gone")
+                self.notify(t("boards.bridge.client_gone", peer=peer))
 
     def _serve_client(self, client: socket.socket, ser: serial.SerialBase) -> None:
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -168,7 +172,11 @@ class Bridge:
                 try:
                     data = ser.read(ser.in_waiting or 1)
                 except (serial.SerialException, OSError):
-                    break  # board unplugged: drop the client, it will see the link go
+                    # Board unplugged (or reset, re-enumerating): drop the client, it
+                    # will see the link go — after it has read the board's last bytes
+                    # (pyserial's RFC 2217 client discards them once its link is gone).
+                    time.sleep(LAST_BYTES_SECONDS)
+                    break
                 if data:
                     try:
                         client.sendall(b"".join(manager.escape(data)))

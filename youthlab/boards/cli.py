@@ -1,16 +1,15 @@
-"""``youthlab board …`` and ``youthlab flash``: boards from a terminal."""
+"""``youthlab board …``: boards from a terminal (``youthlab flash`` is youthlab.boards.flash.cli)."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import signal
-import subprocess
 import sys
 import threading
 
 import click
 
+from youthlab.boards.errors import BoardCodeError
 from youthlab.i18n import t
 
 
@@ -53,11 +52,12 @@ def _wait_for_stop() -> None:
 @click.option("--baud", type=int, default=0, help="Throttle the link like a UART (e.g. 115200).")
 @click.option("--fs", "fs_dir", type=click.Path(file_okay=False), default=None,
               help="Folder that is the board's filesystem (default: var/boards/virtual/NAME/fs).")
-def virtual(name: str, baud: int, fs_dir: str | None) -> None:
+@click.option("--profile", default=None, help="Board it stands in for: esp32 (default) or rp2040.")
+def virtual(name: str, baud: int, fs_dir: str | None, profile: str | None) -> None:
     """Run a virtual MicroPython board until Ctrl-C; prints its port."""
     from youthlab.boards.virtual import VirtualBoard
 
-    vb = VirtualBoard(name, fs_dir=fs_dir, baud=baud or None).start()
+    vb = VirtualBoard(name, fs_dir=fs_dir, baud=baud or None, profile=profile).start()
     try:
         click.echo(t("boards.virtual.ready", name=name, port=vb.port), err=True)
         click.echo(vb.port)
@@ -144,6 +144,10 @@ def run(file: str, target: str, timeout: float | None) -> None:
         session.run_file(file, timeout=timeout)
     except KeyboardInterrupt:
         pass
+    except BoardCodeError as exc:
+        # The board's traceback, as %%board shows it, naming the file it ran.
+        click.echo(exc.traceback.replace('File "<stdin>"', f'File "{file}"'), err=True, nl=False)
+        raise
     finally:
         session.close()
 
@@ -169,11 +173,12 @@ def repl(target: str) -> None:
     import os
     from pathlib import Path
 
-    from youthlab.boards.registry import _resolve
+    from youthlab.boards.targets import target_for
 
-    if target == "virtual" or target.startswith("virtual:"):
-        raise click.UsageError("start it with `youthlab board virtual` and pass its port")
-    _, port, _, _ = _resolve(target)
+    kind = target_for(target)
+    if kind.takes_board_options:  # a board this process would start, and stop on exec
+        raise click.UsageError(t("boards.repl.virtual"))
+    port = kind.resolve(target).port
     mpremote = str(Path(sys.executable).with_name("mpremote"))
     os.execv(mpremote, [mpremote, "connect", port, "resume", "repl"])
 
@@ -198,39 +203,3 @@ def station_set(station_id: str, url: str) -> None:
     from youthlab.boards import stations
 
     stations.register(station_id, url)
-
-
-ESP_OFFSETS = {"esp32": "0x1000", "esp32s2": "0x1000", "esp32s3": "0x0", "esp32c3": "0x0",
-               "esp32c6": "0x0", "esp8266": "0x0"}
-
-
-@click.command()
-@click.argument("port")
-@click.argument("firmware", type=click.Path(exists=True, dir_okay=False))
-@click.option("--chip", type=click.Choice(sorted(ESP_OFFSETS)), default=None,
-              help="ESP chip (needed for .bin firmware).")
-@click.option("--erase", is_flag=True, help="Erase the whole flash first (ESP).")
-def flash(port: str, firmware: str, chip: str | None, erase: bool) -> None:
-    """Install MicroPython firmware: ESP .bin via esptool; RP2 / micro:bit by drive copy.
-
-    For a Raspberry Pi Pico (RP2040/RP2350) hold BOOTSEL while plugging it in, and for a
-    micro:bit just plug it in: the board shows up as a USB drive; copy the .uf2 / .hex
-    file onto that drive. Firmware files: https://micropython.org/download/
-    """
-    from youthlab.boards.errors import FlashError
-
-    if firmware.endswith((".uf2", ".hex")):
-        click.echo(f"Copy {firmware} to the board's USB drive (RPI-RP2 / MICROBIT); "
-                   "it restarts with MicroPython by itself.")
-        return
-    if chip is None:
-        raise FlashError(detail="--chip esp32|esp32s3|… is needed for a .bin file")
-    esptool = shutil.which("esptool.py") or shutil.which("esptool")
-    if not esptool:
-        raise FlashError(key="boards.flash.no_tool", hint_key="boards.flash.no_tool.hint", tool="esptool")
-    base = [esptool, "--chip", chip, "--port", port]
-    if erase and subprocess.call(base + ["erase_flash"]) != 0:
-        raise FlashError(detail="erase_flash")
-    cmd = base + ["--baud", "460800", "write_flash", "-z", ESP_OFFSETS[chip], firmware]
-    if subprocess.call(cmd) != 0:
-        raise FlashError(detail=" ".join(cmd))

@@ -84,14 +84,20 @@ class OutputSplitter:
         self.on_data = on_data
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._pending = ""
+        self._cr = ""
         self._line_start = True
 
     def feed(self, data: bytes) -> None:
-        self._pending += self._decoder.decode(data)
+        # Boards end lines with CRLF on the wire; a cell shows them as Python does (LF).
+        # A CR at the end of a chunk waits for the next one (it may start with LF).
+        text = self._cr + self._decoder.decode(data)
+        self._cr = "\r" if text.endswith("\r") else ""
+        self._pending += text[: len(text) - len(self._cr)].replace("\r\n", "\n")
         self._drain()
 
     def flush(self) -> None:
-        self._pending += self._decoder.decode(b"", final=True)
+        self._pending += self._cr + self._decoder.decode(b"", final=True)
+        self._cr = ""
         self._drain()
         if self._pending:
             self._text(self._pending)

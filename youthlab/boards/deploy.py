@@ -7,6 +7,12 @@ a few large raw-paste execs, each file deflate-compressed and base64-encoded whe
 board has ``deflate`` and ``binascii`` (plain base64, or ``repr`` bytes, otherwise),
 written to ``<name>.ylab-tmp``, hash-checked on the board, and only then renamed over
 the old file. A cable pulled at any moment leaves every file either old or new.
+
+The board libraries (``hardware/micropython``) have one source: a deploy adds them to the
+board's ``lib/`` (on ``sys.path`` of every MicroPython port), hash-skipped like the rest —
+``ylab`` (the board half of the data channel that ``%board plot`` reads) always, and any
+other library a deployed ``.py`` file imports (``import robot``). A file of the same name
+in the folder wins, so a lab or a club can pin its own copy.
 """
 
 from __future__ import annotations
@@ -15,17 +21,23 @@ import base64
 import hashlib
 import json
 import os
+import re
 import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from youthlab.boards.errors import BoardCodeError, BoardError, DeployError
 from youthlab.i18n import t
+from youthlab.paths import hardware_dir
 
-if TYPE_CHECKING:
-    from youthlab.boards.session import Session
+
+class Board(Protocol):
+    """What deploy needs of a board: run code, get its output (a :class:`Session`)."""
+
+    def exec(self, code: str, *, on_output: Callable[[str], None] | None = None,
+             remember: bool = True) -> str: ...
 
 TMP_SUFFIX = ".ylab-tmp"
 MANIFEST = ".ylab-manifest.json"
@@ -33,6 +45,9 @@ HASH_CHARS = 20  # hex digits of sha256 compared (80 bits)
 WBITS = 10  # deflate window: 1 KiB of RAM on the board to decompress
 PIECE = 4096  # bytes of a file per call: what the board must hold in RAM at once
 SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", ".git", ".DS_Store"}
+LIBRARY_DEST = "lib"  # where board libraries go on the board
+ALWAYS_LIBRARIES = ("ylab",)  # the data channel: every deployed board can `ylab.send`
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\w+)|import[ \t]+([\w \t.,]+))", re.MULTILINE)
 
 
 @dataclass
@@ -40,14 +55,18 @@ class DeployResult:
     sent: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    libraries: list[str] = field(default_factory=list)  # board libraries sent with the folder
     file_bytes: int = 0  # size of the files sent
     wire_bytes: int = 0  # size of what went over the link for them
     seconds: float = 0.0
     encoding: str = ""
 
     def summary(self, lang: str | None = None) -> str:
-        return t("boards.deploy.summary", lang, sent=len(self.sent), skipped=len(self.skipped),
+        text = t("boards.deploy.summary", lang, sent=len(self.sent), skipped=len(self.skipped),
                  deleted=len(self.deleted), kib=self.file_bytes / 1024, seconds=self.seconds)
+        if self.libraries:
+            text += " · " + t("boards.deploy.libraries", lang, names=", ".join(self.libraries))
+        return text
 
 
 def local_files(folder: str | os.PathLike, exclude: Iterable[str] = ()) -> dict[str, bytes]:
@@ -63,6 +82,50 @@ def local_files(folder: str | os.PathLike, exclude: Iterable[str] = ()) -> dict[
             continue
         if path.is_file() and not path.name.endswith((".pyc", TMP_SUFFIX)):
             out[rel.as_posix()] = path.read_bytes()
+    return out
+
+
+def board_library_dir() -> Path:
+    """The one source of the board libraries (``hardware/micropython``)."""
+    return hardware_dir() / "micropython"
+
+
+def imported_modules(source: str) -> set[str]:
+    """Top-level names of the modules ``source`` imports (MicroPython code need not
+    parse as CPython, so the import lines are read as text)."""
+    names: set[str] = set()
+    for frm, imp in _IMPORT.findall(source):
+        if frm:
+            names.add(frm)
+        else:
+            for part in imp.split(","):
+                words = part.split()
+                if words:
+                    names.add(words[0].split(".")[0])
+    return names
+
+
+def board_libraries(files: dict[str, bytes], library_dir: Path | None = None) -> dict[str, bytes]:
+    """``{board path: content}`` of the board libraries the deployed ``files`` need and
+    do not carry: :data:`ALWAYS_LIBRARIES` and every library their ``.py`` files (or
+    those libraries) import, found in :func:`board_library_dir`."""
+    folder = board_library_dir() if library_dir is None else library_dir
+    available = {path.stem: path for path in folder.glob("*.py")}
+    carried = {rel.rsplit("/", 1)[-1][:-3] for rel in files
+               if rel.endswith(".py") and (rel.count("/") == 0 or rel.startswith(LIBRARY_DEST + "/"))}
+    wanted = [name for name in ALWAYS_LIBRARIES if name in available]
+    for rel, data in files.items():
+        if rel.endswith(".py"):
+            wanted += sorted(imported_modules(data.decode("utf-8", "replace")) & available.keys())
+    out: dict[str, bytes] = {}
+    while wanted:
+        name = wanted.pop(0)
+        path = f"{LIBRARY_DEST}/{name}.py"
+        if name in carried or path in out:
+            continue
+        data = available[name].read_bytes()
+        out[path] = data
+        wanted += sorted(imported_modules(data.decode("utf-8", "replace")) & available.keys())
     return out
 
 
@@ -147,7 +210,7 @@ def _encode(data: bytes, caps: dict) -> tuple[str, str]:
 
 
 def deploy(
-    session: "Session",
+    session: Board,
     folder: str | os.PathLike,
     *,
     dest: str = "",
@@ -155,24 +218,33 @@ def deploy(
     progress: bool | Callable[[int, int], None] = True,
     batch_bytes: int = 8192,
     exclude: Iterable[str] = (),
+    libraries: bool = True,
 ) -> DeployResult:
     """Sync ``folder`` to the board's ``dest`` folder; returns what was sent/skipped.
 
     ``delete=True`` also removes board files that were deployed before (listed in the
-    board's manifest) but are no longer in the folder.
+    board's manifest) but are no longer in the folder. ``libraries`` adds the board
+    libraries the folder needs (:func:`board_libraries`) under ``lib/``; only those sent
+    are reported (:attr:`DeployResult.libraries`), not those already current.
     """
     started = time.monotonic()
     files = local_files(folder, exclude)
     prefix = dest.strip("/")
     paths = {rel: (f"{prefix}/{rel}" if prefix else rel) for rel in files}
+    by_target = {paths[rel]: data for rel, data in files.items()}
+    library_targets: set[str] = set()
+    for lib_path, data in (board_libraries(files) if libraries else {}).items():
+        if lib_path not in by_target:
+            by_target[lib_path] = data
+            library_targets.add(lib_path)
     dirs: list[str] = []
-    for board_path in paths.values():
+    for board_path in by_target:
         parts = board_path.split("/")[:-1]
         for i in range(1, len(parts) + 1):
             d = "/".join(parts[:i])
             if d not in dirs:
                 dirs.append(d)
-    targets = list(paths.values())
+    targets = list(by_target)
     result = DeployResult()
 
     try:
@@ -192,11 +264,11 @@ def deploy(
     remote_hash = dict(zip(targets, remote)) if remote is not None else manifest
 
     todo: list[tuple[str, bytes, str]] = []
-    for rel, data in files.items():
-        target = paths[rel]
+    for target, data in by_target.items():
         digest = _digest(data)
         if remote_hash.get(target) == digest:
-            result.skipped.append(target)
+            if target not in library_targets:
+                result.skipped.append(target)
         else:
             todo.append((target, data, digest))
 
@@ -225,17 +297,17 @@ def deploy(
             pending: list[tuple[str, int, int]] = []
             for call, target, nbytes, wire in calls:
                 if pending and size + wire > batch_bytes:
-                    _send(session, batch, pending, result, bar)
+                    _send(session, batch, pending, result, bar, library_targets)
                     batch, size, pending = [], 0, []
                 batch.append(call)
                 size += wire
                 pending.append((target, nbytes, wire))
-            _send(session, batch, pending, result, bar)
+            _send(session, batch, pending, result, bar, library_targets)
         if delete:
             result.deleted = _delete_stale(session, manifest, set(targets), caps)
         if not caps["hash"] or delete:
             new_manifest = {p: h for p, h in manifest.items() if p not in result.deleted}
-            new_manifest.update({paths[rel]: _digest(data) for rel, data in files.items()})
+            new_manifest.update({target: _digest(data) for target, data in by_target.items()})
             _write_manifest(session, new_manifest)
         session.exec("for _n in ('_ylw','_ylh','_n'):\n globals().pop(_n,None)",
                      on_output=lambda s: None, remember=False)
@@ -245,8 +317,8 @@ def deploy(
     return result
 
 
-def _send(session: "Session", batch: list[str], pending: list[tuple[str, int, int]],
-          result: DeployResult, bar: "_Progress") -> None:
+def _send(session: Board, batch: list[str], pending: list[tuple[str, int, int]],
+          result: DeployResult, bar: "_Progress", library_targets: set[str] = frozenset()) -> None:
     try:
         session.exec("".join(batch), on_output=lambda s: None, remember=False)
     except BoardCodeError as exc:
@@ -255,13 +327,13 @@ def _send(session: "Session", batch: list[str], pending: list[tuple[str, int, in
         raise
     for target, nbytes, wire in pending:
         if target:
-            result.sent.append(target)
+            (result.libraries if target in library_targets else result.sent).append(target)
         result.file_bytes += nbytes
         result.wire_bytes += wire
         bar.advance(wire)
 
 
-def _read_manifest(session: "Session") -> dict[str, str]:
+def _read_manifest(session: Board) -> dict[str, str]:
     code = (f"try:\n with open('{MANIFEST}') as f:print(f.read())\n"
             "except OSError:\n print('{}')")
     try:
@@ -270,14 +342,14 @@ def _read_manifest(session: "Session") -> dict[str, str]:
         return {}
 
 
-def _write_manifest(session: "Session", manifest: dict[str, str]) -> None:
+def _write_manifest(session: Board, manifest: dict[str, str]) -> None:
     text = json.dumps(manifest, sort_keys=True)
     code = (f"import os\nf=open('{MANIFEST}{TMP_SUFFIX}','w')\nf.write({text!r})\nf.close()\n"
             f"os.rename('{MANIFEST}{TMP_SUFFIX}','{MANIFEST}')")
     session.exec(code, on_output=lambda s: None, remember=False)
 
 
-def _delete_stale(session: "Session", manifest: dict[str, str], keep: set[str], caps: dict) -> list[str]:
+def _delete_stale(session: Board, manifest: dict[str, str], keep: set[str], caps: dict) -> list[str]:
     stale = [p for p in manifest if p not in keep]
     if stale:
         code = f"import os\nfor p in {stale!r}:\n try:os.remove(p)\n except OSError:pass"

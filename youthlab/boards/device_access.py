@@ -12,20 +12,16 @@ for none). Groups the machine does not have are skipped.
 from __future__ import annotations
 
 import grp
-import os
 import subprocess
 import time
 from typing import Iterable, Mapping
 
-DEFAULT_DEVICE_GROUPS = ("dialout",)
+from youthlab.boards.settings import BoardSettings
 
 
 def device_groups(environ: Mapping[str, str] | None = None) -> list[str]:
     """The groups for serial devices from ``YOUTHLAB_DEVICE_GROUPS`` (default ``dialout``)."""
-    env = os.environ if environ is None else environ
-    value = env.get("YOUTHLAB_DEVICE_GROUPS")
-    if value is None:
-        return list(DEFAULT_DEVICE_GROUPS)
+    value = BoardSettings.setting("device_groups", environ)
     return [g.strip() for g in value.split(",") if g.strip()]
 
 

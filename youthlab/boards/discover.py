@@ -2,20 +2,19 @@
 
 Serial ports come from pyserial's ``list_ports``; each is matched against
 ``hardware/boards.yaml`` by USB VID:PID. Virtual boards running on this machine (see
-:mod:`youthlab.boards.virtual`) are listed too, with serial numbers ``VIRT-<name>``,
+:mod:`youthlab.boards.virtual`) are listed too, with serial numbers ``VIRT-<name>`` (``VIRT-<user>-<name>`` in a hub),
 so a Session can find any board again by its serial number after a replug.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import Any
 
-import yaml
 from serial.tools import list_ports
 
-from youthlab.paths import hardware_dir
+from youthlab.boards.catalog import catalog, identify  # noqa: F401 (re-exported)
+from youthlab.boards.virtual.board import running_virtual_boards
 
 
 @dataclass
@@ -31,29 +30,6 @@ class BoardInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@lru_cache(maxsize=1)
-def catalog() -> list[dict[str, Any]]:
-    """The known boards from ``hardware/boards.yaml``."""
-    path = hardware_dir() / "boards.yaml"
-    try:
-        return list(yaml.safe_load(path.read_text(encoding="utf-8"))["boards"])
-    except (OSError, KeyError, TypeError):
-        return []
-
-
-def identify(vid: int | None, pid: int | None) -> dict[str, Any] | None:
-    """The catalog entry for a USB VID:PID, or None."""
-    if vid is None or pid is None:
-        return None
-    exact = f"{vid:04x}:{pid:04x}"
-    wildcard = f"{vid:04x}:*"
-    for entry in catalog():
-        usb = [u.lower() for u in entry.get("usb", [])]
-        if exact in usb or wildcard in usb:
-            return entry
-    return None
 
 
 def usb_boards(include_unknown: bool = False) -> list[BoardInfo]:
@@ -78,10 +54,9 @@ def usb_boards(include_unknown: bool = False) -> list[BoardInfo]:
 
 
 def virtual_boards() -> list[BoardInfo]:
-    from youthlab.boards.virtual import running_virtual_boards
-
+    """Virtual boards that live processes on this machine publish."""
     return [
-        BoardInfo(port=v["port"], name=f"virtual:{v['name']}", chip="unix port",
+        BoardInfo(port=v["port"], name=f"virtual:{v['name']}", chip=v.get("profile", "virtual"),
                   serial_number=v["serial_number"], kind="virtual")
         for v in running_virtual_boards() if v.get("port")
     ]
@@ -97,4 +72,14 @@ def find_port(serial_number: str) -> str | None:
     for board in list_boards(include_unknown=True):
         if board.serial_number == serial_number:
             return board.port
+    return None
+
+
+def serial_number_of(port: str) -> str | None:
+    """The serial number of the board at ``port`` now (to find it after a replug)."""
+    if "://" in port:
+        return None
+    for board in list_boards(include_unknown=True):
+        if board.port == port:
+            return board.serial_number
     return None

@@ -22,9 +22,6 @@ class BoardInUse(BoardError):
     hint_key = "boards.in_use.hint"
 
 
-BoardBusy = BoardInUse
-
-
 class BoardUnplugged(BoardError):
     key = "boards.unplugged"
     hint_key = "boards.unplugged.hint"

@@ -18,16 +18,22 @@ from youthlab.i18n import t
 
 USAGE = """%board connect [virtual | virtual:NAME | station[:ID] | id:SERIAL | PORT | URL] [--baud N]
 %board list | deploy FOLDER [--delete] | reset | stop | plot [COLUMN …] | csv FILE | close
+%board pixels [PIN] [--ring | --line]   (the virtual board's NeoPixel strips, live)
 %%board [--timeout SECONDS]   (run the cell on the board)"""
 
 
 def _show_error(exc: YouthLabError) -> None:
+    """The ko/en error as a rich output in a notebook, as plain text elsewhere."""
     try:
+        from IPython import get_ipython
         from IPython.display import display
 
-        display(exc)
-    except Exception:
-        print(exc.user_text(), file=sys.stderr)
+        if getattr(get_ipython(), "kernel", None) is not None:  # a notebook's kernel
+            display(exc)
+            return
+    except ImportError:
+        pass
+    print(exc.user_text(), file=sys.stderr)
 
 
 def _session(auto: bool = False):
@@ -66,6 +72,13 @@ def board_line(line: str) -> object:
             from youthlab.boards.widgets import BoardPicker
 
             return BoardPicker()
+        if cmd == "pixels":
+            from youthlab.boards.widgets import PixelStrip
+
+            pins = [a for a in rest if not a.startswith("--")]
+            pin = (int(pins[0]) if pins[0].isdigit() else pins[0]) if pins else None
+            shape = "ring" if "--ring" in rest else "line" if "--line" in rest else "auto"
+            return PixelStrip(registry.current(), pin=pin, shape=shape)
         s = _session()
         if s is None:
             return None
@@ -94,6 +107,14 @@ def board_line(line: str) -> object:
     return None
 
 
+def _mark_run(session) -> None:
+    """On a virtual board, start the record of this cell's run (what lab checks read)."""
+    name = session.name.split(":", 1)[1] if session.name.startswith("virtual:") else None
+    board = registry.virtual_board(name) if name else None
+    if board is not None:
+        board.simulator.start_run()
+
+
 def board_cell(line: str, cell: str) -> None:
     """``%%board`` cell magic: run the cell on the current board."""
     args = shlex.split(line)
@@ -108,6 +129,7 @@ def board_cell(line: str, cell: str) -> None:
         s = registry.connect(target, quiet=True) if target else _session(auto=True)
         if s is None:
             return
+        _mark_run(s)
         s.exec(cell, timeout=timeout)
     except KeyboardInterrupt:
         pass  # the Session already said "■ Program stopped"; the board is ready again

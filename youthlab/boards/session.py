@@ -28,6 +28,8 @@ from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
 from youthlab.boards.datachannel import DataLog, OutputSplitter
+from youthlab.boards.deploy import deploy
+from youthlab.boards.discover import find_port, serial_number_of
 from youthlab.boards.errors import (
     BoardCodeError,
     BoardError,
@@ -40,11 +42,13 @@ from youthlab.boards.errors import (
 )
 from youthlab.boards.link import Link
 from youthlab.boards.locks import BoardLock
+from youthlab.boards.repl import RAW_PROMPT, SOFT_REBOOT
 from youthlab.i18n import t
 
-RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
-SOFT_REBOOT = b"soft reboot\r\n"
-REBOOT_MARK = b"MPY: soft reboot"
+REBOOT_MARK = SOFT_REBOOT.rstrip()
+# A board with native USB is back this soon after machine.reset() (a Pico in ~1 s; its boot
+# then gets the usual connect time); later is a replug.
+REENUMERATE_SECONDS = 1.5
 
 
 def _print(msg: str) -> None:
@@ -95,7 +99,7 @@ class Session:
     ) -> None:
         self.port = port
         self.name = name or port
-        self.serial_number = serial_number
+        self.serial_number = serial_number or serial_number_of(port)
         self.baudrate = baudrate
         self.owner = owner
         self.notify = notify or _print
@@ -174,7 +178,7 @@ class Session:
             link.read(link.in_waiting)
         link.write(b"\r\x01")
         data = b""
-        while not data.endswith(RAW_BANNER + b">"):
+        while not data.endswith(RAW_PROMPT):
             if time.monotonic() >= deadline:
                 raise TransportError("could not enter raw repl")
             data = (data + link.read_some())[-256:]
@@ -217,8 +221,6 @@ class Session:
 
     def reconnect(self, timeout: float | None = None, restore: bool = True) -> None:
         """Find the board again (by serial number if known) and reconnect."""
-        from youthlab.boards.discover import find_port
-
         self._drop()
         timeout = self.reconnect_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
@@ -296,7 +298,13 @@ class Session:
             raise BoardError(detail=str(exc)) from None
         except (serial.SerialException, OSError):
             raise self._lost() from None
-        err, interrupted, rebooted = self._follow(splitter, timeout)
+        try:
+            err, interrupted, rebooted = self._follow(splitter, timeout)
+        except BoardUnplugged:
+            splitter.flush()
+            if not self._back_after_reset():
+                raise
+            err, interrupted, rebooted = b"", False, True
         splitter.flush()
         if rebooted:
             self.history.clear()
@@ -308,10 +316,33 @@ class Session:
             self.notify(t("boards.interrupted"))
             raise KeyboardInterrupt
         if err:
-            raise BoardCodeError(err.decode("utf-8", "replace"))
+            raise BoardCodeError(err.decode("utf-8", "replace").replace("\r\n", "\n"))
         if remember and isinstance(code, str) and _context_only(code):
             self.history.append(code)
         return "".join(collected)
+
+    def _back_after_reset(self) -> bool:
+        """The port went during a program: a board with native USB (Pico, ESP32-S3, the
+        virtual board) re-enumerates on ``machine.reset()``. Back within
+        :data:`REENUMERATE_SECONDS` under the same serial number: it restarted, it was not unplugged."""
+        if not self.serial_number or "://" in self.port:
+            # Through a station's bridge the link went with the port: the next cell
+            # reconnects (the bridge finds the board again by its serial number).
+            return False
+        deadline = time.monotonic() + REENUMERATE_SECONDS
+        while time.monotonic() < deadline:
+            port = find_port(self.serial_number)
+            if port:
+                # Back under its serial number: give its boot the usual connect time (a
+                # busy station boots slower than the port reappears).
+                self.port = port
+                try:
+                    self._connect()
+                    return True
+                except BoardError:
+                    pass
+            time.sleep(0.1)
+        return False
 
     def _check_rebooted(self) -> None:
         """Notice a board that restarted since the last exec (sys.exit, a crash)."""
@@ -325,11 +356,11 @@ class Session:
                 return
             if SOFT_REBOOT in data:
                 deadline = time.monotonic() + 5
-                while RAW_BANNER + b">" not in data and time.monotonic() < deadline:
+                while RAW_PROMPT not in data and time.monotonic() < deadline:
                     data += link.read_some()
                 self.history.clear()
                 self.notify(t("boards.rebooted"))
-                if data.endswith(RAW_BANNER + b">"):
+                if data.endswith(RAW_PROMPT):
                     link.unread(b">")
                     return
             self._enter_raw(self.connect_timeout)
@@ -378,10 +409,10 @@ class Session:
                                 held = b""
                         tail = (tail + part)[-128:]
                         i = tail.rfind(SOFT_REBOOT)
-                        if i >= 0 and RAW_BANNER + b">" in tail[i:]:
+                        if i >= 0 and RAW_PROMPT in tail[i:]:
                             # The board restarted under the program (crash, reset()):
                             # it is at a fresh raw REPL prompt, which mpremote reads next.
-                            rest = tail[i:].split(RAW_BANNER + b">", 1)[1]
+                            rest = tail[i:].split(RAW_PROMPT, 1)[1]
                             link.unread(b">" + rest + chunk)
                             return bytes(err), interrupted, True
                     else:
@@ -497,17 +528,11 @@ class Session:
     # -- files -----------------------------------------------------------------------
     def deploy(self, folder: str | os.PathLike, **kw: Any):
         """Sync a lab folder to the board (see :func:`youthlab.boards.deploy.deploy`)."""
-        from youthlab.boards.deploy import deploy
-
         return deploy(self, folder, **kw)
 
     def listdir(self, path: str = "") -> list[str]:
         self._ensure_ready()
         return [e.name for e in self.transport.fs_listdir(path)]
-
-    def read_file(self, path: str) -> bytes:
-        self._ensure_ready()
-        return bytes(self.transport.fs_readfile(path))
 
 
 def _stream_stdout(s: str) -> None:

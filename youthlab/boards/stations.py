@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from youthlab.boards.errors import StationUnknown
+from youthlab.boards.settings import BoardSettings
 from youthlab.paths import data_dir
 
 
 def registry_path() -> Path:
-    return Path(os.environ.get("YOUTHLAB_STATIONS") or data_dir() / "boards" / "stations.json")
+    return Path(BoardSettings.setting("stations_file") or data_dir() / "boards" / "stations.json")
 
 
 def load() -> dict[str, dict[str, Any]]:
@@ -68,4 +69,4 @@ def lookup(station: str) -> dict[str, Any]:
 
 def my_station() -> str | None:
     """The station of this kernel: ``YOUTHLAB_STATION``, set by the hub per seat."""
-    return os.environ.get("YOUTHLAB_STATION")
+    return BoardSettings.setting("station") or None

@@ -1,11 +1,16 @@
-"""Notebook widgets for boards: a board picker and a live plot of the data channel."""
+"""Notebook widgets for boards: a board picker, a live plot of the data channel and the
+virtual board's NeoPixel strips."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import anywidget
 import ipywidgets as w
+import traitlets
 
 from youthlab.i18n import t
 
@@ -84,6 +89,7 @@ class LivePlot(w.VBox):
 
     def redraw(self) -> None:
         import matplotlib.pyplot as plt
+        from IPython.display import display
 
         data = self.session.data
         cols = self.columns or [c for c in data.columns() if c != "_t"]
@@ -103,7 +109,7 @@ class LivePlot(w.VBox):
             ax.set_xlabel("s")
             ax.legend(loc="upper left")
             ax.grid(alpha=0.3)
-            plt.show(fig)
+            display(fig)  # into this widget's output, whatever pyplot's backend is
             plt.close(fig)
         self.status.value = f"{len(data)}"
 
@@ -118,4 +124,143 @@ class LivePlot(w.VBox):
             self.session.data.listeners.remove(self._on_row)
         except ValueError:
             pass
+        super().close()
+
+
+#: Strip lengths sold as rings (shown as a ring when ``shape="auto"``).
+RING_SIZES = frozenset({12, 16, 24, 60})
+
+
+def pixel_color(pixel: tuple[int, ...] | list[int]) -> str:
+    """``#rrggbb`` for one LED as the board set it: (r, g, b) or (r, g, b, w); an RGBW
+    LED's white channel lightens all three."""
+    r, g, b, *rest = (max(0, min(255, int(v))) for v in pixel)
+    white = rest[0] if rest else 0
+    return "#{:02x}{:02x}{:02x}".format(*(min(255, c + white) for c in (r, g, b)))
+
+
+def board_simulator(board: Any = None) -> tuple[Any, str]:
+    """The BoardSimulator behind ``board`` and what to call the board.
+
+    ``board``: a Session (``%board connect …``), a VirtualBoard, a BoardSimulator, a target
+    name (``"virtual"``, ``"virtual:NAME"``) or None (the current board). The simulator is
+    None when the board is not one this kernel simulates (a USB board, a station's board).
+    """
+    from youthlab.boards.registry import current, virtual_board
+    from youthlab.boards.simulator import BoardSimulator
+
+    if board is None:
+        board = current()
+        if board is None:
+            return None, ""
+    if isinstance(board, BoardSimulator):
+        return board, "virtual"
+    if isinstance(getattr(board, "simulator", None), BoardSimulator):  # a VirtualBoard
+        return board.simulator, f"virtual:{board.name}"
+    name = board if isinstance(board, str) else str(getattr(board, "name", board))
+    if name == "virtual" or name.startswith("virtual:"):
+        vb = virtual_board(name.split(":", 1)[1] if ":" in name else "virtual")
+        if vb is not None:
+            return vb.simulator, name
+    return None, name
+
+
+class PixelStrip(anywidget.AnyWidget):
+    """The virtual board's NeoPixel strip(s), live, as coloured circles.
+
+    ``PixelStrip(board)`` (or ``%board pixels``) follows every ``np.write()`` the board's
+    program makes, at most ``fps`` redraws a second (the last colours always show). For a
+    board that is not simulated here it shows a ko/en note instead: a real strip is on the
+    desk. ``pin`` keeps one strip; ``shape`` is ``"line"``, ``"ring"`` or ``"auto"`` (a
+    ring for 12/16/24/60 LEDs).
+    """
+
+    _esm = Path(__file__).with_name("pixels.js").read_text(encoding="utf-8")
+    #: One entry per strip: ``{"pin", "n", "shape", "label", "colors": ["#rrggbb", …]}``.
+    strips = traitlets.List(traitlets.Dict()).tag(sync=True)
+    #: Diameter of one LED in pixels (large enough for a 10-year-old to count).
+    size = traitlets.Int(40).tag(sync=True)
+    #: Shown when there is no strip to show yet (ko/en).
+    waiting = traitlets.Unicode("").tag(sync=True)
+    #: Shown instead of the strips when the board is not a virtual one (ko/en).
+    notice = traitlets.Unicode("").tag(sync=True)
+    shape = traitlets.Enum(["auto", "line", "ring"], "auto", help="How to lay out the LEDs")
+    fps = traitlets.Float(20.0, help="Redraws a second at most while a program animates the strip")
+
+    def __init__(self, board: Any = None, *, pin: Any = None, shape: str = "auto",
+                 size: int = 40, fps: float = 20.0) -> None:
+        from youthlab.i18n import t
+
+        simulator, name = board_simulator(board)
+        notice = ""
+        if simulator is None:
+            notice = t("neopixel.only_virtual", board=name) if name else t("neopixel.no_board")
+        super().__init__(shape=shape, size=size, fps=fps, waiting=t("neopixel.waiting"),
+                         notice=notice)
+        self.simulator = simulator
+        self.pin = pin
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._last = 0.0
+        if simulator is not None:
+            simulator.listeners.append(self._on_event)
+            self.refresh()
+
+    def _on_event(self, op: str, args: dict) -> None:
+        """A simulator event (the board's thread): redraw now, or once the fps budget allows."""
+        if op != "neopixel" or (self.pin is not None and str(args.get("pin")) != str(self.pin)):
+            return
+        with self._lock:
+            if self._timer is not None:
+                return  # a redraw is due; it reads the newest colours
+            delay = self._last + 1.0 / self.fps - time.monotonic()
+            if delay > 0:
+                self._timer = threading.Timer(delay, self.refresh)
+                self._timer.daemon = True
+                self._timer.start()
+                return
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the strips' colours as the board last sent them."""
+        from youthlab.i18n import t
+
+        with self._lock:
+            self._timer = None
+            self._last = time.monotonic()
+        sim = self.simulator
+        if sim is None:
+            return
+        strips = []
+        for pin, (n, _bpp) in sorted(dict(sim.strips).items(), key=lambda kv: str(kv[0])):
+            if self.pin is not None and str(pin) != str(self.pin):
+                continue
+            shape = self.shape if self.shape != "auto" else ("ring" if n in RING_SIZES else "line")
+            strips.append({"pin": pin, "n": n, "shape": shape, "label": t("neopixel.strip_label", pin=pin, n=n),
+                           "colors": [pixel_color(p) for p in sim.pixels(pin)]})
+        self.strips = strips
+
+    @traitlets.observe("shape")
+    def _shape_changed(self, change: dict) -> None:
+        if getattr(self, "simulator", None) is not None:
+            self.refresh()
+
+    def colors(self, pin: Any = None) -> list[str]:
+        """The colours shown for the strip on ``pin`` (the first strip by default)."""
+        for strip in self.strips:
+            if pin is None or str(strip["pin"]) == str(pin):
+                return list(strip["colors"])
+        return []
+
+    def close(self) -> None:
+        if self.simulator is not None:
+            try:
+                self.simulator.listeners.remove(self._on_event)
+            except ValueError:
+                pass
+            self.simulator = None  # a redraw already under way finds nothing to draw
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
         super().close()

@@ -19,8 +19,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from youthlab.drone import sdk
-from youthlab.drone.backends import FlightBackend, make_backend
-from youthlab.drone.errors import CommandRefused, DroneError, EmergencyStopped, RealFlightsViaService
+from youthlab.drone.backends import FlightBackend, backend_class, make_backend
+from youthlab.drone.errors import CommandRefused, DroneError, RealFlightsViaService
 from youthlab.drone.geometry import body_moves, to_world
 from youthlab.drone.safety import Limits, SafetyEvent, Supervisor, is_sdk_error
 
@@ -37,18 +37,16 @@ class Drone:
         from youthlab.drone.missions import get_mission
 
         self.mission = get_mission(mission) if mission is not None else None
-        if self.mission is not None and isinstance(backend, str) and backend == "sim":
-            backend_options = {**self.mission.sim_options(seed), **backend_options}
-        elif isinstance(backend, str) and backend == "sim":
-            backend_options.setdefault("seed", seed)
+        if isinstance(backend, str) and backend_class(backend).simulated_world:
+            world = self.mission.sim_options(seed) if self.mission is not None else {"seed": seed}
+            backend_options = {**world, **backend_options}
         limits = limits or (self.mission.limits if self.mission is not None else Limits())
         be = make_backend(backend, **backend_options) if isinstance(backend, str) else backend
         if be.real:
-            import os
-
+            from youthlab.drone.flight_url import configured_url
             from youthlab.drone.gate import require_clearance
 
-            if os.environ.get("YOUTHLAB_FLIGHT_URL"):  # a student server: the flight service flies
+            if configured_url():  # a student server: the flight service flies
                 raise RealFlightsViaService()
 
             require_clearance(clearance, gate)

@@ -40,6 +40,7 @@ class CheckResult:
 
     def feedback(self, lang: str | None = None) -> str:
         head = t("drone.check.summary", lang, score=round(self.score), max=round(self.max_score))
+        head += " — " + t("lab.verdict.passed" if self.passed else "lab.verdict.not_passed", lang)
         lines = [f"{'✓' if i.points >= i.max_points else '✗'} {i.text(lang)} "
                  f"({i.points:g}/{i.max_points:g})" for i in self.items]
         return "\n".join([head, *lines])
@@ -95,16 +96,18 @@ def check_flight(record: dict[str, Any], mission: str | MissionSpec = "island") 
             pts = round(max(0.0, 40 * (1 - (miss - tol) / (2 * tol))), 1)
             items.append(CheckItem("drone.check.drop_far", pts, 40, {"miss_cm": round(miss), "miss_m": real_m,
                                                                     "tol_cm": round(tol)}))
-    # 2. home again, landed (20)
+    # 2. home again, landed (20): the task ends back at the dock
+    home_ok = False
     home = math.hypot(final["x"], final["y"])
     if final.get("crashed") or final.get("in_water"):
         items.append(CheckItem("drone.check.crashed", 0, 20))
     elif final.get("flying"):
-        items.append(CheckItem("drone.check.still_flying", 0, 20))
+        items.append(CheckItem("lab.island.still_flying", 0, 20))
     elif home <= spec.home_tolerance_cm:
         items.append(CheckItem("drone.check.home", 20, 20, {"battery": int(final["battery"])}))
+        home_ok = True
     else:
-        items.append(CheckItem("drone.check.landed_away", 5, 20, {"away_cm": round(home)}))
+        items.append(CheckItem("lab.island.not_home", 5, 20, {"away_cm": round(home)}))
     # 3. safety (20)
     events = record.get("events") or []
     if events:
@@ -132,7 +135,7 @@ def check_flight(record: dict[str, Any], mission: str | MissionSpec = "island") 
                            {"ratio": round(ratio, 2), "flown_m": round(flown / 100 * spec.scale),
                             "ideal_m": round(ideal / 100 * spec.scale), "battery_used": used}))
     score = round(sum(i.points for i in items), 1)
-    passed = delivered and not events and not entered and not final.get("crashed") and score >= 70
+    passed = delivered and home_ok and not events and not entered and score >= 70
     return CheckResult(score, 100.0, passed, items, record)
 
 
@@ -169,29 +172,65 @@ def check_function(fly: Callable[[Any], None], mission: str | MissionSpec = "isl
     return check_flight(record, mission)
 
 
+def _perimeter_distance(p: tuple[float, float], corners: list[tuple[float, float]]) -> float:
+    """How far ``p`` is from the closed polygon through ``corners``."""
+    best = math.inf
+    for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1]):
+        dx, dy = bx - ax, by - ay
+        k = max(0.0, min(1.0, ((p[0] - ax) * dx + (p[1] - ay) * dy) / (dx * dx + dy * dy or 1)))
+        best = min(best, math.hypot(ax + k * dx - p[0], ay + k * dy - p[1]))
+    return best
+
+
 def check_square(record: dict[str, Any], side: float = 100.0, tolerance: float = 25.0) -> CheckResult:
-    """Lab 10: did the drone fly a square of ``side`` cm and come back and land?"""
+    """Lab 10: did the drone fly a square of ``side`` cm, along its sides, and land where it
+    started? Passed only with all three far corners (in order), nothing off the sides
+    (a triangle or a diagonal short-cut is not a square), landed at the start and no
+    safety stop."""
     track = _track(record)
     xy = [(x, y) for x, y, z in track if z > 20]
-    corners_seen = 0
+    corners_seen, off_side, square = 0, 0.0, []
     if xy:
         # the square's corners relative to the first airborne point, in either turn direction
         x0, y0 = xy[0]
         for sign in (1, -1):
             corners = [(x0 + side, y0), (x0 + side, y0 - sign * side), (x0, y0 - sign * side)]
-            seen = sum(any(math.hypot(x - cx, y - cy) < tolerance for x, y in xy) for cx, cy in corners)
-            corners_seen = max(corners_seen, seen)
+            seen = 0
+            for x, y in xy:  # corners in the order a square flies them
+                if seen < 3 and math.hypot(x - corners[seen][0], y - corners[seen][1]) < tolerance:
+                    seen += 1
+            if seen > corners_seen or not square:
+                corners_seen, square = seen, [(x0, y0), *corners]
+        off_side = max(_perimeter_distance(p, square) for p in xy)
     final = record["final"]
-    items = [CheckItem("drone.check.square_corners", round(60 * corners_seen / 3), 60,
-                       {"seen": corners_seen})]
-    home_ok = not final["flying"] and not final["crashed"] and math.hypot(final["x"], final["y"]) < tolerance
-    items.append(CheckItem("drone.check.back_home" if home_ok else "drone.check.landed_away",
-                           20 if home_ok else 0, 20,
-                           {"battery": int(final["battery"]), "away_cm": round(math.hypot(final["x"], final["y"]))}))
+    items = [CheckItem("lab.square.corners", round(50 * corners_seen / 3), 50,
+                       {"seen": corners_seen, "side": round(side)})]
+    on_sides = bool(xy) and off_side <= tolerance
+    items.append(CheckItem("lab.square.on_sides" if on_sides else "lab.square.off_sides",
+                           10 if on_sides else 0, 10, {"off_cm": round(off_side)}))
+    away = round(math.hypot(final["x"], final["y"]))
     events = record.get("events") or []
-    items.append(CheckItem("drone.check.no_events" if not events else "drone.check.events",
-                           20 if not events else 0, 20,
-                           {"count": len(events),
-                            "first": {"ko": events[0].get("ko", ""), "en": events[0].get("en", "")} if events else ""}))
+    # landed by closing the drone, not by the student's land(): "never landed", not a safety slip
+    auto_landed = any(e.get("kind") == "auto_land_on_close" for e in events)
+    events = [e for e in events if e.get("kind") != "auto_land_on_close"]
+    if final.get("crashed"):
+        landing = CheckItem("drone.check.crashed", 0, 20)
+    elif final.get("flying") or auto_landed:
+        landing = CheckItem("lab.square.still_flying", 0, 20)
+    elif away >= tolerance:
+        landing = CheckItem("lab.square.landed_away", 5, 20, {"away_cm": away})
+    else:
+        landing = CheckItem("drone.check.back_home", 20, 20, {"battery": int(final["battery"])})
+    items.append(landing)
+    if events:
+        first = events[0]
+        watchdog = first.get("kind") == "watchdog"
+        items.append(CheckItem("lab.square.watchdog" if watchdog else "drone.check.events", 0, 20,
+                               {"count": len(events), "first": {"ko": first.get("ko", ""), "en": first.get("en", "")}}))
+    else:
+        items.append(CheckItem("drone.check.no_events", 20, 20))
+    if record.get("error"):
+        items.append(CheckItem("lab.square.error", 0, 0, {"error": record["error"]}))
     score = sum(i.points for i in items)
-    return CheckResult(score, 100.0, score >= 80, items, record)
+    passed = corners_seen == 3 and on_sides and landing.points == 20 and not events and not record.get("error")
+    return CheckResult(score, 100.0, passed, items, record)

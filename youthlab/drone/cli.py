@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from youthlab.drone.backends import backend_class, backend_names, make_backend
 from youthlab.i18n import current_language, t
 
 
@@ -32,7 +33,8 @@ def _print_summary(record: dict, commands: int) -> None:
 
 @drone.command()
 @click.argument("program", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--backend", type=click.Choice(["sim", "tello"]), default="sim", show_default=True)
+@click.option("--backend", type=click.Choice(backend_names()), default="sim", show_default=True,
+              help="Where the commands go (the youthlab.drone_backends entry points).")
 @click.option("--interpreter", type=click.Choice(["python", "micropython"]), default="python",
               show_default=True, help="Run the program in CPython or in MicroPython (like a board).")
 @click.option("--mission", default="hall", show_default=True, help="World: hall or island.")
@@ -52,25 +54,31 @@ def fly(program: Path, backend: str, interpreter: str, mission: str, seed: int, 
     from youthlab.drone.program import fly_real, run_program
 
     source = program.read_text(encoding="utf-8")
-    if backend == "tello" and (service or os.environ.get("YOUTHLAB_FLIGHT_URL")):
+    if backend_class(backend).real and (service or _flight_service_configured()):
         _fly_via_service(source, mission, interpreter, teacher_pin, service)
         return
-    if backend == "sim":
-        record = run_program(source, interpreter=interpreter, mission=mission, seed=seed, echo=True)
+    real = backend_class(backend).real
+    if not real:
+        record = run_program(source, backend, interpreter=interpreter, mission=mission, seed=seed, echo=True)
     else:
-        from youthlab.drone.backends.tello import TelloBackend
         from youthlab.drone.missions import get_mission
 
-        be = TelloBackend(host=host, port=port, state_port=state_port)
+        be = make_backend(backend, host=host, port=port, state_port=state_port)
         record = fly_real(source, be, teacher_pin=teacher_pin, interpreter=interpreter,
                           echo=True, limits=get_mission(mission).limits)
     if record["stderr"]:
         click.echo(record["stderr"], err=True)
     _print_summary(record, record["commands"])
-    if backend == "sim":
+    if not real:
         click.secho(t("drone.cli.sim_pass" if record["sim_pass"] else "drone.cli.sim_fail"),
                     fg="green" if record["sim_pass"] else "red")
     sys.exit(0 if record["returncode"] == 0 and not record["events"] else 1)
+
+
+def _flight_service_configured() -> bool:
+    from youthlab.drone.flight_url import configured_url
+
+    return configured_url() is not None
 
 
 def _fly_via_service(source: str, mission: str, interpreter: str, teacher_pin: str | None,
@@ -113,24 +121,29 @@ def stop(service: str | None) -> None:
 
 
 @drone.command()
-@click.option("--port", type=int, default=lambda: int(os.environ.get("YOUTHLAB_FLIGHT_PORT", "8870")), show_default="8870",
+@click.option("--port", type=int, default=None, show_default="YOUTHLAB_FLIGHT_PORT or 8870",
               help="HTTP port of the service.")
 @click.option("--ip", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 on a flight station).")
-@click.option("--drone", "drone_at", default=lambda: os.environ.get("YOUTHLAB_FLIGHT_DRONE", "emulator"),
-              show_default="emulator", help="The drone: `emulator` (a virtual Tello on loopback) or the Tello's address.")
-@click.option("--tello-port", default=8889, show_default=True, help="Tello command port.")
-@click.option("--state-port", type=int, default=lambda: int(os.environ.get("YOUTHLAB_FLIGHT_STATE_PORT", "8890")),
-              show_default="8890", help="Local port for the Tello's state stream.")
-def service(port: int, ip: str, drone_at: str, tello_port: int, state_port: int) -> None:
+@click.option("--drone", "drone_at", default=None, show_default="YOUTHLAB_FLIGHT_DRONE or emulator",
+              help="The drone: `emulator` (a virtual Tello on loopback) or the Tello's address.")
+@click.option("--tello-port", type=int, default=None, show_default="8889", help="Tello command port.")
+@click.option("--state-port", type=int, default=None, show_default="YOUTHLAB_FLIGHT_STATE_PORT or 8890",
+              help="Local port for the Tello's state stream.")
+def service(port: int | None, ip: str, drone_at: str | None, tello_port: int | None, state_port: int | None) -> None:
     """Run the flight service: the only process that flies the real drone.
 
     The hub starts it (service `flight`); on a separate flight station run it by hand
-    with YOUTHLAB_FLIGHT_TOKEN set and give students' servers its URL."""
-    from youthlab.drone.service import serve
+    with YOUTHLAB_FLIGHT_TOKEN set and give students' servers its URL. Every setting:
+    `youthlab config --area flight-service`."""
+    from youthlab.drone.service import FlightSettings, serve
 
-    click.echo(t("drone.service.serving", ip=ip, port=port, drone=drone_at,
+    settings = FlightSettings.from_env()  # the environment, read once; options on top
+    for name, value in (("port", port), ("drone", drone_at), ("tello_port", tello_port), ("state_port", state_port)):
+        if value is not None:
+            setattr(settings, name, value)
+    click.echo(t("drone.service.serving", ip=ip, port=settings.port, drone=settings.drone,
                  prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")), err=True)
-    serve(port, drone=drone_at, tello_port=tello_port, state_port=state_port, ip=ip)
+    serve(settings.port, ip=ip, settings=settings)
 
 
 @drone.command()
@@ -149,7 +162,8 @@ def firewall(drone_at: str, service_user: str) -> None:
 @drone.command()
 @click.option("--port", "url", required=True,
               help="The board's serial port or URL: /dev/ttyACM0, rfc2217://station:4000, a pty.")
-@click.option("--backend", type=click.Choice(["sim", "tello"]), default="sim", show_default=True)
+@click.option("--backend", type=click.Choice(backend_names()), default="sim", show_default=True,
+              help="Where the commands go (the youthlab.drone_backends entry points).")
 @click.option("--mission", default="hall", show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--host", default="192.168.10.1", show_default=True, help="Tello address.")
@@ -170,21 +184,19 @@ def serve(url: str, backend: str, mission: str, seed: int, host: str, tello_port
     from youthlab.drone.api import Drone
     from youthlab.drone.link import BoardBackend, SerialLines
 
-    if backend == "tello" and (service or os.environ.get("YOUTHLAB_FLIGHT_URL")):
+    real = backend_class(backend).real
+    if real and (service or _flight_service_configured()):
         _serve_via_service(url, mission, teacher_pin, program, service)
         return
-    clearance = None
-    if backend == "tello":
-        from youthlab.drone.backends.tello import TelloBackend
+    if real:
         from youthlab.drone.gate import Gate
-
-        clearance = Gate().clearance("board:" + url, teacher_pin=teacher_pin)
         from youthlab.drone.missions import get_mission
 
-        flight = Drone(TelloBackend(host=host, port=tello_port, state_port=state_port),
+        clearance = Gate().clearance("board:" + url, teacher_pin=teacher_pin)
+        flight = Drone(make_backend(backend, host=host, port=tello_port, state_port=state_port),
                        clearance=clearance, limits=get_mission(mission).limits)
     else:
-        flight = Drone(mission=mission, seed=seed)
+        flight = Drone(backend, mission=mission, seed=seed)
     try:
         lines = SerialLines(url)
     except Exception:
@@ -208,17 +220,19 @@ def _serve_via_service(url: str, mission: str, teacher_pin: str | None, program:
     from youthlab.drone.link import SerialLines
 
     source = program.read_text(encoding="utf-8") if program else None
+    # The port first: opening it flushes its input (pyserial), so a command the board sent
+    # while the service was still checking the program would be lost and both would wait.
+    lines = SerialLines(url)
     try:
         session = flight_client.open_session(source, mission=mission, teacher_pin=teacher_pin, url=service)
     except flight_client.FlightServiceRefused as exc:
+        lines.close()
         sim = exc.answer.get("simulation")
         if sim:
             _print_events(sim)
         raise
-    try:
-        lines = SerialLines(url)
-    except Exception:
-        session.close()
+    except BaseException:
+        lines.close()
         raise
     click.echo(t("drone.cli.serving", url=url, backend="flight service"), err=True)
     try:
@@ -239,15 +253,29 @@ def _serve_via_service(url: str, mission: str, teacher_pin: str | None, program:
 @click.option("--battery", default=100.0, show_default=True, help="Battery at start (%).")
 @click.option("--mission", default="hall", show_default=True, help="World (wind, payload): hall or island.")
 @click.option("--seed", default=0, show_default=True)
+@click.option("--pad", "pads", multiple=True, metavar="ID:X,Y",
+              help="A mission pad on the floor at X,Y cm from takeoff (repeatable; default 1:0,0).")
+@click.option("--share-port", is_flag=True,
+              help="Share the port with a client on this machine (djitellopy binds 8889 on every address); "
+                   "use with --host 127.0.0.2.")
 def emulator(host: str, port: int, state_port: int, time_scale: float, battery: float,
-             mission: str, seed: int) -> None:
+             mission: str, seed: int, pads: tuple[str, ...], share_port: bool) -> None:
     """Run a Tello SDK 2.0 emulator backed by the simulator (Ctrl-C to stop)."""
-    from youthlab.drone.emulator import TelloEmulator
+    from youthlab.drone import sdk
+    from youthlab.drone.emulator import DEFAULT_PADS, TelloEmulator
     from youthlab.drone.missions import get_mission
 
     options = get_mission(mission).sim_options(seed)
     options["battery_pct"] = battery
-    emu = TelloEmulator(host=host, port=port, state_port=state_port, time_scale=time_scale, **options)
+    try:
+        layout = {int(i): (float(xy.split(",")[0]), float(xy.split(",")[1]))
+                  for i, _, xy in (p.partition(":") for p in pads)} if pads else DEFAULT_PADS
+    except (ValueError, IndexError):
+        layout = {}
+    if not layout or not all(pad in sdk.PAD_IDS for pad in layout):
+        raise click.BadParameter(t("drone.cli.pad_format"), param_hint="--pad")
+    emu = TelloEmulator(host=host, port=port, state_port=state_port, time_scale=time_scale,
+                        pads=layout, share_port=share_port, **options)
     emu.start()
     click.echo(t("drone.cli.emulator", host=emu.address[0], port=emu.address[1], state_port=state_port),
                err=True)

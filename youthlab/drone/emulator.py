@@ -2,23 +2,45 @@
 without drones.
 
 It listens for text commands on the command port (8889), answers ``ok`` / ``error …`` /
-values like a Tello (motion commands answer when the move is done), and once it is in
-SDK mode (after ``command``) streams state packets to the client's state port (8890) ten
-times a second. Like a real Tello it lands by itself when it hears nothing for 15 s.
-Loopback by default; every port is configurable.
+values like a Tello (motion commands answer when the move is done; ``rc`` and
+``emergency`` get no answer, as on a Tello), and once it is in SDK mode (after
+``command``) streams SDK 2.0 state packets from its command port to the client's state
+port (8890, or what ``port`` set) ten times a second. ``rc`` sticks fly the drone
+between commands; mission pads (``mon``, ``go``/``curve … m<id>``) are those of
+``pads``. Like a real Tello it lands by itself when it hears nothing for 15 s.
+Loopback by default; every port is configurable. A port already taken raises
+:class:`EmulatorPortBusy` (ko/en), not a socket traceback.
+
+Real clients such as djitellopy bind 8889 and 8890 on every address of the machine; to
+serve one on the same machine, give the emulator another loopback address
+(``127.0.0.2``) and ``share_port=True`` (SO_REUSEADDR), and the client's sockets must
+allow sharing too — on a real Tello the drone is another host and nothing is shared.
 """
 
 from __future__ import annotations
 
+import errno
 import queue
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, Mapping
 
 from youthlab.drone import sdk
 from youthlab.drone.backends.sim import SimBackend
+from youthlab.drone.errors import DroneError
+from youthlab.drone.pads import MissionPads
 from youthlab.drone.sim import QuadSim
+
+
+DEFAULT_PADS = {1: (0.0, 0.0)}  # the classroom layout: pad m1 under the takeoff point
+
+
+class EmulatorPortBusy(DroneError):
+    """The emulator's command port is taken (another emulator, a Tello client …)."""
+
+    key = "drone.emulator.port_busy"
+    hint_key = "drone.emulator.port_busy.hint"
 
 
 class TelloEmulator:
@@ -26,18 +48,20 @@ class TelloEmulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8889, state_port: int = 8890,
                  time_scale: float = 1.0, link_timeout_s: float = sdk.LINK_TIMEOUT_S,
-                 state_hz: float = 10.0, **sim_options: Any) -> None:
+                 state_hz: float = 10.0, pads: Mapping[int, tuple[float, float]] | None = None,
+                 share_port: bool = False, **sim_options: Any) -> None:
         self.host, self.port, self.state_port = host, port, state_port
+        self.share_port = share_port
         self.time_scale = time_scale
         self.link_timeout_s = link_timeout_s
         self.state_period = 1.0 / state_hz
-        self.backend = SimBackend(QuadSim(time_scale=time_scale, **sim_options))
+        self.backend = SimBackend(QuadSim(time_scale=time_scale, **sim_options),
+                                  pads=MissionPads(dict(DEFAULT_PADS if pads is None else pads)))
         self.sdk_mode = False
         self.client: tuple[str, int] | None = None
         self.received: list[str] = []  # every command heard, for tests and teachers
         self.auto_landings = 0
         self._sock: socket.socket | None = None
-        self._state_sock: socket.socket | None = None
         self._queue: queue.Queue[tuple[str, tuple[str, int]]] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -56,10 +80,18 @@ class TelloEmulator:
         return self._sock.getsockname()
 
     def start(self) -> "TelloEmulator":
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind((self.host, self.port))
-        self._sock.settimeout(0.1)
-        self._state_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if self.share_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise EmulatorPortBusy(host=self.host, port=self.port) from None
+            raise EmulatorPortBusy(host=self.host, port=f"{self.port} ({exc.strerror})") from None
+        sock.settimeout(0.1)
+        self._sock = sock
         for target in (self._receive, self._work, self._stream):
             th = threading.Thread(target=target, name=f"tello-emu-{target.__name__}", daemon=True)
             th.start()
@@ -71,9 +103,8 @@ class TelloEmulator:
         self.sim.abort = True
         for th in self._threads:
             th.join(timeout=5)
-        for s in (self._sock, self._state_sock):
-            if s is not None:
-                s.close()
+        if self._sock is not None:
+            self._sock.close()
 
     def __enter__(self) -> "TelloEmulator":
         return self.start()
@@ -110,6 +141,8 @@ class TelloEmulator:
             self.received.append(text)
             self._last_heard = time.monotonic()
             self.client = addr
+            if not text:
+                continue
             if text == "command":
                 self.sdk_mode = True
                 self._reply(sdk.OK, addr)
@@ -117,17 +150,25 @@ class TelloEmulator:
             if not self.sdk_mode:
                 continue  # a Tello ignores everything before "command"
             parsed = sdk.parse(text)
+            if text.split()[0] in sdk.NO_REPLY and not isinstance(parsed, sdk.Command):
+                continue  # a bad rc: a Tello ignores it, silently
             if isinstance(parsed, str):
                 self._reply(parsed, addr)
-            elif parsed.name == "emergency":
+            elif parsed.name == "rc":
+                self.backend.rc = parsed.args  # flown between commands, by _work
+            elif parsed.name == "port":
+                self.state_port = parsed.args[0]
                 self._reply(sdk.OK, addr)
+            elif parsed.name == "emergency":
+                self.backend.rc = (0, 0, 0, 0)
                 self.backend.emergency()
                 self.emergencies += 1
                 self._stopped_by_emergency = True
             elif parsed.name in sdk.READS:
-                self._reply(self.backend._read(parsed.name), addr)
+                self._reply(self.backend.read(parsed.name), addr)
             else:
                 if parsed.name == "stop":
+                    self.backend.rc = (0, 0, 0, 0)
                     self.sim.abort = True  # "stop" interrupts the current move: hover
                 self._queue.put((text, addr))
 
@@ -168,12 +209,17 @@ class TelloEmulator:
             return
         if time.monotonic() - self._last_heard > self.link_timeout_s:
             self.auto_landings += 1
+            self.backend.rc = (0, 0, 0, 0)
             self.backend.send("land")
             return
-        self.backend.wait(period * self.time_scale)
+        if self.backend.rc_active:
+            self.backend.fly_rc(period * self.time_scale)
+        else:
+            self.backend.wait(period * self.time_scale)
 
     def _stream(self) -> None:
-        assert self._state_sock is not None
+        """State from the command port (a client may check the sender is its drone)."""
+        assert self._sock is not None
         while not self._stop.wait(self.state_period):
             if not self.sdk_mode or self.client is None:
                 continue
@@ -181,8 +227,8 @@ class TelloEmulator:
             packet = sdk.state_packet(
                 yaw=int(round(s.yaw_deg)), vgx=int(round(s.vx * 10)), vgy=int(round(s.vy * 10)),
                 vgz=int(round(s.vz * 10)), tof=int(s.z * 100) + 10, h=int(round(s.z * 100)),
-                bat=int(s.battery), baro=s.z, time=int(s.t))
+                bat=int(s.battery), baro=s.z, time=int(s.t), pad=self.backend.pad_fix())
             try:
-                self._state_sock.sendto(packet, (self.client[0], self.state_port))
+                self._sock.sendto(packet, (self.client[0], self.state_port))
             except OSError:
                 pass

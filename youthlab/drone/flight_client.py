@@ -1,9 +1,10 @@
 """Talk to the flight service from a student's server: send a program, press stop.
 
-Under the hub, ``YOUTHLAB_FLIGHT_URL`` (set for every student server) says where the
-service is and the server's own hub token (``JUPYTERHUB_API_TOKEN``) says who is flying.
-Elsewhere (a club laptop talking to a flight station) give the URL and
-``YOUTHLAB_FLIGHT_TOKEN``.
+Under the hub, ``YOUTHLAB_FLIGHT_URL`` (set for every student server;
+:class:`~youthlab.drone.flight_url.FlightClientSettings`) says where the service is and
+the server's own hub token (``JUPYTERHUB_API_TOKEN``) says who is flying. Elsewhere (a
+club laptop talking to a flight station) give the URL and the station's
+``YOUTHLAB_FLIGHT_TOKEN`` (:class:`~youthlab.drone.service.FlightSettings`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from typing import Any
 import requests
 
 from youthlab.drone.errors import DroneError
+from youthlab.drone.flight_url import configured_url
+from youthlab.drone.service import FlightSettings
+from youthlab.service_answer import AnsweredError
 
 
 class FlightServiceUnreachable(DroneError):
@@ -26,30 +30,18 @@ class NoFlightService(DroneError):
     hint_key = "drone.service.no_url.hint"
 
 
-class FlightServiceRefused(DroneError):
+class FlightServiceRefused(AnsweredError, DroneError):
     """The service said no; its answer carries the message in both languages."""
 
     key = "drone.error"
 
     def __init__(self, answer: dict[str, Any]) -> None:
         self.answer = answer
-        super().__init__()
-
-    def message(self, lang: str | None = None) -> str:
-        from youthlab.i18n import current_language
-
-        texts = self.answer.get("message") or {}
-        return texts.get(lang or current_language()) or texts.get("en") or str(self.answer)
-
-    def hint(self, lang: str | None = None) -> str | None:
-        from youthlab.i18n import current_language
-
-        texts = self.answer.get("hint") or {}
-        return texts.get(lang or current_language()) or texts.get("en")
+        super().__init__(detail=str(answer.get("error") or answer))
 
 
 def service_url(url: str | None = None) -> str:
-    url = url or os.environ.get("YOUTHLAB_FLIGHT_URL")
+    url = url or configured_url()
     if not url:
         raise NoFlightService()
     return url.rstrip("/") + "/"
@@ -58,10 +50,13 @@ def service_url(url: str | None = None) -> str:
 def _headers() -> dict[str, str]:
     """The token; on a flight station also a pilot label for its log (only a label: the
     station cannot check it, so sessions are bound to their own secret)."""
-    token = os.environ.get("YOUTHLAB_FLIGHT_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN") or ""
+    station_token = FlightSettings.setting("token")  # the station's token, shared by station and callers
+    # JupyterHub gives every server its own token and user name in the environment: a
+    # process boundary, not a YouthLab setting.
+    token = station_token or os.environ.get("JUPYTERHUB_API_TOKEN") or ""
     headers = {"Authorization": f"token {token}"}
     label = os.environ.get("JUPYTERHUB_USER") or os.environ.get("USER") or ""
-    if os.environ.get("YOUTHLAB_FLIGHT_TOKEN") and label.isascii() and label.isprintable():
+    if station_token and label.isascii() and label.isprintable():
         headers["X-YouthLab-Pilot"] = label[:32]
     return headers
 

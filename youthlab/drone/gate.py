@@ -3,7 +3,8 @@
 A pass is recorded per program (SHA-256 of its source, whitespace-normalised) in
 ``<data_dir>/drone/sim_passes.json``, each entry signed with an HMAC key kept next to it
 (mode 0600). A real backend demands a :class:`Clearance`, which is only made for a
-recorded pass, or for a teacher override (the PIN in ``YOUTHLAB_TEACHER_PIN``).
+recorded pass, or for a teacher override (the teacher's PIN, decided as the flight
+service decides it: :func:`~youthlab.drone.secrets_guard.configured_teacher_pin`).
 
 This ledger is a convenience for one machine (a club laptop, `youthlab drone fly`). On a
 shared hub the flight service (:mod:`youthlab.drone.service`) does not trust it: it runs
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from youthlab.drone.errors import SimulateFirst
+from youthlab.drone.secrets_guard import configured_teacher_pin, pin_matches
 from youthlab.paths import own_data_dir
 
 
@@ -86,7 +88,7 @@ class Gate:
     def clearance(self, source: str, teacher_pin: str | None = None) -> Clearance:
         """A clearance for a real flight of ``source``, or :class:`SimulateFirst`."""
         digest = program_hash(source)
-        if teacher_pin is not None and _pin_ok(teacher_pin):
+        if teacher_pin is not None and pin_matches(teacher_pin, configured_teacher_pin()):
             return self.override_clearance(source)
         if self.passed(source):
             return Clearance(digest, self._mac(digest))
@@ -102,11 +104,6 @@ class Gate:
             return False
         expected = self._mac(("override:" if clearance.override else "") + clearance.program)
         return hmac.compare_digest(clearance.mac, expected)
-
-
-def _pin_ok(pin: str) -> bool:
-    expected = os.environ.get("YOUTHLAB_TEACHER_PIN")
-    return bool(expected) and hmac.compare_digest(pin, expected)
 
 
 def require_clearance(clearance: object, gate: Gate | None = None) -> None:

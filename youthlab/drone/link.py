@@ -13,6 +13,7 @@ Because the program never runs in our process, it cannot reach the safety layer 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable
 
@@ -20,6 +21,8 @@ from youthlab.drone.api import Drone
 from youthlab.errors import YouthLabError
 
 PREFIX = "@ylab "
+RESEND = b'{"resend": 1}\n'  # JSON, and harmless if a REPL reads it
+NUDGE_SECONDS = 1.0
 ACTIONS = {"takeoff", "land", "move", "forward", "back", "left", "right", "up", "down",
            "rotate", "go_to", "hover", "set_speed", "drop", "emergency"}
 READS = {"battery", "position", "heading", "flying"}
@@ -66,7 +69,12 @@ class BoardBackend:
             return {"ok": False, "error": type(exc).__name__, "message": str(exc)}
 
     def serve(self) -> LinkResult:
-        """Until the program's output ends."""
+        """Until the program's output ends.
+
+        A command with a ``seq`` the last one had too is a repeat (the board resent it after
+        a "resend" nudge, see :class:`SerialLines`): it gets the same reply, not a second flight.
+        """
+        last_seq, last_reply = None, None
         for raw in iter(self.reader.readline, ""):
             line = raw.rstrip("\r\n")
             if not line.startswith(PREFIX):
@@ -76,11 +84,19 @@ class BoardBackend:
                 continue
             try:
                 message = json.loads(line[len(PREFIX):])
-                reply = self.handle(message) if isinstance(message, dict) else \
-                    {"ok": False, "error": "protocol", "message": "expected a JSON object"}
+                seq = message.pop("seq", None) if isinstance(message, dict) else None
+                if seq is not None and seq == last_seq:
+                    reply = last_reply
+                else:
+                    reply = self.handle(message) if isinstance(message, dict) else \
+                        {"ok": False, "error": "protocol", "message": "expected a JSON object"}
+                    self.result.commands += 1
+                    if seq is not None:
+                        reply = last_reply = {**reply, "seq": seq}
+                        last_seq = seq
             except ValueError:
                 reply = {"ok": False, "error": "protocol", "message": "bad JSON"}
-            self.result.commands += 1
+                self.result.commands += 1
             try:
                 self.writer.write(json.dumps(reply, ensure_ascii=False) + "\n")
                 self.writer.flush()
@@ -115,6 +131,10 @@ class SerialLines:
             raise LinkError(detail=f"{url}: {exc}") from exc
         self.stop = stop  # a threading.Event; set it to end readline() loops
         self._buf = b""
+        # Opening a port drops what the board sent before: until its first command arrives,
+        # ask it now and then to resend (drone.py resends its waiting command, if any).
+        self._heard_command = False
+        self._nudged = time.monotonic()
 
     def readline(self) -> str:
         while b"\n" not in self._buf:
@@ -122,10 +142,15 @@ class SerialLines:
                 return ""
             try:
                 chunk = self.port.read(256)
+                if not chunk and not self._heard_command and time.monotonic() - self._nudged > NUDGE_SECONDS:
+                    self._nudged = time.monotonic()
+                    self.port.write(RESEND)
             except Exception:  # the port went away (board unplugged)
                 return ""
             self._buf += chunk
         line, _, self._buf = self._buf.partition(b"\n")
+        if line.startswith(PREFIX.encode()):
+            self._heard_command = True
         return line.decode("utf-8", "replace") + "\n"
 
     def write(self, text: str) -> int:

@@ -12,15 +12,13 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TYPE_CHECKING
+from typing import Any, Protocol
 
 import yaml
 
 from youthlab.drone.safety import Limits
 from youthlab.drone.sim import Wind
-
-if TYPE_CHECKING:
-    from youthlab.drone.api import Drone
+from youthlab.i18n import LANGUAGES, t
 
 DATA = Path(__file__).with_name("data")
 EARTH_M_PER_DEG_LAT = 110_574.0
@@ -57,10 +55,15 @@ class IslandTerrain:
 
 @dataclass
 class NoFly:
-    name: dict[str, str]
+    key: str  # the zone's name: a catalogue key
     x: float  # cm, takeoff frame (hall scale)
     y: float
     radius: float
+
+    @property
+    def name(self) -> dict[str, str]:
+        """The zone's name in every language, from the catalogue (``rock.name["ko"]``)."""
+        return {lang: t(self.key, lang) for lang in LANGUAGES}
 
 
 @dataclass
@@ -68,11 +71,11 @@ class MissionSpec:
     """A world to fly in and what counts as success."""
 
     name: str
-    title: dict[str, str]
+    title: str  # catalogue keys (youthlab/messages/drone.yaml), like the place names
     limits: Limits
     target: tuple[float, float] | None = None  # cm, where the parcel must land
-    target_name: dict[str, str] = field(default_factory=dict)
-    home_name: dict[str, str] = field(default_factory=dict)
+    target_name: str = "drone.place.target"
+    home_name: str = "drone.place.home"
     no_fly: list[NoFly] = field(default_factory=list)
     land_cm: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     wind: Wind = field(default_factory=Wind)
@@ -96,10 +99,6 @@ class MissionSpec:
         return {"seed": seed, "wind": self.wind, "terrain": self.terrain(),
                 "payload_kg": self.payload_g / 1000, "battery_pct": self.start_battery}
 
-    def real_metres(self, x_cm: float, y_cm: float) -> tuple[float, float]:
-        """A hall position as metres on the real map."""
-        return x_cm / 100 * self.scale, y_cm / 100 * self.scale
-
     def ideal_route(self) -> list[tuple[float, float]]:
         """A short safe route home → target → home around the no-fly zones (cm)."""
         if self.target is None:
@@ -119,7 +118,7 @@ class MissionSpec:
 
 
 def _hall() -> MissionSpec:
-    return MissionSpec(name="hall", title={"ko": "실내 첫 비행", "en": "First flight indoors"},
+    return MissionSpec(name="hall", title="drone.mission.hall.title",
                        limits=Limits(x_min=-200, x_max=300, y_min=-250, y_max=250, ceiling=200))
 
 
@@ -146,9 +145,13 @@ def _island() -> MissionSpec:
         scale=scale, geo=raw)
 
 
+_WORLDS = {"hall": _hall, "island": _island}
+MISSION_NAMES = tuple(_WORLDS)  # the one list of missions (the flight service checks against it)
+
+
 @lru_cache(maxsize=None)
 def _builtin(name: str) -> MissionSpec:
-    return {"hall": _hall, "island": _island}[name]()
+    return _WORLDS[name]()
 
 
 def get_mission(spec: "str | MissionSpec") -> MissionSpec:
@@ -158,7 +161,7 @@ def get_mission(spec: "str | MissionSpec") -> MissionSpec:
     try:
         return _builtin(spec)
     except KeyError:
-        raise ValueError(f"unknown mission {spec!r}; try 'hall' or 'island'") from None
+        raise ValueError(f"unknown mission {spec!r}; try {' or '.join(map(repr, MISSION_NAMES))}") from None
 
 
 @dataclass
@@ -168,6 +171,19 @@ class Waypoint:
     z: float
     drop: bool = False
     hover: float = 0.0
+
+
+class Pilot(Protocol):
+    """What a mission needs of a drone (:class:`youthlab.drone.api.Drone` is one)."""
+
+    flying: bool
+    position: tuple[int, int, int]
+
+    def takeoff(self) -> None: ...
+    def go_to(self, x: float, y: float, z: float, speed: float = ...) -> None: ...
+    def hover(self, seconds: float) -> None: ...
+    def drop(self) -> Any: ...
+    def land(self) -> None: ...
 
 
 class Mission:
@@ -188,7 +204,7 @@ class Mission:
         self.waypoints.append(Waypoint(x, y, z, drop, hover))
         return self
 
-    def fly(self, drone: "Drone") -> None:
+    def fly(self, drone: Pilot) -> None:
         """Fly the whole mission on ``drone`` (any backend)."""
         if not drone.flying:
             drone.takeoff()

@@ -145,7 +145,7 @@ class Supervisor:
                 raise EmergencyStopped()
             if not is_read:
                 if self.flight_over and name not in ("land", "stop"):
-                    raise self.refuse("refused_flight_over")
+                    raise self.refuse("refused_flight_over", seconds=round(self.limits.watchdog_s))
                 if name == "takeoff":
                     battery = self.backend.telemetry().battery
                     if battery < self.limits.takeoff_min_battery:
@@ -169,7 +169,7 @@ class Supervisor:
         intervened = False
         with self._busy:
             if self.flight_over:
-                raise self.refuse("refused_flight_over")
+                raise self.refuse("refused_flight_over", seconds=round(self.limits.watchdog_s))
             remaining = seconds
             while remaining > 1e-9 and not self.stopped:
                 chunk = min(remaining, 1.0)

@@ -11,17 +11,29 @@ this module gives it the flight service's errors and names.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from traitlets import Unicode
+
 from youthlab import secrets_guard as _shared
+from youthlab.config import EnvConfigurable
 from youthlab.drone.errors import DroneError
-from youthlab.secrets_guard import MAX_SECRET_LENGTH, well_formed  # noqa: F401  (re-exported)
+from youthlab.secrets_guard import well_formed
 
 MIN_PIN_LENGTH = 8
 GENERATED_PIN_DIGITS = 10
 PIN_FILE = "teacher-pin"
+PIN_VAR = "YOUTHLAB_TEACHER_PIN"
+
+
+class TeacherPinSettings(EnvConfigurable):
+    """The teacher's PIN: one knob for the flight service and the simulate-first gate
+    (listed with the flight service's knobs, ``youthlab config --area flight-service``)."""
+
+    teacher_pin = Unicode("", help="Teacher PIN (8+ characters) that overrides a failed simulator "
+                                   "check; empty: made once, kept in <data>/flight-service.").tag(
+        config=True, env=PIN_VAR, secret=True)
 
 
 class TooManyTries(DroneError, _shared.TooManyTries):
@@ -50,14 +62,50 @@ def check_pin_strength(pin: str) -> None:
         raise WeakTeacherPin(minimum=MIN_PIN_LENGTH, length=len(pin) if isinstance(pin, str) else 0)
 
 
-def ensure_teacher_pin(folder: Path, environ: Mapping[str, str] = os.environ) -> tuple[str, bool]:
+def ensure_teacher_pin(folder: Path, environ: Mapping[str, str] | None = None, *,
+                       pin: str | None = None) -> tuple[str, bool]:
     """The teacher's PIN and whether it was made just now (then show it to the operator,
-    once). ``YOUTHLAB_TEACHER_PIN`` wins when set (refused if weaker than
-    :data:`MIN_PIN_LENGTH` characters); else the PIN in ``<folder>/teacher-pin``, made
-    (random digits, mode 0600) when missing. Call it from the launcher before the hub
-    starts so the operator sees it; the service calls it too."""
-    return _shared.ensure_pin(Path(folder) / PIN_FILE, "YOUTHLAB_TEACHER_PIN", check_pin_strength,
-                              GENERATED_PIN_DIGITS, environ)
+    once). The operator's PIN wins when set — ``pin`` (from settings already read), else
+    the ``YOUTHLAB_TEACHER_PIN`` setting of ``environ`` (default: the process's) — and is
+    refused if weaker than :data:`MIN_PIN_LENGTH` characters; else the PIN in
+    ``<folder>/teacher-pin``, made (random digits, mode 0600) when missing. Call it from
+    the launcher before the hub starts so the operator sees it; the service calls it too."""
+    given = TeacherPinSettings.setting("teacher_pin", environ) if pin is None else pin
+    return _shared.ensure_pin(Path(folder) / PIN_FILE, PIN_VAR, check_pin_strength,
+                              GENERATED_PIN_DIGITS, {PIN_VAR: given})
+
+
+def service_folder(data: Path | None = None) -> Path:
+    """The flight service's own folder (its PIN, key, ledger and pilot log)."""
+    from youthlab.paths import data_dir
+
+    return Path(data if data is not None else data_dir()) / "flight-service"
+
+
+def configured_teacher_pin(folder: Path | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The teacher's PIN, decided one way for the simulate-first gate and the flight
+    service: ``YOUTHLAB_TEACHER_PIN`` when set (refused if weak), else the PIN the service
+    keeps in ``<folder>/teacher-pin`` (default: the data folder's flight service), else
+    None — no override is possible. Unlike :func:`ensure_teacher_pin` it makes nothing."""
+    given = TeacherPinSettings.setting("teacher_pin", environ)
+    if given:
+        check_pin_strength(given)
+        return given
+    try:
+        kept = (Path(folder) if folder else service_folder()).joinpath(PIN_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return kept or None
+
+
+def pin_matches(given: Any, expected: str | None) -> bool:
+    """Whether ``given`` is the teacher's PIN (constant time; a malformed value is no match)."""
+    if not expected or given is None:
+        return False
+    try:
+        return same_secret(given, expected)
+    except MalformedSecret:
+        return False
 
 
 class Throttle(_shared.Throttle):

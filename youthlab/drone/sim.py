@@ -38,7 +38,6 @@ class Airframe:
     battery_j: float = 1.1 * 3.8 * 3600  # 1100 mAh at 3.8 V
     avionics_w: float = 3.0
     hover_w: float = 16.3  # about 13 minutes of hover on a full battery
-    max_payload_kg: float = 0.040
 
     @property
     def max_thrust_n(self) -> float:
@@ -143,9 +142,6 @@ class QuadSim:
 
     def wind_now(self) -> tuple[float, float]:
         return self.wind.x + self.gx, self.wind.y + self.gy
-
-    def hover_thrust(self) -> float:
-        return self.mass * G
 
     # ---- manoeuvres --------------------------------------------------------------
     def start_motors(self) -> None:

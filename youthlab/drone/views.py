@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from youthlab.drone.missions import MissionSpec, get_mission
-from youthlab.i18n import current_language, t
+from youthlab.i18n import t
+from youthlab.plotting import both
 
 _KOREAN_FONTS = ("NanumGothic", "NanumSquareRound", "Noto Sans CJK KR", "Noto Serif CJK KR")
 
@@ -36,13 +37,19 @@ def _record(flight: Any) -> dict:
     return flight.record() if hasattr(flight, "record") else flight
 
 
+def _text(key: str, lang: str | None, **params: Any) -> str:
+    """A label in ``lang``; with no language given, in Korean and English (a lab's plot is
+    shared on a screen or a printout — one reader may know only one of the two)."""
+    return t(key, lang, **params) if lang else both(key, **params)
+
+
 def _track(rec: dict) -> tuple[list[float], list[float], list[float], list[float]]:
     rows = rec.get("samples") or [(p[0], p[1], p[2], p[3]) for p in rec.get("path", [])]
     ts, xs, ys, zs = ([r[i] for r in rows] for i in range(4))
     return ts, xs, ys, zs
 
 
-def path_3d(flight: Any) -> Figure:
+def path_3d(flight: Any, lang: str | None = None) -> Figure:
     """The flight path in 3-D (cm, takeoff frame), with the parcel drops."""
     _use_korean_font()
     rec = _record(flight)
@@ -51,19 +58,20 @@ def path_3d(flight: Any) -> Figure:
     ax = fig.add_subplot(projection="3d")
     ax.plot(xs, ys, zs, color="tab:blue", lw=1.5)
     if xs:
-        ax.scatter([xs[0]], [ys[0]], [zs[0]], color="green", s=40, label=t("drone.view.start"))
-        ax.scatter([xs[-1]], [ys[-1]], [zs[-1]], color="black", s=30, label=t("drone.view.end"))
+        ax.scatter([xs[0]], [ys[0]], [zs[0]], color="green", s=40, label=_text("drone.view.start", lang))
+        ax.scatter([xs[-1]], [ys[-1]], [zs[-1]], color="black", s=30, label=_text("drone.view.end", lang))
     for d in rec.get("drops", []):
-        ax.scatter([d["x"]], [d["y"]], [d["z"]], color="red", marker="v", s=60, label=t("drone.view.drop"))
-    ax.set_xlabel(t("drone.view.x"))
-    ax.set_ylabel(t("drone.view.y"))
-    ax.set_zlabel(t("drone.view.z"))
-    ax.set_title(t("drone.view.path_title"))
+        ax.scatter([d["x"]], [d["y"]], [d["z"]], color="red", marker="v", s=60, label=_text("drone.view.drop", lang))
+    ax.set_xlabel(_text("drone.view.x", lang))
+    ax.set_ylabel(_text("drone.view.y", lang))
+    ax.set_zlabel(_text("drone.view.z", lang))
+    ax.set_title(_text("drone.view.path_title", lang))
     ax.legend(loc="upper left", fontsize=8)
     return fig
 
 
-def island_map(flight: Any = None, mission: str | MissionSpec = "island", real: bool = True) -> Figure:
+def island_map(flight: Any = None, mission: str | MissionSpec = "island", real: bool = True,
+               lang: str | None = None) -> Figure:
     """Top-down map: sea, land, the seabird rock, dock, village hall, fence and the route.
 
     ``real=True`` labels the axes in real metres (the hall map × scale); north is up."""
@@ -74,7 +82,6 @@ def island_map(flight: Any = None, mission: str | MissionSpec = "island", real: 
     def xy(x_cm: float, y_cm: float) -> tuple[float, float]:
         return -y_cm * k, x_cm * k  # east (= -west) to the right, north up
 
-    lang = current_language()
     fig, ax = plt.subplots(figsize=(6.5, 6))
     ax.set_facecolor("#cfe8f7")
     for poly in spec.land_cm.values():
@@ -83,35 +90,35 @@ def island_map(flight: Any = None, mission: str | MissionSpec = "island", real: 
     for zone in spec.no_fly:
         cx, cy = xy(zone.x, zone.y)
         ax.add_patch(plt.Circle((cx, cy), zone.radius * k, color="tab:red", alpha=0.3))
-        ax.annotate(zone.name[lang], (cx, cy), ha="center", fontsize=8, color="darkred")
+        ax.annotate(_text(zone.key, lang), (cx, cy), ha="center", fontsize=8, color="darkred")
     lim = spec.limits
     box = [xy(lim.x_min, lim.y_min), xy(lim.x_max, lim.y_min), xy(lim.x_max, lim.y_max),
            xy(lim.x_min, lim.y_max), xy(lim.x_min, lim.y_min)]
-    ax.plot([p[0] for p in box], [p[1] for p in box], "--", color="gray", lw=1, label=t("drone.view.fence"))
+    ax.plot([p[0] for p in box], [p[1] for p in box], "--", color="gray", lw=1, label=_text("drone.view.fence", lang))
     hx, hy = xy(0, 0)
-    ax.plot(hx, hy, "s", color="green", ms=9, label=spec.home_name.get(lang, "home"))
+    ax.plot(hx, hy, "s", color="green", ms=9, label=_text(spec.home_name, lang))
     if spec.target:
         tx, ty = xy(*spec.target)
-        ax.plot(tx, ty, "*", color="purple", ms=14, label=spec.target_name.get(lang, "target"))
+        ax.plot(tx, ty, "*", color="purple", ms=14, label=_text(spec.target_name, lang))
         ax.add_patch(plt.Circle((tx, ty), spec.drop_tolerance_cm * k, fill=False, color="purple", ls=":"))
     if flight is not None:
         rec = _record(flight)
         _, xs, ys, _ = _track(rec)
         pts = [xy(x, y) for x, y in zip(xs, ys)]
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], color="tab:blue", lw=1.5, label=t("drone.view.route"))
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], color="tab:blue", lw=1.5, label=_text("drone.view.route", lang))
         for d in rec.get("drops", []):
             px, py = xy(d.get("land_x", d["x"]), d.get("land_y", d["y"]))
-            ax.plot(px, py, "v", color="red", ms=9, label=t("drone.view.parcel"))
+            ax.plot(px, py, "v", color="red", ms=9, label=_text("drone.view.parcel", lang))
     unit = "m" if real else "cm"
-    ax.set_xlabel(t("drone.view.east", unit=unit))
-    ax.set_ylabel(t("drone.view.north", unit=unit))
+    ax.set_xlabel(_text("drone.view.east", lang, unit=unit))
+    ax.set_ylabel(_text("drone.view.north", lang, unit=unit))
     ax.set_aspect("equal")
-    ax.set_title(spec.title.get(lang, spec.name))
+    ax.set_title(_text(spec.title, lang))
     ax.legend(loc="lower right", fontsize=8)
     return fig
 
 
-def battery_and_wind(flight: Any) -> Figure:
+def battery_and_wind(flight: Any, lang: str | None = None) -> Figure:
     """Battery (%) and wind speed (m/s) against flight time."""
     _use_korean_font()
     rec = _record(flight)
@@ -119,11 +126,11 @@ def battery_and_wind(flight: Any) -> Figure:
     ts = [r[0] for r in rows]
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(6.5, 4.5), sharex=True)
     a1.plot(ts, [r[4] for r in rows], color="tab:green")
-    a1.set_ylabel(t("drone.view.battery"))
+    a1.set_ylabel(_text("drone.view.battery", lang))
     a1.grid(alpha=0.3)
     a2.plot(ts, [math.hypot(r[5], r[6]) for r in rows], color="tab:blue")
-    a2.set_ylabel(t("drone.view.wind"))
-    a2.set_xlabel(t("drone.view.time"))
+    a2.set_ylabel(_text("drone.view.wind", lang))
+    a2.set_xlabel(_text("drone.view.time", lang))
     a2.grid(alpha=0.3)
     for e in rec.get("events", []):
         for ax in (a1, a2):

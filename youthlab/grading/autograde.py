@@ -212,6 +212,21 @@ def write_gradebook(path: Path, change: Callable[[sqlite3.Connection], None], at
         db.close()
 
 
+def _share_like_parent(top: Path) -> None:
+    """A moved tree keeps the work folder's owner group; give it the course folder's group
+    (the class's teachers), so their formgrader and feedback can read what was graded."""
+    gid = top.parent.stat().st_gid
+    for path in [top, *top.rglob("*")]:
+        try:
+            if path.is_symlink():
+                continue
+            if path.stat().st_gid != gid:
+                os.chown(path, -1, gid)
+            path.chmod(0o2770 if path.is_dir() else 0o660)
+        except PermissionError:  # not ours to change (a shared dev folder): leave it
+            pass
+
+
 def _merge(course: Course, wdir: Path, lab: str, students: list[str]) -> None:
     """Move the batch's autograded notebooks and grade rows into the course."""
     for student in students:
@@ -223,6 +238,7 @@ def _merge(course: Course, wdir: Path, lab: str, students: list[str]) -> None:
             shutil.rmtree(dst)
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(src), str(dst))
+        _share_like_parent(dst)
     marks = ",".join("?" * len(students))
 
     def change(db: sqlite3.Connection) -> None:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import click
 
 from youthlab.i18n import t
 from youthlab.paths import data_dir as default_data_dir
-from youthlab.paths import hub_config_dir
+from youthlab.paths import accounts_file
 
 # readable=False: in isolated mode the data folder is 0711 (accounts pass through, never list it)
 DATA_OPTION = click.option("--data-dir", type=click.Path(path_type=Path, readable=False), default=None,
@@ -34,12 +33,19 @@ def _data(data_dir: Path | None) -> Path:
 def _plan():
     from youthlab.hub.accounts import load_plan
 
-    return load_plan(Path(os.environ.get("YOUTHLAB_ACCOUNTS", hub_config_dir() / "accounts.yaml")))
+    return load_plan(accounts_file())
 
 
 @click.group()
 def course() -> None:
     """Courses for a class: curricula → labs released, collected, autograded, exported."""
+    # As the students' servers do: ``jsonschema`` (the curriculum check, and nbgrader through
+    # ``jupyter_events``) would build ``rfc3987_syntax``'s ~35 parsers at import (~2 CPU-s of
+    # every command) for ``iri`` formats no schema here checks (curricula/schema.json has no
+    # ``format``); nbgrader's own processes are not affected.
+    from youthlab.hub.singleuser import skip_unused_imports
+
+    skip_unused_imports()
 
 
 @course.command()
@@ -49,8 +55,12 @@ def validate(files: tuple[Path, ...]) -> None:
     from youthlab.grading.curriculum import available, check, problem_lines, read_text
     from youthlab.grading.errors import CurriculumError
 
+    from youthlab.paths import curricula_dir
+
     failed = False
     for path in files or tuple(available()):
+        if not path.exists() and not path.suffix and (curricula_dir() / f"{path}.yaml").exists():
+            path = curricula_dir() / f"{path}.yaml"  # a bare name, as `course create` takes it
         try:
             text = read_text(path)
         except CurriculumError as exc:  # not readable, or not UTF-8: says which line and how to fix

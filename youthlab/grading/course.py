@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 import yaml
 
 from youthlab.grading.curriculum import Curriculum
-from youthlab.grading.access import (CourseAccessDenied, NeedsRoot, path_with_venv, require_member,
+from youthlab.grading.access import (NeedsRoot, path_with_venv, require_member,
                                      require_nbgrader_tools, require_teacher)
 from youthlab.grading.errors import NbgraderFailed, NoCourse, UnknownClass, UnknownLab
 from youthlab.hub.accounts import AccountPlan
@@ -151,10 +151,6 @@ def open_course(data: Path, cls: str) -> Course:
     return Course(root, yaml.safe_load(text))
 
 
-def list_courses(data: Path) -> list[Course]:
-    return [open_course(data, p.parent.name) for p in sorted(courses_dir(data).glob(f"*/{COURSE_FILE}"))]
-
-
 @contextlib.contextmanager
 def _nbgrader_process(isolated: bool) -> Iterator[None]:
     """nbgrader runs ``alembic`` by name: the interpreter's bin folder goes on PATH (a
@@ -205,6 +201,24 @@ def _check(result: dict[str, Any], step: str, lab: str) -> None:
     if not result.get("success"):
         detail = (result.get("error") or result.get("log") or "").strip().splitlines()[-8:]
         raise NbgraderFailed(step=step, lab=lab, detail="\n".join(detail))
+
+
+@contextlib.contextmanager
+def _alembic_head_in_process() -> Iterator[None]:
+    """nbgrader stamps a new gradebook with the head of its migrations by running
+    ``alembic heads`` as a process, which imports all of nbgrader again for its migration
+    scripts (4-5 CPU-s, most of a first ``course create``). The same head is read here,
+    in this process, from the same scripts."""
+    import nbgrader.api
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    asked = nbgrader.api.get_alembic_version
+    nbgrader.api.get_alembic_version = lambda: ScriptDirectory(ALEMBIC_DIR).get_current_head()
+    try:
+        yield
+    finally:
+        nbgrader.api.get_alembic_version = asked
 
 
 def create_course(curriculum: Curriculum, cls: str, plan: AccountPlan, data: Path,
@@ -272,10 +286,10 @@ def _fill_course(curriculum: Curriculum, cls: str, plan: AccountPlan, root: Path
 
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", cls) as gb:
+    with _alembic_head_in_process(), Gradebook(f"sqlite:///{root / 'gradebook.db'}", cls) as gb:
         for student in plan.classes[cls]:
             gb.update_or_create_student(student)
-    from youthlab.grading.dashboard import write_dashboard_notebook
+    from youthlab.grading.dashboard_notebook import write_dashboard_notebook
 
     write_dashboard_notebook(course)
     api = course.api()

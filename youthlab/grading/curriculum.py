@@ -17,8 +17,10 @@ from typing import Any
 import jsonschema
 import yaml
 
+from youthlab.grading.classtime import clock_problems
 from youthlab.grading.errors import CurriculumError
 from youthlab.i18n import t
+from youthlab.korean import Word
 from youthlab.paths import curricula_dir, labs_dir
 
 SCHEMA_PATH = curricula_dir() / "schema.json"
@@ -41,7 +43,13 @@ class Problem:
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **self.params)
+        # text values take their Korean particle in the template ({value:은}); q<name> is
+        # the value in quotes ({qlab:이} → 'lab'이)
+        params: dict[str, Any] = {}
+        for k, v in self.params.items():
+            params[k] = Word(v) if isinstance(v, str) else v
+            params[f"q{k}"] = Word(f"'{v}'")
+        return t(self.key, lang, **params)
 
     @property
     def message(self) -> str:
@@ -61,10 +69,20 @@ class Step:
 
 
 @dataclass
+class Activity:
+    """Class time that is not a lab: login, fetch, submit, safety-talk, wrap-up, break …"""
+
+    kind: str
+    minutes: int
+    session: int = 1
+
+
+@dataclass
 class Curriculum:
     path: Path
     data: dict[str, Any]
-    steps: list[Step] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)  # the labs, in order
+    activities: list[Activity] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -222,6 +240,8 @@ def _schema_problem(err: jsonschema.ValidationError, node: yaml.Node) -> Problem
         return Problem(line, _where(path), key=f"curriculum.problem.{v.lower()}", params=dict(value=shown, limit=arg))
     if v == "pattern":
         return Problem(line, _where(path), key="curriculum.problem.pattern", params=dict(value=shown, pattern=arg))
+    if v == "anyOf" and isinstance(value, dict) and "lab" not in value and "activity" not in value:
+        return Problem(line, _where(path), key="curriculum.problem.lab_or_activity")
     if v in ("minItems", "maxItems", "minLength"):
         return Problem(line, _where(path), key=f"curriculum.problem.{v.lower()}", params=dict(limit=arg))
     return Problem(line, _where(path), key="curriculum.problem.other", params=dict(detail=err.message))
@@ -288,7 +308,7 @@ def _semantic_problems(data: dict[str, Any], node: yaml.Node, labs_root: Path) -
     if _number(planned) and sum(minutes) > planned:
         problems.append(Problem(_line_of(node, ["duration", "total_minutes"]), "duration.total_minutes",
                                 key="curriculum.problem.too_long", params=dict(total=sum(minutes), planned=planned)))
-    graded = [(i, s) for i, s in steps if s.get("graded", True) is not False]
+    graded = [(i, s) for i, s in steps if "lab" in s and s.get("graded", True) is not False]
     weighted = [(i, s) for i, s in graded if "weight" in s]
     if weighted and len(weighted) != len(graded):
         i = next(i for i, s in graded if "weight" not in s)
@@ -302,6 +322,8 @@ def _semantic_problems(data: dict[str, Any], node: yaml.Node, labs_root: Path) -
     ages = (data.get("audience") or {}).get("ages") if isinstance(data.get("audience"), dict) else None
     if isinstance(ages, list) and len(ages) == 2 and all(_number(a) for a in ages) and ages[0] > ages[1]:
         problems.append(Problem(_line_of(node, ["audience", "ages"]), "audience.ages", key="curriculum.problem.ages"))
+    for path, key, params in clock_problems(data, steps, labs_root):
+        problems.append(Problem(_line_of(node, path), _where(path), key=key, params=params))
     return problems, missing
 
 
@@ -324,8 +346,10 @@ def load(path: Path | str) -> Curriculum:
     if problems or data is None:
         raise CurriculumError(path=str(path), problems=problem_lines(Path(path.name), problems))
     steps = [Step(s["lab"], s["minutes"], s.get("session", 1), s.get("graded", True), s.get("weight"))
-             for s in data["sequence"]]
-    return Curriculum(path, data, steps)
+             for s in data["sequence"] if "lab" in s]
+    activities = [Activity(s["activity"], s["minutes"], s.get("session", 1))
+                  for s in data["sequence"] if "activity" in s]
+    return Curriculum(path, data, steps, activities)
 
 
 def available() -> list[Path]:

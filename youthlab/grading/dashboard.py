@@ -16,8 +16,6 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
-
 from youthlab.grading.course import Course, open_course
 from youthlab.grading.progress import StudentProgress, class_progress
 from youthlab.hub.classes import HubClient, stop_class, warm_up
@@ -72,10 +70,10 @@ class Dashboard:
         from IPython.display import display
 
         table = w.HTML(table_html(self.rows()))
-        refresh = w.Button(description="새로고침 · Refresh", icon="refresh")
-        warm = w.Button(description="서버 미리 켜기 · Warm up", icon="play", button_style="success",
+        refresh = w.Button(description=t("class.dashboard.refresh"), icon="refresh")
+        warm = w.Button(description=t("class.dashboard.warm_up"), icon="play", button_style="success",
                         disabled=self.client is None)
-        stop = w.Button(description="서버 끄기 · Stop", icon="stop", button_style="warning",
+        stop = w.Button(description=t("class.dashboard.stop"), icon="stop", button_style="warning",
                         disabled=self.client is None)
         bar = w.IntProgress(min=0, max=max(1, len(self.course.students)), description="")
         note = w.HTML("")
@@ -105,21 +103,3 @@ class Dashboard:
         page = w.VBox([w.HBox([refresh, warm, stop, bar]), note, table])
         display(page)
         return page
-
-
-def write_dashboard_notebook(course: Course) -> Path:
-    """``dashboard.ipynb`` in the course folder (teachers only)."""
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell(
-            f"# 📋 {course.info['title']['ko']} · {course.info['title']['en']} — {course.name}\n\n"
-            "**한국어** — 학생마다 지금 하는 실습, 통과한 테스트, 오류, 마지막 작업 시간을 보여 줘요. "
-            "빨간 줄은 도움이 필요한 학생이에요. 수업 전에 **서버 미리 켜기**를 누르세요.\n\n"
-            "**English** — Per student: the lab they are on, tests passing, errors, last saved work. "
-            "Red rows need help. Press **Warm up** before the class starts."),
-        nbformat.v4.new_code_cell(f"from youthlab.grading.dashboard import Dashboard\n\nDashboard({course.name!r}).show()"),
-    ]
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-    path = course.root / "dashboard.ipynb"
-    nbformat.write(nb, path)
-    return path

@@ -37,16 +37,6 @@ class MissionCheckerMissing(YouthLabError):
     hint_key = "grading.checker_missing.hint"
 
 
-class HubUnreachable(YouthLabError):
-    key = "class.hub_unreachable"
-    hint_key = "class.hub_unreachable.hint"
-
-
-class HubRefused(YouthLabError):
-    key = "class.hub_refused"
-    hint_key = "class.hub_refused.hint"
-
-
 class NamedServerRefused(YouthLabError):
     key = "class.named_server_refused"
     hint_key = "class.named_server_refused.hint"

@@ -5,7 +5,9 @@ formgrader); weights from the curriculum; flags from the last autograde report o
 lab (tampered test cells, timed-out cells, unreadable notebooks), so a teacher sees in
 the spreadsheet which grades need a look. Points that still need manual grading (in
 formgrader) are *pending*: their own column, not counted as 0 in a verdict — ``passed``
-says ``pending`` while grading them could still change it.
+says ``pending`` while grading them could still change it. Column names, verdicts and
+flags are in the teacher's language (ko/en); the numbers are plain, so a spreadsheet can
+sum them either way.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from youthlab.grading.autograde import load_report
 from youthlab.grading.course import Course
+from youthlab.i18n import t
 
 
 @dataclass
@@ -47,8 +50,9 @@ class StudentGrades:
         return "no"
 
 
-def grades(course: Course) -> list[StudentGrades]:
-    """Every student of the class (and anyone else who submitted), with their scores."""
+def grades(course: Course, lang: str | None = None) -> list[StudentGrades]:
+    """Every student of the class (and anyone else who submitted), with their scores
+    and flags (in ``lang``, default: the current user's language)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     labs = course.info.get("graded_labs", course.labs)
@@ -71,49 +75,57 @@ def grades(course: Course) -> list[StudentGrades]:
                 waiting = sum(float(g.max_score) for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade)
                 if waiting:
                     row.pending[lab] = waiting
-                    row.flags.append(f"{lab}: {waiting:g} pts pending manual grading")
+                    points = t("grades.pending_points", lang, points=f"{waiting:g}")
+                    row.flags.append(f"{lab}: {points}")
     for lab in labs:
         report = load_report(course, lab)
         if report is None:
             continue
         for student, cells in report.tampered.items():
             if student in rows:
-                rows[student].flags.append(f"{lab}: tampered " + ", ".join(f"{c['cell']} ({c['kind']})" for c in cells))
+                named = ", ".join(f"{c['cell']} ({c['kind']})" for c in cells)
+                rows[student].flags.append(t("grades.flag.tampered", lang, lab=lab, cells=named))
         for student, cells in report.timeouts.items():
             if student in rows:
-                rows[student].flags.append(f"{lab}: timeout " + ", ".join(cells))
+                rows[student].flags.append(t("grades.flag.timeout", lang, lab=lab, cells=", ".join(cells)))
         for student, why in report.broken.items():
             if student in rows:
-                rows[student].flags.append(f"{lab}: unreadable ({why})")
+                rows[student].flags.append(t("grades.flag.unreadable", lang, lab=lab, why=why))
         for student in report.failed:
             if student in rows:
-                rows[student].flags.append(f"{lab}: autograde failed")
+                rows[student].flags.append(t("grades.flag.failed", lang, lab=lab))
     return [rows[s] for s in sorted(rows)]
 
 
-def to_csv(course: Course) -> str:
+VERDICT_KEYS = {"yes": "grades.passed.yes", "no": "grades.passed.no", "pending": "grades.passed.pending"}
+
+
+def to_csv(course: Course, lang: str | None = None) -> str:
+    """The grades spreadsheet, its words in ``lang`` (default: the current user's language)."""
     labs = course.info.get("graded_labs", course.labs)
     weights = {lab: course.weights.get(lab, 1.0) for lab in labs}
     out = io.StringIO()
     writer = csv.writer(out)
-    header = ["student"]
+    header = [t("grades.column.student", lang)]
     for lab in labs:
-        header += [f"{lab} score", f"{lab} max", f"{lab} pending"]
-    header += ["weighted percent", "passed", "flags"]
+        header += [t("grades.column.score", lang, lab=lab), t("grades.column.max", lang, lab=lab),
+                   t("grades.column.pending", lang, lab=lab)]
+    header += [t("grades.column.percent", lang), t("grades.column.passed", lang), t("grades.column.flags", lang)]
     writer.writerow(header)
-    for row in grades(course):
+    for row in grades(course, lang):
         line = [row.student]
         for lab in labs:
             pair = row.scores.get(lab)
             waiting = row.pending.get(lab)
             line += [f"{pair[0]:g}", f"{pair[1]:g}", f"{waiting:g}" if waiting else ""] if pair else ["", "", ""]
         percent = row.percent(weights)
-        line += [f"{percent:g}", row.passed(weights, course.pass_percent), "; ".join(row.flags)]
+        verdict = t(VERDICT_KEYS[row.passed(weights, course.pass_percent)], lang)
+        line += [f"{percent:g}", verdict, "; ".join(row.flags)]
         writer.writerow(line)
     return out.getvalue()
 
 
-def export_csv(course: Course, path: Path) -> Path:
+def export_csv(course: Course, path: Path, lang: str | None = None) -> Path:
     """Write the grades CSV (UTF-8 with BOM, so Excel shows Korean names correctly)."""
-    path.write_text(to_csv(course), encoding="utf-8-sig")
+    path.write_text(to_csv(course, lang), encoding="utf-8-sig")
     return path

@@ -9,12 +9,16 @@ roles; it adds, per single-user server:
 - ``JUPYTER_CONFIG_PATH`` = a per-role folder (``<data>/jupyter-config/student|teacher``)
   plus ``hub_config/``. The student folder switches off nbgrader's formgrader,
   create-assignment and course-list extensions (server and JupyterLab side); teachers
-  keep them.
+  keep them. Students' assignment list and validate extensions load at their first
+  request (:mod:`youthlab.hub.lazy_nbgrader`), not at every server start.
 - ``hub_config/nbgrader_config.py`` (found on that path) calls :func:`nbgrader_settings`
   to point the server at its class: students get the course id, the exchange and their
   hub name as nbgrader student id (all servers may share one system user, so nbgrader's
   own guess — the Unix user — would be wrong); a teacher's server gets the course folder
-  of their class, so formgrader works there out of the box. Everyone uses YouthLab's
+  of their class, so formgrader works there out of the box — except its *Autograde*
+  button, which would run students' code as the teacher: it is refused with a ko/en
+  message that points to the sandboxed ``youthlab course autograde``
+  (:mod:`youthlab.grading.formgrader_guard`). Everyone uses YouthLab's
   exchange plugins (:mod:`youthlab.grading.exchange`): no world-writable exchange, and
   in isolated mode errors that say which class or group is missing.
 
@@ -34,7 +38,11 @@ from youthlab.hub.accounts import AccountPlan, load_plan
 # Teachers' tools, and Voila: visitors' apps are the kiosk service's job, not a student
 # server's (its import costs every student server start-up time).
 STUDENT_SERVER_EXTENSIONS_OFF = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list",
-                                 "voila.server_extension")
+                                 "voila.server_extension",
+                                 # loaded at their first request instead (youthlab/hub/lazy_nbgrader.py)
+                                 "nbgrader.server_extensions.assignment_list",
+                                 "nbgrader.server_extensions.validate_assignment")
+STUDENT_SERVER_EXTENSIONS_ON = ("youthlab.hub.lazy_nbgrader",)
 STUDENT_LAB_EXTENSIONS_OFF = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
                               "@jupyter/nbgrader:course-list", "@voila-dashboards/jupyterlab-preview")
 
@@ -52,7 +60,8 @@ def write_role_configs(data: Path) -> dict[str, Path]:
     (student / "labconfig").mkdir(parents=True, exist_ok=True)
     teacher.mkdir(parents=True, exist_ok=True)
     (student / "jupyter_server_config.json").write_text(json.dumps(
-        {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_SERVER_EXTENSIONS_OFF}}}, indent=1))
+        {"ServerApp": {"jpserver_extensions": {**{name: False for name in STUDENT_SERVER_EXTENSIONS_OFF},
+                                               **{name: True for name in STUDENT_SERVER_EXTENSIONS_ON}}}}, indent=1))
     (student / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {name: True for name in STUDENT_LAB_EXTENSIONS_OFF}}, indent=1))
     return {"student": student, "teacher": teacher}
@@ -120,6 +129,10 @@ def nbgrader_settings(env: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]]
     exchange: dict[str, Any] = {"root": str(data_path / "exchange"), "path_includes_course": True}
     plugins = {"ExchangeFactory": dict(PLUGINS)}
     if role_of(plan, username) == "teacher":
+        from youthlab.grading.formgrader_guard import SandboxOnlyNotebookExporter
+
+        # formgrader's Autograde button would run submissions as the teacher: refused
+        plugins["Autograde"] = {"exporter_class": SandboxOnlyNotebookExporter}
         classes = plan.teachers.get(username, [])
         named = env.get("JUPYTERHUB_SERVER_NAME", "")
         if named in classes:  # a teacher's server named after one of their classes grades that class

@@ -1,5 +1,7 @@
 """Mission checkers in grading: "did the parcel reach the island" becomes points.
 
+Kinds of mission come from the entry point group ``youthlab.mission_checkers``.
+
 A lab's test cell calls :func:`check_mission` with the kind of mission (``drone``,
 ``robot``, ``grid``) and what the student produced (a flight log, a route …). The
 checker lives with the hardware area (``youthlab.drone.checker``,
@@ -18,11 +20,23 @@ from typing import Any
 from youthlab.grading.errors import MissionCheckerMissing
 from youthlab.i18n import t
 
+CHECKERS_GROUP = "youthlab.mission_checkers"  # pyproject.toml: kind = "module.with.check"
+# the shipped kinds, used when the package metadata is not installed (a bare checkout)
 CHECKERS: dict[str, str] = {
     "drone": "youthlab.drone.checker",
     "robot": "youthlab.robot.checker",
     "grid": "youthlab.grading.gridmission",
 }
+
+
+def checker_modules() -> dict[str, str]:
+    """Mission kind -> module, from the ``youthlab.mission_checkers`` entry points (an area or
+    a centre's own package adds a kind there) over the shipped ones."""
+    from importlib.metadata import entry_points
+
+    found = dict(CHECKERS)
+    found.update({ep.name: ep.value for ep in entry_points(group=CHECKERS_GROUP)})
+    return found
 
 
 def _drone_check(module):
@@ -72,29 +86,21 @@ def _normalize(raw: Any) -> MissionResult:
                          getattr(raw, "__dict__", None))
 
 
-def checker_available(kind: str) -> bool:
-    """True if the checker module for ``kind`` can be imported."""
-    try:
-        _checker(kind)
-    except MissionCheckerMissing:
-        return False
-    return True
-
-
 def _checker(kind: str):
-    module_name = CHECKERS.get(kind)
+    modules = checker_modules()
+    module_name = modules.get(kind)
     if module_name is None:
-        raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(CHECKERS)))
+        raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(modules)))
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
-            raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(CHECKERS))) from None
+            raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(modules))) from None
         raise
     if kind in ADAPTERS and not hasattr(module, "check"):
         return ADAPTERS[kind](module)
     if not hasattr(module, "check"):
-        raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(CHECKERS)))
+        raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(modules)))
     return module.check
 
 

@@ -33,11 +33,34 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Dict, List, Unicode
 
+from youthlab.config import EnvConfigurable
 from youthlab.hub.identity import NAME_MAX, system_user_prefix
 
 COMMENT = "YouthLab autograde sandbox"
 IPC_IN_SANDBOX = "/tmp/.ipc/k"  # where a sandboxed kernel's sockets live, in its own /tmp
-LOCK_DIR = Path(os.environ.get("YOUTHLAB_SANDBOX_LOCKS", "/run/youthlab-sandbox"))
+# A grading kernel starts pyzmq's garbage-collector thread before any student code runs.
+# jupyter_client sends a message of 64 KiB or more without copying, and the first such send
+# starts that thread and its zmq context (two more threads). A submission that has just
+# filled its process or memory limit (a 50 MB print, then a memory hog or a fork bomb)
+# leaves no room for a thread then: libzmq aborts the kernel (or its output thread waits
+# for ever) and what it printed is lost. (Copying instead needs the message's size in
+# memory again at that moment, and a failed copy corrupts the next message.)
+KERNEL_BOOT = ("import zmq.utils.garbage as g; g.gc.start(); del g; import runpy; "
+               "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)")
+DEFAULT_LOCK_DIR = "/run/youthlab-sandbox"
+
+
+class SandboxSettings(EnvConfigurable):
+    """The autograde sandbox's knobs (``youthlab config --area grading-sandbox``)."""
+
+    lock_dir = Unicode(DEFAULT_LOCK_DIR, help="Folder of the sandbox users' lock files (root's, 0700): "
+                                              "one autograde run holds a user at a time.").tag(
+        config=True, env="YOUTHLAB_SANDBOX_LOCKS", help_key="config.help.youthlab_sandbox_locks")
+
+
+def lock_dir() -> Path:
+    """Where the lock files of the sandbox users are (read when a run leases its users)."""
+    return Path(SandboxSettings.setting("lock_dir") or DEFAULT_LOCK_DIR)
 
 
 @dataclass
@@ -179,12 +202,13 @@ class Lease:
 
 def lease(n: int, prefix: str | None = None) -> Lease:
     """``n`` sandbox users no other autograde run holds (made on first use)."""
-    LOCK_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    locks = lock_dir()
+    locks.mkdir(parents=True, exist_ok=True, mode=0o700)
     users, files = [], []
     i = 0
     while len(users) < n:
         name = sandbox_name(i, prefix)
-        f = open(LOCK_DIR / f"{name}.lock", "w")
+        f = open(locks / f"{name}.lock", "w")
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -252,6 +276,8 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
+        if cmd[1:3] == ["-m", "ipykernel_launcher"]:
+            cmd = [cmd[0], "-c", KERNEL_BOOT, *cmd[3:]]
         cwd = self._launch_args.get("cwd") if getattr(self, "_launch_args", None) else None
         prefix = launch_prefix(self._user(), Limits(**self.sandbox_limits), list(self.sandbox_hide))
         prefix += ["--connection-file", self.connection_file]

@@ -20,6 +20,7 @@ course or lab 404 — always JSON with ko/en words, never a traceback.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -30,8 +31,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from traitlets import Int
+
+from youthlab.config import EnvConfigurable, settings_class
 from youthlab.errors import YouthLabError, error_body
 from youthlab.grading.service_errors import GradingBusy, GradingForbidden, GradingRequestError, http_status
+from youthlab.service_answer import JsonAnswers, not_found_handler
 from youthlab.hub.accounts import AccountPlan
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -214,7 +219,9 @@ def make_app(desk: GradingDesk, prefix: str = "/", hub_auth: Any = None):
     from tornado import web
     from tornado.ioloop import IOLoop
 
-    class Handler(web.RequestHandler):
+    class Handler(JsonAnswers, web.RequestHandler):
+        request_error = GradingRequestError
+
         grader: Grader | None = None
 
         async def prepare(self) -> None:
@@ -230,19 +237,6 @@ def make_app(desk: GradingDesk, prefix: str = "/", hub_auth: Any = None):
             if self.grader is None:
                 self.answer(403, error_body(GradingForbidden(user="?", cls="-")))
 
-        def answer(self, status: int, body: Any) -> None:
-            self.set_status(status)
-            self.set_header("Content-Type", "application/json; charset=utf-8")
-            self.finish(json.dumps(body, ensure_ascii=False))
-
-        def check_xsrf_cookie(self) -> None:  # token-authenticated API, no cookies
-            return
-
-        def write_error(self, status_code: int, **kwargs: Any) -> None:
-            """Whatever tornado refuses (unknown path, method, body too large) is JSON too."""
-            self.set_header("Content-Type", "application/json; charset=utf-8")
-            self.finish(json.dumps(error_body(GradingRequestError(detail=f"HTTP {status_code}")),
-                                   ensure_ascii=False))
 
         def refuse(self, exc: YouthLabError) -> None:
             self.answer(http_status(exc), error_body(exc))
@@ -271,16 +265,20 @@ def make_app(desk: GradingDesk, prefix: str = "/", hub_auth: Any = None):
                 return
             self.answer(200, view)
 
-    class NotFound(Handler):
-        def prepare(self) -> None:  # type: ignore[override]
-            raise web.HTTPError(404)
-
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     return web.Application([(prefix + "api/autograde", Autograde),
-                            (prefix + r"api/autograde/([^/]+)/([^/]+)", Status)], default_handler_class=NotFound)
+                            (prefix + r"api/autograde/([^/]+)/([^/]+)", Status)], default_handler_class=not_found_handler(Handler))
 
 
 # ---- under the hub ------------------------------------------------------------------
+class GradingSettings(EnvConfigurable):
+    """The grading service process's knobs (``youthlab config --area grading``); how the
+    hub runs it (on/off, port) is :class:`~youthlab.grading.hub_service.GradingServiceSettings`."""
+
+    max_jobs = Int(2, min=1, max=64, help="Classes graded at once (each job runs its own workers).").tag(
+        config=True, env="YOUTHLAB_GRADING_MAX_JOBS", help_key="config.help.youthlab_grading_max_jobs")
+
+
 SERVICE_VARS = ("YOUTHLAB_LANG", "YOUTHLAB_ROOT", "YOUTHLAB_ACCOUNTS", "YOUTHLAB_SPAWNER",
                 "YOUTHLAB_SYSTEM_USER_PREFIX", "YOUTHLAB_LABS_DIR", "YOUTHLAB_SANDBOX_LOCKS",
                 "YOUTHLAB_RUNTIME_DIR", "YOUTHLAB_RUNTIME_MIRROR", "YOUTHLAB_GRADING_MAX_JOBS",
@@ -297,13 +295,16 @@ def grading_service_environment(environ: Mapping[str, str], data: Path) -> dict[
 def hub_runs_grading_service(environ: Mapping[str, str] | None = None) -> bool:
     """``YOUTHLAB_GRADING_SERVICE``: on, off, or auto (default: on in isolated mode, where
     teachers' servers are not root and could not sandbox submissions themselves)."""
+    from youthlab.grading.sandbox import SandboxSettings
     from youthlab.hub.identity import isolated_mode
 
     env = os.environ if environ is None else environ
-    value = env.get("YOUTHLAB_GRADING_SERVICE", "auto").strip().lower()
-    if value in ("on", "off"):
-        return value == "on"
-    return isolated_mode(dict(env))
+    mode = settings_class("grading-service").setting("mode", env)
+    runs = mode == "on" if mode in ("on", "off") else isolated_mode(dict(env))
+    if runs:  # its own knobs are checked now, by `youthlab up`, not when the hub starts it
+        GradingSettings.from_env(env)
+        SandboxSettings.from_env(env)
+    return runs
 
 
 def serve(port: int, ip: str = "127.0.0.1") -> None:
@@ -314,23 +315,23 @@ def serve(port: int, ip: str = "127.0.0.1") -> None:
 
     from youthlab.errors import ConfigError
     from youthlab.hub.accounts import load_plan
-    from youthlab.paths import data_dir, project_root
+    from youthlab.paths import accounts_file, data_dir
 
     if not (os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_SERVICE_NAME")):
         raise ConfigError(detail="the grading service runs as a hub service (no JUPYTERHUB_API_TOKEN)")
-    plan = load_plan(Path(os.environ.get("YOUTHLAB_ACCOUNTS", project_root() / "hub_config" / "accounts.yaml")))
+    plan = load_plan(accounts_file())
     os.umask(0o007)  # what it writes in a course stays the teachers' group's (never others')
-    try:
-        max_jobs = max(1, int(os.environ.get("YOUTHLAB_GRADING_MAX_JOBS", "2")))
-    except ValueError:
-        max_jobs = 2
-    desk = GradingDesk(data_dir().resolve(), plan, max_jobs=max_jobs)
+    settings = GradingSettings.from_env()
+    desk = GradingDesk(data_dir().resolve(), plan, max_jobs=settings.max_jobs)
     app = make_app(desk, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), hub_auth=HubAuth(cache_max_age=60))
     HTTPServer(app, max_body_size=MAX_BODY_BYTES).listen(port, address=ip)
     try:
         IOLoop.current().start()
     except KeyboardInterrupt:
         pass
+    # Stopped: exit without a last cyclic sweep of the heap (nbgrader, sqlalchemy …), which
+    # took ~2.5 s on a busy machine, while the hub waits for each service in turn to end.
+    gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> None:

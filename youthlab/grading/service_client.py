@@ -9,14 +9,23 @@ import time
 from typing import Any, Callable
 
 import requests
+from traitlets import Unicode
 
+from youthlab.config import EnvConfigurable
 from youthlab.grading.service_errors import GradingServiceRefused, GradingServiceUnreachable
+
+
+class GradingClientSettings(EnvConfigurable):
+    """Where a teacher's server finds the hub's grading service (the hub sets it)."""
+
+    url = Unicode("", help="The grading service's URL (empty: grade in this process).").tag(
+        config=True, env="YOUTHLAB_GRADING_URL", help_key="config.help.youthlab_grading_url")
 
 
 def service_url() -> str | None:
     """The service's URL when this process should use it: in a hub server (its token in
     the environment), not as root (root sandboxes submissions itself)."""
-    url = os.environ.get("YOUTHLAB_GRADING_URL", "").strip()
+    url = GradingClientSettings.setting("url").strip()
     if not url or not os.environ.get("JUPYTERHUB_API_TOKEN") or os.geteuid() == 0:
         return None
     return url.rstrip("/") + "/"

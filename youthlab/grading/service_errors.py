@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from youthlab.errors import YouthLabError
+from youthlab.service_answer import AnsweredError
 
 
 class GradingRequestError(YouthLabError):
@@ -34,7 +35,7 @@ class GradingServiceUnreachable(YouthLabError):
     hint_key = "grading.service.unreachable.hint"
 
 
-class GradingServiceRefused(YouthLabError):
+class GradingServiceRefused(AnsweredError, YouthLabError):
     """The service said no; its answer carries the message in both languages."""
 
     key = "grading.service.refused"
@@ -43,18 +44,6 @@ class GradingServiceRefused(YouthLabError):
     def __init__(self, answer: dict[str, Any], status: int) -> None:
         self.answer, self.status = answer, status
         super().__init__(status=status)
-
-    def message(self, lang: str | None = None) -> str:
-        from youthlab.i18n import current_language
-
-        texts = self.answer.get("message") if isinstance(self.answer.get("message"), dict) else {}
-        return texts.get(lang or current_language()) or texts.get("en") or super().message(lang)
-
-    def hint(self, lang: str | None = None) -> str | None:
-        from youthlab.i18n import current_language
-
-        texts = self.answer.get("hint") if isinstance(self.answer.get("hint"), dict) else {}
-        return texts.get(lang or current_language()) or texts.get("en")
 
 
 def http_status(error: BaseException) -> int:

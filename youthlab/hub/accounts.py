@@ -126,6 +126,21 @@ def generate_password() -> str:
     return f"{secrets.choice(words)}-{secrets.randbelow(9000) + 1000}-{secrets.choice(words)}"
 
 
+def make_seeds(plan: AccountPlan, skip: set[str] = frozenset()) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """A new password for every account of ``plan`` not in ``skip``: the seeds
+    ``{username: bcrypt hash}`` the authenticator imports, and ``(username, role,
+    password)`` to show once."""
+    seeds: dict[str, str] = {}
+    created = []
+    for username, role in plan.all_accounts():
+        if username in skip:
+            continue
+        password = generate_password()
+        seeds[username] = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+        created.append((username, role, password))
+    return seeds, created
+
+
 def prepare_first_start(plan: AccountPlan, data_dir: Path, db_file: Path) -> list[tuple[str, str, str]]:
     """Create passwords for accounts that have none yet.
 
@@ -135,14 +150,8 @@ def prepare_first_start(plan: AccountPlan, data_dir: Path, db_file: Path) -> lis
     """
     seed_path = data_dir / SEED_FILE
     seeds = read_seeds(seed_path)
-    known = existing_accounts(db_file) | set(seeds)
-    created = []
-    for username, role in plan.all_accounts():
-        if username in known:
-            continue
-        password = generate_password()
-        seeds[username] = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
-        created.append((username, role, password))
+    new_seeds, created = make_seeds(plan, skip=existing_accounts(db_file) | set(seeds))
+    seeds.update(new_seeds)
     if created:
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = seed_path.with_suffix(".tmp")

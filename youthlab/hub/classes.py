@@ -25,7 +25,8 @@ from typing import Any, Callable
 import click
 import requests
 
-from youthlab.grading.errors import HubRefused, HubUnreachable
+from youthlab.hub.errors import HubRefused, HubUnreachable
+from youthlab.hub.settings import HubSettings
 from youthlab.i18n import t
 
 
@@ -203,7 +204,7 @@ def stop_class(client: HubClient, students: list[str]) -> int:
     return stopped
 
 
-HUB_URL = click.option("--hub-url", default=lambda: os.environ.get("YOUTHLAB_HUB_URL", "http://127.0.0.1:8000"),
+HUB_URL = click.option("--hub-url", default=lambda: HubSettings.from_env().url,
                        show_default="YOUTHLAB_HUB_URL or http://127.0.0.1:8000", help="The hub's address.")
 def _read_token(token_file: str | None, token_on_command_line: str | None) -> str | None:
     """The hub token, from a file (``-`` = standard input) or the environment.
@@ -221,7 +222,7 @@ def _read_token(token_file: str | None, token_on_command_line: str | None) -> st
             raise click.UsageError(t("class.token_file_unreadable", path=token_file, detail=exc.strerror or exc))
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         return lines[0] if lines else None
-    return os.environ.get("YOUTHLAB_HUB_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN")
+    return HubSettings.from_env().api_token or os.environ.get("JUPYTERHUB_API_TOKEN")
 
 
 def TOKEN(command):  # noqa: N802 (a click option decorator, like HUB_URL)

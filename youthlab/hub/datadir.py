@@ -4,11 +4,16 @@ The database, cookie secret, hub and proxy pid files, account seeds and the log 
 created 0600 by us (``O_CREAT`` with mode 0600; the cookie secret generated here) before
 the hub opens them, so they are never readable by others, not even for a moment; files
 opened with ``open(path, "w")`` keep the mode of the file they truncate. The proxy's pid
-file, which JupyterHub deletes and rewrites, is written by :class:`PrivateFilesProxy`.
+file, which JupyterHub deletes and rewrites, is written by
+:class:`youthlab.hub.private_proxy.PrivateFilesProxy`.
 This does not depend on the umask, and leaves the umask of the hub (and of what it
 starts) alone. The folder is 0700 in demo mode (every server runs as the hub's user) and
 0711 in isolated mode (accounts' servers pass through to the few shared folders they
 are given by full path — the boards' locks, the Jupyter config — but cannot list it).
+
+This module does not import JupyterHub (~0.6 s and ~500 modules: its database layer and
+metrics): the names of the files and the helpers serve ``youthlab doctor``, ``youthlab
+recover`` and the launcher too.
 """
 
 from __future__ import annotations
@@ -16,8 +21,6 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-
-from jupyterhub.proxy import ConfigurableHTTPProxy
 
 DATABASE = "jupyterhub.sqlite"
 COOKIE_SECRET = "jupyterhub_cookie_secret"
@@ -62,12 +65,3 @@ def prepare_data_dir(data: Path, isolated: bool) -> None:
         path = data / name
         if path.is_file() and not path.is_symlink() and path.stat().st_mode & 0o077:
             path.chmod(0o600)
-
-
-class PrivateFilesProxy(ConfigurableHTTPProxy):
-    """configurable-http-proxy whose pid file is made 0600 (JupyterHub's is 0644)."""
-
-    def _write_pid_file(self):
-        path = Path(self.pid_file)
-        path.unlink(missing_ok=True)
-        create_private(path, str(self.proxy_process.pid).encode())

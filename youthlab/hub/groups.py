@@ -124,7 +124,7 @@ def ensure_groups_for_spawn(account: str, prefix: str | None = None) -> list[str
     import os
 
     from youthlab.hub.accounts import load_plan
-    from youthlab.paths import hub_config_dir
+    from youthlab.paths import accounts_file
 
-    plan = load_plan(Path(os.environ.get("YOUTHLAB_ACCOUNTS", hub_config_dir() / "accounts.yaml")))
+    plan = load_plan(accounts_file())
     return ensure_account_groups(plan, account, prefix)

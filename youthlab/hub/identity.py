@@ -18,32 +18,36 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Mapping
+
+from youthlab.config import SettingError
+from youthlab.hub.settings import HubSettings
 
 ISOLATED = "system-users"
 DEMO = "demo"
 _ALIASES = {"simple": DEMO, "demo": DEMO, "system-users": ISOLATED, "isolated": ISOLATED}
-DEFAULT_PREFIX = "yl-"
 NAME_MAX = 32  # useradd's limit on user and group names
 
 
-def spawner_mode(environ: dict[str, str] | None = None) -> str:
-    """``system-users`` or ``demo``: ``YOUTHLAB_SPAWNER`` if set, else isolated when root."""
-    env = os.environ if environ is None else environ
-    value = env.get("YOUTHLAB_SPAWNER", "").strip().lower()
+def spawner_mode(environ: Mapping[str, str] | None = None) -> str:
+    """``system-users`` or ``demo``: ``YOUTHLAB_SPAWNER`` (:class:`HubSettings` ``spawner``)
+    if set, else isolated when root. A value it cannot take is a ValueError (ko/en text)."""
+    try:
+        value = HubSettings.setting("spawner", environ).strip().lower()
+    except SettingError as exc:
+        raise ValueError(exc.message()) from None
     if value:
-        if value not in _ALIASES:
-            raise ValueError(f"YOUTHLAB_SPAWNER={value!r}: expected 'system-users' or 'demo'")
         return _ALIASES[value]
     return ISOLATED if os.geteuid() == 0 else DEMO
 
 
-def isolated_mode(environ: dict[str, str] | None = None) -> bool:
+def isolated_mode(environ: Mapping[str, str] | None = None) -> bool:
     return spawner_mode(environ) == ISOLATED
 
 
-def system_user_prefix(environ: dict[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
-    return env.get("YOUTHLAB_SYSTEM_USER_PREFIX", DEFAULT_PREFIX)
+def system_user_prefix(environ: Mapping[str, str] | None = None) -> str:
+    """``YOUTHLAB_SYSTEM_USER_PREFIX`` (:class:`HubSettings` ``system_user_prefix``)."""
+    return HubSettings.setting("system_user_prefix", environ)
 
 
 def _slug(name: str) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nbformat
 
+from youthlab.i18n import both
+
 # Never handed to students: instructor material and build leftovers.
 PRIVATE_NAMES = {"solutions", "instructor", "__pycache__", ".ipynb_checkpoints"}
 
@@ -32,7 +34,9 @@ def student_version(source: Path) -> nbformat.NotebookNode:
         from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
         resources: dict = {}
-        nb, resources = ClearSolutions(enforce_metadata=False).preprocess(nb, resources)
+        comment = " · ".join(both("lab.stub.write_code").values())
+        stub = {"python": f"# {comment}\nraise NotImplementedError()"}
+        nb, resources = ClearSolutions(enforce_metadata=False, code_stub=stub).preprocess(nb, resources)
         nb, resources = ClearHiddenTests(enforce_metadata=False).preprocess(nb, resources)
         for cell in nb.cells:  # grading metadata stays, but no instructor leftovers
             cell.get("metadata", {}).pop("solution", None)

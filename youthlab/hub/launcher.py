@@ -13,6 +13,7 @@ anything still alive after that is stopped by PID, so nothing is left behind.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import signal
@@ -21,30 +22,22 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Mapping
 
 import click
 import psutil
 import requests
 
-from youthlab.errors import HubError, YouthLabError
+from youthlab.errors import HubError
 from youthlab.hub import identity
+from youthlab.hub import services as hub_services
 from youthlab.hub.accounts import load_plan, prepare_first_start
 from youthlab.hub.datadir import open_private, prepare_data_dir
+from youthlab.hub.settings import HubSettings
+from youthlab.hub.errors import HubAlreadyRunning, HubStoppedUnexpectedly, ModeRefused, PortInUse
 from youthlab.i18n import t
 from youthlab.paths import data_dir as default_data_dir
 from youthlab.paths import hub_config_dir, node_bin
-
-
-class PortInUse(YouthLabError):
-    key = "error.port_in_use"
-    hint_key = "error.port_in_use.hint"
-
-
-class ModeRefused(YouthLabError):
-    """The spawner mode and the options ask for something unsafe, or are not possible."""
-
-    key = "mode.invalid"
-    hint_key = "mode.invalid.hint"
 
 
 def is_loopback(ip: str) -> bool:
@@ -102,8 +95,13 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+def _settings() -> HubSettings:
+    """The hub's settings from this shell's environment (`youthlab config --area hub`)."""
+    return HubSettings.from_env()
+
+
 def hub_environment(port: int, hub_api_port: int, proxy_api_port: int, data: Path, ip: str,
-                    kiosk_port: int) -> dict[str, str]:
+                    kiosk_port: int | None = None) -> dict[str, str]:
     env = dict(os.environ)
     venv_bin = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([venv_bin, str(node_bin()), env.get("PATH", "")])
@@ -113,8 +111,9 @@ def hub_environment(port: int, hub_api_port: int, proxy_api_port: int, data: Pat
         YOUTHLAB_HUB_PORT=str(port),
         YOUTHLAB_HUB_API_PORT=str(hub_api_port),
         YOUTHLAB_PROXY_API_PORT=str(proxy_api_port),
-        YOUTHLAB_KIOSK_PORT=str(kiosk_port),
     )
+    if kiosk_port is not None:  # --kiosk-port: handed to the kiosk service's own settings
+        env["YOUTHLAB_KIOSK_PORT"] = str(kiosk_port)
     return env
 
 
@@ -143,20 +142,6 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90, verify:
             pass
         time.sleep(0.3)
     raise HubError(detail=f"no answer from {url} after {timeout:.0f} s")
-
-
-class HubAlreadyRunning(YouthLabError):
-    """A hub of the same data folder still runs: two would share one database."""
-
-    key = "recovery.hub_running"
-    hint_key = "recovery.hub_running.hint"
-
-
-class HubStoppedUnexpectedly(YouthLabError):
-    """The hub died under `youthlab up` after it had started (killed, out of memory)."""
-
-    key = "recovery.hub_died"
-    hint_key = "recovery.hub_died.hint"
 
 
 def recover(data: Path) -> None:
@@ -209,44 +194,17 @@ def print_accounts(created: list[tuple[str, str, str]]) -> None:
         click.echo(f"  {t('hub.accounts.role.' + role):8s} {username:12s} {password}")
 
 
-def check_env_secrets(environ: dict[str, str] | os._Environ) -> None:  # noqa: F821
-    """PINs the operator set are checked before anything starts (a weak one is refused
-    with its ko/en reason); the services check them again when they read them."""
-    from youthlab.drone.secrets_guard import check_pin_strength
-    from youthlab.kiosk.security import PIN_VAR, check_staff_pin
-
-    teacher = environ.get("YOUTHLAB_TEACHER_PIN", "")
-    if teacher:
-        check_pin_strength(teacher)
-    staff = environ.get(PIN_VAR, "")
-    if staff and staff.strip().lower() != "off":
-        check_staff_pin(staff)
+def check_services(environ: Mapping[str, str]) -> None:
+    """Every registered service checks the secrets the operator set (a weak PIN is refused
+    with its ko/en reason) before anything starts, whether it runs this time or not."""
+    for service in hub_services.all_services().values():
+        service.check(environ)
 
 
-def ensure_secrets(data: Path, environ: dict[str, str], flight_on: bool, kiosk_on: bool) -> list[str]:
-    """The PINs of the services that run, made when the operator set none (0600 files that
-    only those services read; never put in the hub's environment, so no student server or
-    kiosk kernel gets them). Returns the lines to show once, with the accounts."""
-    lines = []
-    if flight_on:  # the flight service's teacher PIN (the simulator-check override)
-        from youthlab.drone.service import ensure_service_pin
-
-        pin, made = ensure_service_pin(data, environ)
-        path = data / "flight-service" / "teacher-pin"
-        if made:
-            path.parent.chmod(0o700)
-            lines.append(t("drone.secrets.pin_made", pin=pin, path=path))
-        elif not environ.get("YOUTHLAB_TEACHER_PIN"):
-            lines.append(t("hall.secrets.teacher_pin_kept", path=path))
-    if kiosk_on:  # the kiosk's staff PIN: the operator's (checked) or made now
-        from youthlab.kiosk.security import PIN_VAR, ensure_staff_pin, staff_pin_file
-
-        pin, made = ensure_staff_pin(data, environ)
-        if made:
-            lines.append(t("kiosk.security.pin_made", pin=pin, path=staff_pin_file(data)))
-        elif pin and not environ.get(PIN_VAR):
-            lines.append(t("hall.secrets.kiosk_pin_kept", path=staff_pin_file(data)))
-    return lines
+def prepare_services(chosen: list[hub_services.HubService], data: Path, environ: Mapping[str, str]) -> list[str]:
+    """What the services that run keep (their PINs, made when the operator set none: 0600
+    files only they read, never in the hub's environment). Returns the lines to show once."""
+    return [line for service in chosen for line in service.prepare(data, environ)]
 
 
 def plan_https(ip: str, self_signed: bool, ssl_cert: Path | None, ssl_key: Path | None,
@@ -280,13 +238,16 @@ def https_environment(env: dict[str, str], cert, ip: str, insecure: bool) -> Non
         env["YOUTHLAB_INSECURE_HTTP_ON_NETWORK"] = "accepted"
 
 
-def print_network(ip: str, port: int, cert, data: Path) -> None:
+def print_network(ip: str, port: int, cert, data: Path, isolated: bool = False) -> None:
     """Where the data lives, the certificate and its fingerprint, and the address students
     should open (this machine's hall address, never 0.0.0.0)."""
     from youthlab.hub import tls
-    from youthlab.paths import project_root, shared_data_dir
+    from youthlab.paths import closed_to_others, project_root, shared_data_dir
 
     click.echo(t("hall.banner.data_dir", path=data))
+    closed = closed_to_others(data) if isolated else None
+    if closed is not None:  # the accounts' own users must reach the exchange and the board locks
+        click.secho(t("hall.banner.data_dir_closed", path=data, closed=closed), fg="yellow", bold=True)
     old = project_root() / "var"
     if data == shared_data_dir() and (old / "jupyterhub.sqlite").is_file():
         click.secho(t("hall.banner.data_dir_moved", root=project_root(), old=old), fg="yellow")
@@ -303,12 +264,15 @@ def print_network(ip: str, port: int, cert, data: Path) -> None:
 
 
 @click.command()
-@click.option("--port", type=int, default=8000, show_default=True, help="Public port of the hub.")
-@click.option("--hub-api-port", type=int, default=8081, show_default=True, help="Hub's internal API port.")
-@click.option("--proxy-api-port", type=int, default=8001, show_default=True, help="Proxy's REST API port.")
-@click.option("--kiosk-port", type=int, default=8866, show_default=True,
+@click.option("--port", type=int, default=lambda: _settings().port, show_default="YOUTHLAB_HUB_PORT or 8000",
+              help="Public port of the hub.")
+@click.option("--hub-api-port", type=int, default=lambda: _settings().hub_api_port,
+              show_default="YOUTHLAB_HUB_API_PORT or 8081", help="Hub's internal API port.")
+@click.option("--proxy-api-port", type=int, default=lambda: _settings().proxy_api_port,
+              show_default="YOUTHLAB_PROXY_API_PORT or 8001", help="Proxy's REST API port.")
+@click.option("--kiosk-port", type=int, default=None, show_default="YOUTHLAB_KIOSK_PORT or 8866",
               help="Internal port of the kiosk service (served at /services/kiosk/).")
-@click.option("--ip", default="127.0.0.1", show_default=True,
+@click.option("--ip", default=lambda: _settings().ip, show_default="YOUTHLAB_HUB_IP or 127.0.0.1",
               help="Address to listen on (0.0.0.0 opens the hub to the hall network).")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Where the database, secrets and student homes live (default: ./var).")
@@ -339,24 +303,22 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
     mode = resolve_mode(ip, demo_as_root, open_demo)
     data = (data_dir or default_data_dir()).resolve()
     config = config_file or hub_config_dir() / "jupyterhub_config.py"
-    from youthlab.drone.service import hub_runs_flight_service
-
-    flight_on = hub_runs_flight_service()
-    kiosk_on = os.environ.get("YOUTHLAB_KIOSK", "on") != "off"
-    flight_port = int(os.environ.get("YOUTHLAB_FLIGHT_PORT", "8870"))
-    check_env_secrets(os.environ)  # weak PINs and a clear-text network refused before anything starts
-    https = plan_https(ip, self_signed, ssl_cert, ssl_key, insecure_http)
-    recover(data)  # a hub killed earlier: stop its proxy and services, keep its students' servers
-    for p in (port, hub_api_port, proxy_api_port, kiosk_port, *([flight_port] if flight_on else [])):
-        if not port_is_free(p, "127.0.0.1"):
-            raise PortInUse(port=p)
     env = hub_environment(port, hub_api_port, proxy_api_port, data, ip, kiosk_port)
     env["YOUTHLAB_SPAWNER"] = mode
     if mode == identity.DEMO and demo_as_root:
         env["YOUTHLAB_DEMO_RUNS_STUDENTS_AS_ROOT"] = "accepted"
     else:
         env.pop("YOUTHLAB_DEMO_RUNS_STUDENTS_AS_ROOT", None)
-    plan = load_plan(Path(env.get("YOUTHLAB_ACCOUNTS", hub_config_dir() / "accounts.yaml")))
+    env.pop(hub_services.CHOSEN_VAR, None)
+    chosen = hub_services.decide(env)  # once: the hub's config file gets the same list
+    env.update(hub_services.chosen_environment(chosen))
+    check_services(env)  # weak PINs and a clear-text network refused before anything starts
+    https = plan_https(ip, self_signed, ssl_cert, ssl_key, insecure_http)
+    recover(data)  # a hub killed earlier: stop its proxy and services, keep its students' servers
+    for p in (port, hub_api_port, proxy_api_port, *[p for s in chosen for p in s.ports(env)]):
+        if not port_is_free(p, "127.0.0.1"):
+            raise PortInUse(port=p)
+    plan = load_plan(Path(HubSettings.from_env(env).accounts or hub_config_dir() / "accounts.yaml"))
     prepare_data_dir(data, isolated=mode == identity.ISOLATED)
     from youthlab.hub import tls
     from youthlab.paths import SHARED_DATA_BASE
@@ -368,7 +330,7 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
     from youthlab.hub.lab_settings import install_overrides
 
     install_overrides()  # Lab: no news or update checks, Korean by default (before the mirror copies the venv)
-    secret_lines = ensure_secrets(data, env, flight_on, kiosk_on)  # shown once, with the accounts
+    secret_lines = prepare_services(chosen, data, env)  # shown once, with the accounts
     if mode == identity.ISOLATED:
         env.update(runtime_environment())
     created = prepare_first_start(plan, data, data / "jupyterhub.sqlite")
@@ -401,12 +363,11 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
         wait_until_up(url, proc, verify=str(cert.cert) if cert and cert.self_signed else not cert)
         click.secho(t("hub.ready", url=url), fg="green", bold=True)
         print_mode(mode, ip)
-        print_network(ip, port, cert, data)
-        if kiosk_on:
-            click.echo(t("hub.kiosk_at", url=f"{url}services/kiosk/"))
-        if flight_on:
-            click.echo(t("hub.flight_at", url=f"{url}services/flight/",
-                         drone=os.environ.get("YOUTHLAB_FLIGHT_DRONE", "emulator")))
+        print_network(ip, port, cert, data, isolated=mode == identity.ISOLATED)
+        for service in chosen:
+            line = service.banner(url, env)
+            if line:
+                click.echo(line)
         print_accounts(created)
         for line in secret_lines:
             click.secho(line, fg="yellow")
@@ -432,3 +393,6 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
         log.close()
         if stopping:
             click.secho(t("hub.stopped"), fg="green")
+        # Everything is stopped: exit without a last cyclic sweep of the large heap
+        # (jupyterhub, sqlalchemy …), which took ~1 s on a busy machine; the OS frees it.
+        gc.freeze()

@@ -206,6 +206,16 @@ class LimitsBackend(LoggingConfigurable):
         """PIDs in an account's group (or one server's leaf)."""
         return set()
 
+    reweighs = False  # whether set_cpu_weight can change a running account's share
+
+    def set_cpu_weight(self, account: str, weight: int) -> bool:
+        """Change the CPU weight of an account's existing group (its servers keep running).
+
+        Used to start a server at a low weight and give it the account's normal weight
+        once it answers; False when this backend cannot (per-process nice only goes up).
+        """
+        return False
+
 
 class RlimitBackend(LimitsBackend):
     """Per-process limits only: what a process (not the account) may use."""
@@ -359,6 +369,7 @@ class CgroupV1Backend(CgroupBackend):
                     _write(group / "pids.max", str(limits.max_processes) if limits.max_processes else "max")
                 elif controller == "cpu" and (group / "cpu.shares").exists():
                     _write(group / "cpu.shares", str(max(2, (limits.cpu_weight or 100) * 1024 // 100)))
+                    self._share_up(base)
                 leaves.append(leaf / "cgroup.procs")
         except OSError as e:
             raise LimitsError(detail=f"{e.filename or ''}: {e.strerror}") from e
@@ -368,6 +379,33 @@ class CgroupV1Backend(CgroupBackend):
                 _write(procs, str(pid))
 
         return Placement(join=join, restrict=_one_process_at_most(limits))
+
+    reweighs = True
+
+    def set_cpu_weight(self, account: str, weight: int) -> bool:
+        base = self._controller_bases().get("cpu")
+        group = base / _slug(account) if base else None
+        if group is None or not (group / "cpu.shares").exists():
+            return False
+        try:
+            _write(group / "cpu.shares", str(max(2, weight * 1024 // 100)))
+            self._share_up(base)
+        except OSError as e:
+            raise LimitsError(detail=f"{e.filename or ''}: {e.strerror}") from e
+        return True
+
+    def _share_up(self, base: Path) -> None:
+        """v1 weighs a group against each *process* of its parent (the root group holds
+        every other process of the machine): under one top group with the default 1024,
+        a whole class would get the CPU of a single process on a busy machine. Each
+        folder above the accounts gets the sum of its children's shares, so every account
+        weighs what one normal process does, as its ``cpu_weight`` says."""
+        folder = base
+        for _ in self._relative().parts:
+            total = sum(int((child / "cpu.shares").read_text()) for child in folder.iterdir()
+                        if child.is_dir() and (child / "cpu.shares").exists())
+            _write(folder / "cpu.shares", str(min(262144, max(1024, total))))
+            folder = folder.parent
 
     def _make_folders(self, base: Path, leaf: Path) -> None:
         """Make the groups top-down. On kernels where memory.use_hierarchy is still 0, a
@@ -444,6 +482,18 @@ class CgroupV2Backend(CgroupBackend):
         procs = leaf / "cgroup.procs"
         return Placement(join=lambda pid: _write(procs, str(pid)), restrict=_one_process_at_most(limits))
 
+    reweighs = True
+
+    def set_cpu_weight(self, account: str, weight: int) -> bool:
+        weight_file = self._bases()[0] / _slug(account) / "cpu.weight"
+        if not weight_file.exists():
+            return False
+        try:
+            _write(weight_file, str(min(10000, max(1, weight))))
+        except OSError as e:
+            raise LimitsError(detail=f"{e.filename or ''}: {e.strerror}") from e
+        return True
+
     def release(self, account: str, server: str) -> int:
         leaf = self._leaves(account, server)[0]
         if (leaf / "cgroup.kill").exists() and _pids_in(leaf):
@@ -469,10 +519,14 @@ def make_backend(name: str = "auto", **kwargs) -> LimitsBackend:
 
 def doctor_line(environ: dict[str, str] | None = None) -> str | None:
     """What ``youthlab doctor`` shows: the active cgroup backend, or None for rlimits only."""
+    from youthlab.config import SettingError
+    from youthlab.hub.settings import HubSettings
     from youthlab.i18n import t
 
-    env = os.environ if environ is None else environ
-    name = env.get("YOUTHLAB_LIMITS", "auto").strip() or "auto"
+    try:
+        name = HubSettings.setting("limits", environ)
+    except SettingError:  # `youthlab up` names the bad value; here: what would be enforced
+        return None
     if name == "auto":
         name = detect()
     if name == "cgroup2":

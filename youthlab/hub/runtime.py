@@ -35,10 +35,27 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from traitlets import CaselessStrEnum, Unicode
+
+from youthlab.config import EnvConfigurable
 from youthlab.errors import SetupError
 from youthlab.paths import project_root
 
 DEFAULT_RUNTIME_DIR = "/opt/youthlab"
+
+
+class RuntimeSettings(EnvConfigurable):
+    """Where the runtime mirror goes and when it is used (``youthlab config --area runtime``)."""
+
+    runtime_dir = Unicode(DEFAULT_RUNTIME_DIR, help="Folder of the runtime mirrors (one per checkout), "
+                                                    "readable by every user, writable by root alone.").tag(
+        config=True, env="YOUTHLAB_RUNTIME_DIR", help_key="config.help.youthlab_runtime_dir")
+    mirror = CaselessStrEnum(["auto", "always"], default_value="auto",
+                             help="auto: mirror when the venv or checkout is closed to other users; "
+                                  "always: accounts' servers never run code from the checkout.").tag(
+        config=True, env="YOUTHLAB_RUNTIME_MIRROR", help_key="config.help.youthlab_runtime_mirror")
+
+
 PROJECT_PARTS = ("youthlab", "labs", "hardware", "hub_config", "games", "curricula")
 # Not needed by students' servers, and not theirs to read (the accounts plan has every
 # account and class of the hall; the hub itself reads it from the checkout).
@@ -58,7 +75,8 @@ class Runtime:
 
     @property
     def singleuser(self) -> Path:
-        return self.bin / "jupyterhub-singleuser"
+        """What the spawner runs: jupyterhub-singleuser, started cheaper (youthlab/hub/singleuser.py)."""
+        return self.bin / "youthlab-jupyterhub-singleuser"
 
 
 def in_place() -> Runtime:
@@ -66,7 +84,7 @@ def in_place() -> Runtime:
 
 
 def runtime_base() -> Path:
-    return Path(os.environ.get("YOUTHLAB_RUNTIME_DIR", DEFAULT_RUNTIME_DIR))
+    return Path(RuntimeSettings.setting("runtime_dir") or DEFAULT_RUNTIME_DIR)
 
 
 def mirror_dir(root: Path | None = None) -> Path:
@@ -115,7 +133,7 @@ def needs_mirror() -> bool:
 def mirror_wanted() -> bool:
     """``YOUTHLAB_RUNTIME_MIRROR``: ``auto`` (default; mirror when something is closed to
     other users) or ``always`` (servers never run code from the checkout itself)."""
-    if os.environ.get("YOUTHLAB_RUNTIME_MIRROR", "auto").strip().lower() == "always":
+    if RuntimeSettings.setting("mirror") == "always":
         return True
     return needs_mirror()
 
@@ -232,24 +250,46 @@ class _Sync:
         """Mirror folder ``src`` to ``dst``; ``skip(rel)`` leaves paths out, ``transform(rel, src)``
         may return new bytes for a file (or None to mirror it as it is)."""
         self.mkdir(dst)
+        dst_name = str(dst)
         with os.scandir(src) as entries:
             for entry in entries:
                 r = f"{rel}/{entry.name}" if rel else entry.name
                 if skip(r) or entry.name.endswith(".yl-tmp"):
                     continue
-                target = dst / entry.name
-                if entry.is_symlink():
-                    link = os.readlink(entry.path)
-                    self.symlink(self.map_link(link), target)
-                elif entry.is_dir():
-                    self.tree(Path(entry.path), target, skip, transform, r)
-                elif entry.is_file():
-                    st = entry.stat()
-                    new = transform(r, Path(entry.path)) if transform else None
-                    if new is None:
-                        self.file(Path(entry.path), st, target)
-                    else:
-                        self.content(new, 0o755 if st.st_mode & 0o111 else 0o644, target)
+                try:
+                    self._entry(entry, dst, dst_name, r, skip, transform)
+                except FileNotFoundError:
+                    if os.path.lexists(entry.path):
+                        raise  # not the source that went: a real problem
+                    # The source went while we mirrored it (a __pycache__ file another
+                    # Python process was just writing and renamed): nothing to mirror.
+
+    def _entry(self, entry: os.DirEntry, dst: Path, dst_name: str, r: str, skip, transform) -> None:
+        if entry.is_symlink():
+            link = os.readlink(entry.path)
+            self.symlink(self.map_link(link), dst / entry.name)
+        elif entry.is_dir():
+            self.tree(Path(entry.path), dst / entry.name, skip, transform, r)
+        elif entry.is_file():
+            st = entry.stat()
+            new = transform(r, Path(entry.path)) if transform else None
+            if new is not None:
+                self.content(new, 0o755 if st.st_mode & 0o111 else 0o644, dst / entry.name)
+            elif not self._unchanged(st, os.path.join(dst_name, entry.name)):
+                self.file(Path(entry.path), st, dst / entry.name)
+
+    def _unchanged(self, st: os.stat_result, path: str) -> bool:
+        """The mirror's file at ``path`` is already this one (same size and time): kept as is.
+        The common case of every start, so checked on plain strings (tens of thousands of files)."""
+        try:
+            old = os.lstat(path)
+        except FileNotFoundError:
+            return False
+        if stat.S_ISREG(old.st_mode) and old.st_size == st.st_size and old.st_mtime_ns == st.st_mtime_ns:
+            self.kept.add(path)
+            self.skipped += 1
+            return True
+        return False
 
     def map_link(self, link: str) -> str:
         """An absolute symlink into a mirrored tree points at the mirror instead."""
@@ -388,7 +428,7 @@ UNPRIVILEGED_USER = "nobody"
 
 def try_as_unprivileged(runtime: Runtime, timeout: float = 60) -> str | None:
     """Run the runtime as a user with no rights (``nobody``): start
-    ``jupyterhub-singleuser --version`` and import ``youthlab`` with its Python, the two
+    ``youthlab-jupyterhub-singleuser --version`` and import ``youthlab`` with its Python, the two
     things a spawn needs. Returns None when both work, else what went wrong."""
     import pwd
     import subprocess

@@ -9,6 +9,9 @@ server unless the operator explicitly accepted that every student is root, which
 ``youthlab up --demo-runs-students-as-root`` turns into ``allow_root``). Both with:
 
 - the labs copied into the home at each start (new labs only; student work is kept),
+  except the labs the student's class grades: those are fetched (nbgrader's layout,
+  ``~/<class>/<lab>``) once released, so each lab has one copy, the one that is submitted
+  (:mod:`youthlab.hub.student_home`),
 - JupyterLab in Korean by default (the user can switch in Settings → Language),
 - ``YOUTHLAB_SPAWNER`` in the server's environment (code in a teacher's server asks
   ``identity.isolated_mode()``),
@@ -20,7 +23,7 @@ server unless the operator explicitly accepted that every student is root, which
 from __future__ import annotations
 
 import asyncio
-import json
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -30,8 +33,8 @@ from traitlets import Bool, Integer, List, Unicode, default
 
 from youthlab.errors import YouthLabError
 from youthlab.hub import identity
-from youthlab.hub.labs import copy_labs
 from youthlab.hub.limits import AccountLimits, LimitsBackend, make_backend
+from youthlab.hub.student_home import HomeReport, prepare_home
 
 
 class RootServerRefused(YouthLabError):
@@ -41,21 +44,16 @@ class RootServerRefused(YouthLabError):
     hint_key = "spawner.root_refused.hint"
 
 
-IPYTHON_KERNEL_CONFIG = Path(".ipython/profile_default/ipython_kernel_config.py")
-LAB_LOCALE_SETTINGS = Path(".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings")
+def _student_classes(username: str) -> list[str]:
+    """Classes ``username`` studies in, from the hub's accounts plan (none if unreadable)."""
+    from youthlab.hub.accounts import load_plan
+    from youthlab.paths import accounts_file
 
-
-def _prepare_home(home: Path, labs_dir: str, locale: str) -> list[str]:
-    home.mkdir(parents=True, exist_ok=True)
-    settings = home / LAB_LOCALE_SETTINGS
-    if locale and not settings.exists():
-        settings.parent.mkdir(parents=True, exist_ok=True)
-        settings.write_text(json.dumps({"locale": locale}, indent=2))
-    kernel_config = home / IPYTHON_KERNEL_CONFIG
-    if not kernel_config.exists():  # friendly YouthLab errors and magics in every kernel
-        kernel_config.parent.mkdir(parents=True, exist_ok=True)
-        kernel_config.write_text('c.InteractiveShellApp.extensions = ["youthlab"]\n')
-    return copy_labs(Path(labs_dir), home) if labs_dir else []
+    try:
+        plan = load_plan(accounts_file())
+    except Exception:  # noqa: BLE001 — no plan: no classes, every lab is copied as before
+        return []
+    return sorted(cls for cls, students in plan.classes.items() if username in students)
 
 
 def share_with_system_users(data: Path) -> None:
@@ -78,6 +76,15 @@ def share_with_system_users(data: Path) -> None:
             path.chmod(0o755 if path.is_dir() else 0o644)
 
 
+def server_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far, from ``/proc/<pid>/stat``."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 class _YouthLabSpawnerMixin(LocalProcessSpawner):
     labs_dir = Unicode("", config=True, help="Folder of lab folders copied into each home.")
     default_locale = Unicode("ko_KR", config=True, help="JupyterLab language for new users.")
@@ -85,6 +92,22 @@ class _YouthLabSpawnerMixin(LocalProcessSpawner):
 
     def _youthlab_args(self) -> list[str]:
         return [a for a in self.args if a != "--allow-root"]
+
+    def _prepare_home(self, home: Path, owner: tuple[int, int] | None = None) -> HomeReport:
+        """Settings, labs and the class's released assignments (youthlab.hub.student_home)."""
+        from youthlab.paths import data_dir
+
+        data = self.environment.get("YOUTHLAB_DATA_DIR") if isinstance(self.environment, dict) else None
+        report = prepare_home(home, self.labs_dir, self.default_locale, Path(data) if data else data_dir(),
+                              _student_classes(self.user.name), owner)
+        if report.copied or report.fetched:
+            self.log.info("YouthLab: into %s copied labs %s, fetched assignments %s", home, report.copied,
+                          report.fetched)
+        if report.carried:
+            self.log.info("YouthLab: answers begun before the class got the lab carried over: %s", report.carried)
+        if report.skipped:
+            self.log.warning("YouthLab: left alone in %s (a link or file in the way): %s", home, report.skipped)
+        return report
 
     def get_args(self) -> list[str]:
         saved = self.args
@@ -101,8 +124,22 @@ class _YouthLabSpawnerMixin(LocalProcessSpawner):
         relative to other accounts: 100 is normal, 50 half, 200 double (cgroup cpu.weight).""")
     limits_backend = Unicode("auto", config=True, help="""How limits are applied: 'auto' (detect),
         'cgroup2', 'cgroup1' or 'rlimits' (per process only). See youthlab/hub/limits.py.""")
+    start_cpu_weight = Integer(25, config=True, help="""The account's CPU weight while its server
+        starts, raised to cpu_weight as soon as the server answers (cgroup backends; only
+        when the account has nothing else running). A start costs ~1.5–2 CPU-s whatever its
+        share; at a low weight it only yields to the students already working, so a class
+        arriving does not stall their cells. The machine is never left idle for it (CPU
+        weights only count when the CPU is busy). 0: starts run at cpu_weight. Default from
+        YOUTHLAB_START_CPU_WEIGHT (youthlab.hub.settings).""")
     _own_system_user = False  # the server runs as the account's own uid (isolated mode)
     _placement = None
+    _reweigh_to: int | None = None  # the weight to give the account once its server answers
+
+    @default("start_cpu_weight")
+    def _default_start_cpu_weight(self) -> int:
+        from youthlab.hub.settings import HubSettings
+
+        return HubSettings.from_env().start_cpu_weight
 
     def account_limits(self) -> AccountLimits:
         """This account's budget: server, kernels and terminals together."""
@@ -112,12 +149,34 @@ class _YouthLabSpawnerMixin(LocalProcessSpawner):
     def limits(self) -> LimitsBackend:
         return make_backend(self.limits_backend, parent=self)
 
+    def _starting_limits(self, backend: LimitsBackend, limits: AccountLimits) -> AccountLimits:
+        """The limits to start with: a lower CPU weight while the server starts (see
+        ``start_cpu_weight``), unless another server of the account is already running."""
+        normal = limits.cpu_weight or 100
+        self._reweigh_to = None
+        if (backend.reweighs and self.start_cpu_weight and self.start_cpu_weight < normal
+                and not backend.processes(self.user.name)):
+            self._reweigh_to = normal
+            return dataclasses.replace(limits, cpu_weight=self.start_cpu_weight)
+        return limits
+
     def _prepare_limits(self) -> None:
         """Make the account's group (as root, in the hub) before the server's Popen."""
         backend = self.limits()
-        self._placement = backend.prepare(self.user.name, self.name, self.account_limits(), self._own_system_user)
+        limits = self._starting_limits(backend, self.account_limits())
+        self._placement = backend.prepare(self.user.name, self.name, limits, self._own_system_user)
         self.log.info("YouthLab: %s/%s runs under %s limits %s", self.user.name, self.name or "-",
                       backend.label, self.account_limits())
+
+    def _end_start_weight(self) -> None:
+        """The server answers (or its start ended): the account gets its normal CPU weight."""
+        if self._reweigh_to is None:
+            return
+        weight, self._reweigh_to = self._reweigh_to, None
+        try:
+            self.limits().set_cpu_weight(self.user.name, weight)
+        except Exception:  # noqa: BLE001 — the server runs; only its share stays low
+            self.log.exception("YouthLab: could not give %s its CPU weight %s", self.user.name, weight)
 
     async def _release_limits(self) -> None:
         """A stopped server leaves nothing behind: kill what is left in its group, remove it."""
@@ -170,12 +229,25 @@ class _YouthLabSpawnerMixin(LocalProcessSpawner):
                 await asyncio.sleep(0.05)
                 continue
             writer.close()
+            self._log_start_cost()
             return
+
+    def _log_start_cost(self) -> None:
+        """One line per start: how long it took and the CPU the server spent on it
+        (utime + stime from /proc, seconds) — what a class start costs the machine."""
+        pid = self.proc.pid if self.proc is not None else None
+        cpu = server_cpu_seconds(pid) if pid else None
+        self.log.info("YouthLab: server of %s ready in %.2f s, server CPU %s s, hub-side preparation %.2f s",
+                      self.user.name, time.monotonic() - getattr(self, "_start_t0", time.monotonic()),
+                      f"{cpu:.2f}" if cpu is not None else "?", getattr(self, "_prepare_seconds", 0.0))
 
     async def start(self):
         self._prepare_limits()
-        ip, port = await super().start()
-        await self._wait_listening(ip, port)
+        try:
+            ip, port = await super().start()
+            await self._wait_listening(ip, port)
+        finally:
+            self._end_start_weight()
         return ip, port
 
     def get_env(self) -> dict:
@@ -203,9 +275,9 @@ class YouthLabSpawner(_YouthLabSpawnerMixin, SimpleLocalProcessSpawner):
     async def start(self):
         if os.geteuid() == 0 and not self.allow_root:
             raise RootServerRefused(user=self.user.name)
-        copied = _prepare_home(Path(self.home_dir), self.labs_dir, self.default_locale)
-        if copied:
-            self.log.info("YouthLab: copied labs %s into %s", copied, self.home_dir)
+        self._start_t0 = time.monotonic()
+        await asyncio.to_thread(self._prepare_home, Path(self.home_dir))
+        self._prepare_seconds = time.monotonic() - self._start_t0
         return await super().start()
 
 
@@ -280,9 +352,9 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
         env["YOUTHLAB_SYSTEM_USER_PREFIX"] = self.system_user_prefix
         return env
 
-    async def start(self):
-        import shutil
-
+    def _prepare_account(self):
+        """The hub's work before the server starts (root; in a thread, so the hub keeps
+        answering while a class starts): the system user, its groups, the home."""
         entry = self._ensure_system_user()
         if entry.pw_uid == 0 or entry.pw_gid == 0:  # e.g. a hand-made user in group root
             raise RootServerRefused(user=self.user.name)
@@ -299,8 +371,13 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
         except Exception:  # noqa: BLE001 — the server still starts; `%board connect` says what is missing
             self.log.exception("YouthLab: could not add %s to %s", self.system_user, self.device_groups)
         home = Path(entry.pw_dir)
-        _prepare_home(home, self.labs_dir, self.default_locale)
-        home.chmod(0o700)
-        for path in [home, *home.rglob("*")]:
-            shutil.chown(path, entry.pw_uid, entry.pw_gid)
+        self._prepare_home(home, owner=(entry.pw_uid, entry.pw_gid))
+        os.chown(home, entry.pw_uid, entry.pw_gid)  # made just now if the home was missing
+        os.chmod(home, 0o700)
+        return entry
+
+    async def start(self):
+        self._start_t0 = time.monotonic()
+        await asyncio.to_thread(self._prepare_account)
+        self._prepare_seconds = time.monotonic() - self._start_t0
         return await super().start()

@@ -15,18 +15,18 @@ doubles (1 min … 1 h) and a hall-wide lockout after 20 misses, 10^6 PINs take 
 from __future__ import annotations
 
 import ipaddress
-import os
 import unicodedata
 from pathlib import Path
 from typing import Mapping
 
 from youthlab import secrets_guard
+from youthlab.config import settings_class
 from youthlab.errors import ConfigError
 
 MIN_STAFF_PIN_LENGTH = 6
 GENERATED_STAFF_PIN_DIGITS = 8
 STAFF_PIN_FILE = "staff-pin"
-PIN_VAR = "YOUTHLAB_KIOSK_PIN"
+PIN_VAR = "YOUTHLAB_KIOSK_PIN"  # the setting's variable: the server hands the PIN on without it
 REPORT_MAX_CHARS = 500
 REPORT_MAX_BYTES = 4096
 
@@ -88,17 +88,20 @@ def staff_pin_file(data: Path) -> Path:
     return Path(data) / "kiosk" / STAFF_PIN_FILE
 
 
-def ensure_staff_pin(data: Path, environ: Mapping[str, str] = os.environ) -> tuple[str, bool]:
+def ensure_staff_pin(data: Path, environ: Mapping[str, str] | None = None) -> tuple[str, bool]:
     """The staff PIN and whether it was made just now (show it to the operator, once).
 
-    ``YOUTHLAB_KIOSK_PIN=off``: no staff exit (returns ``""``). Set: used when strong
+    The setting ``KioskServiceSettings.staff_pin`` (``YOUTHLAB_KIOSK_PIN``) of ``environ``
+    (default: the process's): ``off``: no staff exit (returns ``""``). Set: used when strong
     enough (else :class:`WeakStaffPin`). Unset: the PIN in ``<data>/kiosk/staff-pin``
     (0600, folder 0700), made when missing."""
-    if environ.get(PIN_VAR, "").strip().lower() == "off":
+    # by entry point: the hub service's module imports this one
+    given = settings_class("kiosk-service").setting("staff_pin", environ)
+    if given.strip().lower() == "off":
         return "", False
     folder = staff_pin_file(data).parent
     pin, made = secrets_guard.ensure_pin(staff_pin_file(data), PIN_VAR, check_staff_pin,
-                                         GENERATED_STAFF_PIN_DIGITS, environ)
+                                         GENERATED_STAFF_PIN_DIGITS, {PIN_VAR: given})
     if made:
         folder.chmod(0o700)
     return pin, made

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from youthlab.i18n import t
+from youthlab.korean import Word
 from youthlab.robot.worlds import World
 
 FOLLOW_RADIUS = 8.0  # cm: the axle counts as "on the line" near a checkpoint
@@ -39,7 +40,8 @@ class Report:
         code = lang or current_language()
 
         def pick(v: Any) -> Any:
-            return v.get(code, v.get("ko")) if isinstance(v, dict) else v
+            v = v.get(code, v.get("ko")) if isinstance(v, dict) else v
+            return Word(v) if isinstance(v, str) else v  # its Korean particle follows it
 
         return [t(key, code, **{k: pick(v) for k, v in params.items()}) for key, params in self.feedback]
 

@@ -24,17 +24,3 @@ class KitError(RobotError):
 
     key = "robot.kit"
     hint_key = "robot.kit.hint"
-
-
-class StudentCodeError(RobotError):
-    """The student's program stopped with an error (the traceback is in ``detail``)."""
-
-    key = "robot.code"
-    hint_key = "robot.code.hint"
-
-
-class RunTimeout(RobotError):
-    """The program ran too long in real (wall-clock) time."""
-
-    key = "robot.timeout"
-    hint_key = "robot.timeout.hint"

@@ -99,11 +99,13 @@ def on_virtual_board(program: str | os.PathLike, world: str | World = "line", se
     w = load_world(world) if isinstance(world, str) else world
     view = RobotView(w, scale=1.5)
     _display(view)
+    kw.setdefault("echo", lambda s: print(s, end=""))  # the board's output as it comes
     try:
         result = run_virtual(program, w, seconds=seconds, on_start=view.follow, **kw)
     finally:
         view.stop()
-    print(result.output.split("MicroPython")[0], end="")
+    if result.error:
+        print(result.error)
     _display(check(result))
     return result
 

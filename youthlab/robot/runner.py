@@ -1,22 +1,23 @@
 """Run one student robot program — the same file — in the simulator, fast or live.
 
-* :func:`run_fast` — the grader's way: the file runs in this Python with the
-  :mod:`~youthlab.robot.shim` ``machine``/``time`` modules; ``time.sleep`` advances a
-  simulated clock, so a 3-minute task takes about a second.
+* :func:`run_fast` — the grader's way: the file runs in this Python with the board's own
+  ``machine``/``time`` modules over the in-process transport
+  (:mod:`youthlab.boards.inprocess`); ``time.sleep`` advances a simulated clock, so a
+  3-minute task takes about a second.
 * :func:`run_virtual` — the file runs on a virtual board (the real MicroPython unix
-  port, :class:`youthlab.boards.virtual.VirtualBoard`) whose ``machine`` shim drives a
-  :class:`~youthlab.robot.sim.RobotBoardSim` in real time, exactly as a real robot
-  would run it after a deploy.
+  port) through a :class:`youthlab.boards.session.Session`, as ``%%board`` runs a cell,
+  its ``machine`` driving a :class:`~youthlab.robot.car.RobotBoardSim` in real time.
 
 Both return a :class:`RunResult` that :mod:`youthlab.robot.checker` grades and
 :mod:`youthlab.robot.views` animates. The board library (``hardware/micropython``:
-``robot.py``, ``ylab.py``) is imported by the program exactly as on a board.
+``robot.py``, ``ylab.py``) is imported by the program exactly as on a board. The
+checker is not imported here: a grader passes its "task done" test as ``done``.
 """
 
 from __future__ import annotations
 
-import builtins
 import contextlib
+import functools
 import io
 import os
 import signal
@@ -29,12 +30,44 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from youthlab.boards.errors import BoardCodeError, BoardTimeout
+from youthlab.boards.inprocess import InProcessTransport, Sandbox
 from youthlab.paths import hardware_dir
 from youthlab.robot.errors import RobotError
 from youthlab.robot.kinematics import Pose, RobotParams
-from youthlab.robot.shim import BoardModules, SimTimeUp, TaskDone
-from youthlab.robot.sim import RobotBoardSim
+from youthlab.robot.car import RobotBoardSim
 from youthlab.robot.worlds import World, load_world
+
+#: A grader's "is the task complete?" test (the checker's ``done_condition(world)``).
+DoneTest = Callable[[RobotBoardSim], bool]
+DONE_TESTS_GROUP = "youthlab.robot_done_tests"
+
+
+def task_done_test(world: World) -> DoneTest | None:
+    """The "task complete" test for ``world`` from the plug-in that checks tasks (entry
+    point group ``youthlab.robot_done_tests``; the robot checker registers one), so the
+    runners stop early without importing the checker, which imports them."""
+    for factory in _done_test_factories():
+        test = factory(world)
+        if test is not None:
+            return test
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _done_test_factories() -> tuple[Callable[[World], DoneTest | None], ...]:
+    from importlib.metadata import entry_points
+
+    return tuple(ep.load() for ep in entry_points(group=DONE_TESTS_GROUP))
+
+
+class SimTimeUp(BaseException):
+    """The run's simulated time limit was reached (BaseException: `except Exception` in
+    student code must not swallow it)."""
+
+
+class TaskDone(BaseException):
+    """The task is complete; stop the program early."""
 
 
 @dataclass
@@ -77,41 +110,29 @@ def board_lib_dir() -> Path:
     return hardware_dir() / "micropython"
 
 
-class _Sandbox:
-    """An ``__import__`` that serves the shim modules and the board libraries."""
+def robot_config(kit: str) -> types.ModuleType:
+    """The ``robot_config`` module a robot's board carries (which kit it is)."""
+    cfg = types.ModuleType("robot_config")
+    cfg.KIT = kit
+    return cfg
 
-    def __init__(self, board: BoardModules, kit: str) -> None:
-        self.modules: dict[str, types.ModuleType] = dict(board.modules)
-        cfg = types.ModuleType("robot_config")
-        cfg.KIT = kit
-        self.modules["robot_config"] = cfg
-        self.builtins = dict(vars(builtins))
-        self.builtins["__import__"] = self._import
-        self._real = builtins.__import__
 
-    def _import(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
-        if level == 0:
-            mod = self.modules.get(name)
-            if mod is None and "." not in name:
-                mod = self._board_lib(name)
-            if mod is not None:
-                return mod
-        return self._real(name, globals, locals, fromlist, level)
+class GraderClock:
+    """Stops a fast-grader run at its time limit or when the task is done."""
 
-    def _board_lib(self, name: str) -> types.ModuleType | None:
-        path = board_lib_dir() / f"{name}.py"
-        if not path.is_file():
-            return None
-        mod = types.ModuleType(name)
-        mod.__file__ = str(path)
-        mod.__dict__["__builtins__"] = self.builtins
-        self.modules[name] = mod
-        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), mod.__dict__)
-        return mod
+    def __init__(self, sim: RobotBoardSim, time_limit: float, done: DoneTest | None,
+                 check_every: float = 0.25) -> None:
+        self.sim, self.time_limit, self.done, self.check_every = sim, time_limit, done, check_every
+        self._next_check = check_every
 
-    def run(self, source: str, filename: str) -> None:
-        code = compile(source, filename, "exec")
-        exec(code, {"__name__": "__main__", "__file__": filename, "__builtins__": self.builtins})
+    def __call__(self) -> None:
+        sim = self.sim
+        if sim.clock >= self.time_limit:
+            raise SimTimeUp()
+        if self.done is not None and sim.clock >= self._next_check:
+            self._next_check = sim.clock + self.check_every
+            if self.done(sim):
+                raise TaskDone()
 
 
 class _Tee(io.TextIOBase):
@@ -159,21 +180,22 @@ def _student_traceback(exc: BaseException, filename: str) -> str:
 
 
 def run_fast(program: str | os.PathLike, world: World | str = "line", *, kit: str | None = None,
-             time_limit: float | None = None, stop_when_done: bool = True, seed: int = 0,
-             params: RobotParams | None = None, echo: bool = False,
-             wall_timeout: float | None = 60.0) -> RunResult:
-    """Run a robot program against the simulator on a simulated clock (see module doc)."""
+             time_limit: float | None = None, done: DoneTest | None = None,
+             stop_when_done: bool = True, seed: int = 0, params: RobotParams | None = None,
+             echo: bool = False, wall_timeout: float | None = 60.0) -> RunResult:
+    """Run a robot program against the simulator on a simulated clock (see module doc).
+
+    The run ends as soon as the task is complete (``done``, by default the plugged-in
+    :func:`task_done_test`), unless ``stop_when_done`` is False.
+    """
     source, filename = _read_program(program)
     w = load_world(world) if isinstance(world, str) else world
     sim = RobotBoardSim(w, kit=kit, params=params, clock="virtual", seed=seed)
     limit = float(time_limit if time_limit is not None else w.time_limit)
-    done: Callable[[RobotBoardSim], bool] | None = None
-    if stop_when_done:
-        from youthlab.robot.checker import done_condition
-
-        done = done_condition(w)
-    board = BoardModules(sim, limit, done)
-    sandbox = _Sandbox(board, sim.kit_name)
+    if stop_when_done and done is None:
+        done = task_done_test(w)
+    transport = InProcessTransport(sim, GraderClock(sim, limit, done if stop_when_done else None))
+    sandbox = Sandbox(transport, [board_lib_dir()], {"robot_config": robot_config(sim.kit_name)})
     tee = _Tee(echo)
     ended, error = "finished", None
     t0 = time.perf_counter()
@@ -198,73 +220,100 @@ def run_fast(program: str | os.PathLike, world: World | str = "line", *, kit: st
                      output=tee.buf.getvalue(), error=error, trace=list(sim.body.trace))
 
 
+def _board_files(kit: str, source: str) -> dict[str, str]:
+    files = {lib.name: lib.read_text(encoding="utf-8") for lib in board_lib_dir().glob("*.py")}
+    files["robot_config.py"] = f"KIT = {kit!r}\n"
+    return files
+
+
 def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit: str | None = None,
                 seconds: float = 10.0, seed: int = 0, params: RobotParams | None = None,
                 on_start: Callable[[RobotBoardSim], None] | None = None,
-                board_name: str | None = None, stop_at_prompt: bool = True,
-                stop: threading.Event | None = None) -> RunResult:
+                board_name: str | None = None, stop: threading.Event | None = None,
+                echo: Callable[[str], None] | None = None) -> RunResult:
     """Run a robot program on a virtual MicroPython board driving the simulator live.
 
-    The program and the board libraries are put on the board's filesystem as
-    ``main.py``, ``robot.py`` …; the board boots and runs ``main.py`` as a real board
-    does. After ``seconds`` (real time), or when the program has ended and the board is
-    back at its ``>>>`` prompt (``stop_at_prompt``), or when ``stop`` is set, the board is
-    switched off.
+    The board libraries go onto the board's filesystem; the board starts like
+    ``%board connect virtual`` does (:func:`youthlab.boards.registry.start_virtual`), and
+    the program runs through a :class:`~youthlab.boards.session.Session` as a ``%%board``
+    cell does. It runs until it ends, for at most ``seconds`` (real time), or until
+    ``stop`` is set; then the board is switched off. ``echo`` gets its output as it comes.
     """
     import tempfile
 
-    from youthlab.boards.virtual import VirtualBoard
+    from youthlab.boards.registry import start_virtual
+    from youthlab.boards.session import Session
 
     source, filename = _read_program(program)
     w = load_world(world) if isinstance(world, str) else world
     sim = RobotBoardSim(w, kit=kit, params=params, clock="real", seed=seed)
+    output: list[str] = []
+
+    def collect(s: str) -> None:
+        output.append(s)
+        if echo is not None:
+            echo(s)
+
+    ended, error = "finished", None
     with tempfile.TemporaryDirectory(prefix="ylab-robot-") as tmp:
         fs = Path(tmp) / "fs"
         fs.mkdir()
-        for lib in board_lib_dir().glob("*.py"):
-            (fs / lib.name).write_text(lib.read_text(encoding="utf-8"), encoding="utf-8")
-        (fs / "robot_config.py").write_text(f"KIT = {sim.kit_name!r}\n", encoding="utf-8")
-        (fs / "main.py").write_text(source, encoding="utf-8")
+        for name, text in _board_files(sim.kit_name, source).items():
+            (fs / name).write_text(text, encoding="utf-8")
         name = board_name or f"robot-{os.getpid()}-{threading.get_ident() % 10000}"
-        board = VirtualBoard(name, fs_dir=fs, simulator=sim, publish=False)
-        output = bytearray()
+        board = start_virtual(name, fs_dir=fs, simulator=sim, publish=False, profile=sim.profile_name)
+        session = None
+        watcher_done = threading.Event()
         t0 = time.perf_counter()
-        sim._t0 = time.monotonic()
-        sim.run_clock()
-        if on_start:
-            on_start(sim)
-        ended = "time_limit"
         try:
-            board.start(timeout=20)
-            fd = os.open(board.port, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+            session = Session(board.port, name=name, serial_number=board.serial_number,
+                              notify=lambda s: None)
+            if stop is not None:
+                def watch() -> None:  # Ctrl-C on the board when the caller says stop
+                    while not watcher_done.is_set():
+                        if stop.wait(0.05):
+                            if not watcher_done.is_set():  # a run that ended has no board to stop
+                                board_interrupt(board)
+                            return
+
+                threading.Thread(target=watch, daemon=True, name="ylab-robot-stop").start()
+            sim.restart_clock()
+            sim.run_clock()
+            if on_start:
+                on_start(sim)
             try:
-                deadline = time.monotonic() + seconds
-                while time.monotonic() < deadline:
-                    if stop is not None and stop.is_set():
-                        ended = "stopped"
-                        break
-                    try:
-                        chunk = os.read(fd, 4096)
-                        if chunk:
-                            output += chunk
-                            if stop_at_prompt and output.endswith(b">>> "):
-                                ended = "finished"  # main.py ended; the board is back at its REPL
-                                break
-                            continue
-                    except BlockingIOError:
-                        pass
-                    time.sleep(0.02)
-            finally:
-                os.close(fd)
+                session.exec(source, on_output=collect, timeout=seconds, remember=False)
+            except BoardTimeout:
+                ended = "time_limit"
+            except KeyboardInterrupt:
+                ended = "stopped"
+            except BoardCodeError as exc:
+                ended, error = "error", exc.traceback
         finally:
-            board.stop()
+            watcher_done.set()
+            wall = time.perf_counter() - t0
             sim.stop_clock()
-        wall = time.perf_counter() - t0
+            if session is not None:
+                session.close()
+            board.stop()
     sim.sync()
-    text = output.decode("utf-8", "replace").replace("\r\n", "\n")
-    error = None
-    if "Traceback (most recent call last)" in text:
-        error = text[text.index("Traceback (most recent call last)"):]
-    return RunResult(world=w, mode="virtual", sim=sim, ended="error" if error else ended,
-                     sim_time=sim.now(), wall_time=wall, output=text, error=error,
-                     trace=list(sim.body.trace))
+    text = "".join(output).replace("\r\n", "\n")
+    if error is not None:
+        error = error.replace("\r\n", "\n").replace('File "<stdin>"', f'File "{Path(filename).name}"')
+    return RunResult(world=w, mode="virtual", sim=sim, ended=ended, sim_time=sim.now(), wall_time=wall,
+                     output=text, error=error, trace=list(sim.body.trace))
+
+
+def board_interrupt(board: Any) -> None:
+    """Ctrl-C to a virtual board's port (what the stop button of a live view does); a board
+    already switched off has nothing to stop."""
+    if board.port is None:
+        return
+    try:
+        fd = os.open(board.port, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:  # the port went with the board
+        return
+    try:
+        os.write(fd, b"\x03")
+    finally:
+        os.close(fd)

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from youthlab.i18n import t
+from youthlab.i18n import both, t
 from youthlab.robot.kinematics import Pose, RobotParams
 from youthlab.robot.worlds import LINE, World
 
@@ -232,18 +232,22 @@ def plot_sensors(result: Any, lang: str | None = None):
 
     from youthlab.plotting import use_korean_font
 
+    def label(key: str) -> str:  # one language if asked for, else both ("왼쪽 · left")
+        return t(key, lang) if lang else " · ".join(both(key).values())
+
     use_korean_font()
     h = sensor_history(result)
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(8, 4), sharex=True)
-    for i, (name, ko) in enumerate((("left", "왼쪽"), ("centre", "가운데"), ("right", "오른쪽"))):
-        a1.step(h["t"], [v + 1.5 * (2 - i) for v in h[name]], where="post", label=f"{ko} · {name}")
+    sensors = (("left", "robot.plot.left"), ("centre", "robot.plot.centre"), ("right", "robot.plot.right"))
+    for i, (name, key) in enumerate(sensors):
+        a1.step(h["t"], [v + 1.5 * (2 - i) for v in h[name]], where="post", label=label(key))
     a1.set_yticks([])
     a1.legend(loc="upper right", fontsize=7)
-    a1.set_title("선 센서 · line sensors")
+    a1.set_title(label("robot.plot.line_sensors"))
     a2.plot(h["t"], h["distance"], color="#e4002b")
     a2.set_ylabel("cm")
-    a2.set_xlabel("시간 · time (s)")
-    a2.set_title("초음파 거리 · ultrasonic distance")
+    a2.set_xlabel(label("robot.plot.time"))
+    a2.set_title(label("robot.plot.distance"))
     fig.tight_layout()
     return fig
 

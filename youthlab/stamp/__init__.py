@@ -9,9 +9,29 @@ PrusaSlicer G-code → the hall's OctoPrint print queue.
 
 from __future__ import annotations
 
-from youthlab.stamp.compose import Stamp, StampOptions, compose, postage_stamp, text_stamp
-from youthlab.stamp.image import image_outline, image_stamp
-from youthlab.stamp.text import text_outline
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Stamp", "StampOptions", "compose", "image_outline", "image_stamp", "postage_stamp",
-           "text_outline", "text_stamp"]
+if TYPE_CHECKING:
+    from youthlab.stamp.compose import Stamp, StampOptions, compose, postage_stamp, text_stamp
+    from youthlab.stamp.image import image_outline, image_stamp
+    from youthlab.stamp.text import text_outline
+
+# name -> the module it comes from, imported at first use: the hub's services, the print
+# service and the CLI load youthlab.stamp.* modules and need not pay for trimesh/manifold3d
+# (~1 s per process) until a stamp is made.
+_FROM = {"Stamp": "compose", "StampOptions": "compose", "compose": "compose", "postage_stamp": "compose",
+         "text_stamp": "compose", "image_outline": "image", "image_stamp": "image", "text_outline": "text"}
+
+__all__ = sorted(_FROM)
+
+
+def __getattr__(name: str) -> Any:
+    module = _FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    loaded = importlib.import_module(f"{__name__}.{module}")
+    for exported, source in _FROM.items():  # also rebinds `compose`: the function, not its module
+        if source == module:
+            globals()[exported] = getattr(loaded, exported)
+    return globals()[name]

@@ -24,6 +24,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from traitlets import Float, Int
+
+from youthlab.config import EnvConfigurable
 from youthlab.errors import YouthLabError
 from youthlab.stamp.errors import StampError
 
@@ -55,12 +58,21 @@ class Usage:
 last_usage = Usage()
 
 
+class StampBudgetSettings(EnvConfigurable):
+    """What one stamp computation may use (``youthlab config --area stamp-budget``)."""
+
+    memory_mb = Int(1024, min=1, help="Memory one stamp computation may use, in MB.").tag(
+        config=True, env="YOUTHLAB_STAMP_MEMORY_MB", help_key="config.help.youthlab_stamp_memory_mb")
+    seconds = Float(60.0, min=0.1, help="Longest one stamp computation may take, in seconds.").tag(
+        config=True, env="YOUTHLAB_STAMP_SECONDS", help_key="config.help.youthlab_stamp_seconds")
+
+
 def memory_mb() -> int:
-    return int(os.environ.get("YOUTHLAB_STAMP_MEMORY_MB", "1024"))
+    return StampBudgetSettings.setting("memory_mb")
 
 
 def wall_seconds() -> float:
-    return float(os.environ.get("YOUTHLAB_STAMP_SECONDS", "60"))
+    return StampBudgetSettings.setting("seconds")
 
 
 def _ctx():

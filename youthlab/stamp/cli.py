@@ -182,7 +182,8 @@ def _slice(model, printer, profile, output):
 @click.option("--force", is_flag=True, help="Print even if the printability check finds errors.")
 def print_cmd(model, printer, test_mode, watch, force) -> None:
     """Check, slice (if needed) and send to a hall printer through OctoPrint."""
-    from youthlab.stamp.queue import OctoPrintClient, get_printer, send_to_printer
+    from youthlab.stamp.printers import make_printer
+    from youthlab.stamp.queue import get_printer, send_to_printer
     from youthlab.stamp.queue import watch as watch_job
 
     cfg = get_printer(printer)
@@ -193,7 +194,7 @@ def print_cmd(model, printer, test_mode, watch, force) -> None:
         click.echo(t("stamp.cli.sliced", path=str(r.gcode), time=r.time_text, grams=f"{r.filament_g:.1f}",
                      metres=f"{r.filament_mm / 1000:.2f}"))
         gcode = r.gcode
-    client = OctoPrintClient.from_config(cfg)
+    client = make_printer(cfg)
     if test_mode:
         click.secho(t("stamp.queue.test_mode"), fg="yellow")
     p = send_to_printer(gcode, client, test_mode=bool(test_mode))
@@ -221,9 +222,10 @@ def _check_before_printing(model: str, profile: str, force: bool) -> None:
 @click.option("--printer", required=True)
 def status_cmd(printer) -> None:
     """Show what a printer is doing."""
-    from youthlab.stamp.queue import OctoPrintClient, get_printer
+    from youthlab.stamp.printers import make_printer
+    from youthlab.stamp.queue import get_printer
 
-    p = OctoPrintClient.from_config(get_printer(printer)).job()
+    p = make_printer(get_printer(printer)).job()
     click.echo(t("stamp.queue.progress", printer=printer, state=p.state, completion=f"{p.completion or 0:.1f}"))
 
 
@@ -231,9 +233,10 @@ def status_cmd(printer) -> None:
 @click.option("--printer", required=True)
 def cancel_cmd(printer) -> None:
     """Cancel the print on a printer."""
-    from youthlab.stamp.queue import OctoPrintClient, get_printer
+    from youthlab.stamp.printers import make_printer
+    from youthlab.stamp.queue import get_printer
 
-    OctoPrintClient.from_config(get_printer(printer)).cancel()
+    make_printer(get_printer(printer)).cancel()
     click.echo(t("stamp.queue.cancelled", printer=printer))
 
 
@@ -243,11 +246,12 @@ def queue_group() -> None:
 
 
 def _queue(test_mode: bool = False, with_printers: bool = False):
-    from youthlab.stamp.queue import OctoPrintClient, PrintQueue, default_queue_file, load_printers
+    from youthlab.stamp.printers import make_printer, printer_class
+    from youthlab.stamp.queue import PrintQueue, default_queue_file, load_printers
 
     printers = []
     if with_printers:
-        printers = [OctoPrintClient.from_config(c) for c in load_printers().values() if c.url]
+        printers = [make_printer(c) for c in load_printers().values() if printer_class(c.kind).is_configured(c)]
     return PrintQueue(printers, test_mode=test_mode or None, state_path=default_queue_file())
 
 

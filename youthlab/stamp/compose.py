@@ -14,7 +14,7 @@ from shapely.affinity import translate as _translate
 from shapely.geometry import MultiPolygon, Point, box
 
 from youthlab.stamp.errors import BadSize, EmptyText
-from youthlab.stamp.mesh import check_solid, extrude, frustum, to_trimesh
+from youthlab.stamp.mesh import check_solid, extrude, frustum, mirror_x, to_trimesh
 
 PLATES = ("rect", "round", "oval")
 
@@ -45,10 +45,6 @@ class Stamp:
     meta: dict = field(default_factory=dict)
 
     @property
-    def relief_top(self) -> float:
-        return float(self.mesh.bounds[1][2])
-
-    @property
     def size_mm(self) -> tuple[float, float, float]:
         ext = self.mesh.extents
         return float(ext[0]), float(ext[1]), float(ext[2])
@@ -77,11 +73,6 @@ class Stamp:
 def _centered(geom: shapely.Geometry) -> shapely.Geometry:
     minx, miny, maxx, maxy = geom.bounds
     return _translate(geom, -(minx + maxx) / 2, -(miny + maxy) / 2)
-
-
-def mirror_x(geom: shapely.Geometry) -> shapely.Geometry:
-    """Mirror left↔right about the y axis (what a rubber stamp needs)."""
-    return _scale(geom, -1.0, 1.0, origin=(0, 0))
 
 
 def plate_outline(design: shapely.Geometry, plate: str, margin: float) -> shapely.Geometry:

@@ -21,6 +21,7 @@ from shapely.geometry import Polygon
 
 from youthlab.i18n import t
 from youthlab.stamp.errors import MeshError, StampError
+from youthlab.stamp.mesh import mirror_x
 
 INK_RED = (200, 30, 40)  # 인주 (seal paste) red
 
@@ -45,8 +46,6 @@ def face_outline(mesh: trimesh.Trimesh, depth: float = 0.05) -> shapely.Geometry
 
 def printed_outline(mesh: trimesh.Trimesh) -> shapely.Geometry:
     """What the stamp leaves on paper: the face outline seen from the paper (mirrored)."""
-    from youthlab.stamp.compose import mirror_x
-
     return mirror_x(face_outline(mesh))
 
 

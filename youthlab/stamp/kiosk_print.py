@@ -1,22 +1,19 @@
 """"Print my stamp" for kiosks: check, slice and put the visitor's stamp in the hall's queue.
 
-The button exists only when the operator has really set up a printer (a URL and an API
-key in the printers config); otherwise visitors never see it. A design that is not
-printable is refused with the reason, and a visitor can queue one stamp per visit.
+The kiosk apps (:mod:`youthlab.stamp.kiosk_app`) show their print button only when the
+operator has really set up a printer (:func:`kiosk_printing_enabled`); a design that is
+not printable is refused, and a visitor can queue one stamp per visit (the app's part).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import traceback
-from typing import Any, Callable
+from typing import Any
 
-import ipywidgets as w
-
-from youthlab.errors import YouthLabError
-from youthlab.i18n import t
 from youthlab.paths import data_dir
+from youthlab.stamp.errors import StampError
+from youthlab.stamp.settings import PrintClientSettings
 
 log = logging.getLogger("youthlab.stamp.kiosk")
 
@@ -30,64 +27,66 @@ def kiosk_printing_enabled() -> bool:
     decided = os.environ.get("YOUTHLAB_KIOSK_PRINTING")
     if decided in ("0", "1"):
         return decided == "1"
-    if os.environ.get("YOUTHLAB_PRINT_URL"):
-        return bool(os.environ.get("YOUTHLAB_PRINT_TOKEN"))
-    from youthlab.stamp.queue import load_printers
+    client = PrintClientSettings.from_env()
+    if client.url:
+        return bool(client.token)
+    from youthlab.stamp.printers import UnknownPrinterKind, printer_class
+    from youthlab.stamp.printers.hall import load_printers
 
     try:
         printers = load_printers()
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    return any(p.url and p.api_key for p in printers.values())
-
-
-def print_button(get_stamp: Callable[[], Any]) -> w.Widget | None:
-    """A "print my stamp" button and its status line, or None when no printer is set up."""
-    if not kiosk_printing_enabled():
-        return None
-    button = w.Button(description=t("stamp.kiosk.print"), button_style="success",
-                      layout=w.Layout(min_height="64px", width="auto"))
-    status = w.HTML()
-
-    def queue_it(_b: Any = None) -> None:
-        import os
-
-        from youthlab.stamp.queue import PrintQueue, default_queue_file
-        from youthlab.stamp.slicer import slice_stamp
-
-        stamp = get_stamp()
-        if stamp is None:
-            status.value = t("stamp.kiosk.print.nothing")
-            return
-        button.disabled = True
+    ready = False
+    for cfg in printers.values():
         try:
-            report = stamp.check()
-            if not report.printable:
-                status.value = t("stamp.kiosk.print.not_printable")
-                button.disabled = False
-                return
-            status.value = t("stamp.kiosk.print.slicing")
-            if os.environ.get("YOUTHLAB_PRINT_URL"):  # the hub's print service slices and queues it
-                from youthlab.stamp.print_client import submit_stamp
+            ready = ready or printer_class(cfg.kind).is_configured(cfg)
+        except UnknownPrinterKind as exc:  # visitors see no button; staff see why in the log
+            log.error("%s", exc.message("en"))
+    return ready
 
-                answer = submit_stamp(stamp, token=os.environ.get("YOUTHLAB_PRINT_TOKEN"))
-                status.value = t("stamp.kiosk.print.queued", number=answer["job"]["id"])
-                return
-            owner = time.strftime("kiosk-%H%M%S")
-            folder = data_dir() / "stamp" / "kiosk"
-            folder.mkdir(parents=True, exist_ok=True)
-            result = slice_stamp(stamp, out=folder / f"{owner}.gcode")
-            job = PrintQueue([], state_path=default_queue_file()).submit(owner, result.gcode)
-            status.value = t("stamp.kiosk.print.queued", number=job.id)
-        except YouthLabError as exc:
-            status.value = exc.message()
-            button.disabled = False
-        except Exception:  # noqa: BLE001 — a visitor gets a friendly line, staff the log
-            log.error("kiosk print failed:\n%s", traceback.format_exc())
-            status.value = t("kiosk.error.generic")
-            button.disabled = False
 
-    button.on_click(queue_it)
-    box = w.VBox([button, status])
-    box.press = queue_it  # for notebooks and tests
-    return box
+class NothingToPrint(StampError):
+    """The visitor has no stamp yet (the last change did not build)."""
+
+    key = "stamp.kiosk.print.nothing"
+    hint_key = None
+
+
+class KioskNotPrintable(StampError):
+    """The design would not print well: the kiosk never sends it."""
+
+    key = "stamp.kiosk.print.not_printable"
+    hint_key = None
+
+
+class AlreadyQueued(StampError):
+    """One stamp per visit: this visitor's stamp is already in the queue."""
+
+    key = "stamp.kiosk.print.once"
+    hint_key = None
+
+
+def queue_stamp(stamp: Any, owner: str | None = None) -> int:
+    """Check, slice and queue ``stamp``; the number of its job in the hall's print queue.
+
+    Through the hub's print service when the kiosk has one (it slices and queues there),
+    else into this machine's queue. Raises a :class:`YouthLabError` a kiosk can show."""
+    if stamp is None:
+        raise NothingToPrint()
+    if not stamp.check().printable:
+        raise KioskNotPrintable()
+    client = PrintClientSettings.from_env()
+    if client.url:  # the hub's print service slices and queues it
+        from youthlab.stamp.print_client import submit_stamp
+
+        answer = submit_stamp(stamp, url=client.url, token=client.token or None)
+        return int(answer["job"]["id"])
+    from youthlab.stamp.queue import PrintQueue, default_queue_file
+    from youthlab.stamp.slicer import slice_stamp
+
+    owner = owner or time.strftime("kiosk-%H%M%S")
+    folder = data_dir() / "stamp" / "kiosk"
+    folder.mkdir(parents=True, exist_ok=True)
+    result = slice_stamp(stamp, out=folder / f"{owner}.gcode")
+    return int(PrintQueue([], state_path=default_queue_file()).submit(owner, result.gcode).id)

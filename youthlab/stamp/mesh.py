@@ -59,3 +59,10 @@ def check_solid(mesh: trimesh.Trimesh) -> None:
         raise MeshError(detail="inconsistent winding")
     if not mesh.is_volume or mesh.volume <= 0:
         raise MeshError(detail="not a valid volume")
+
+
+def mirror_x(geom: shapely.Geometry) -> shapely.Geometry:
+    """Mirror left↔right about the y axis (what a rubber stamp needs)."""
+    from shapely.affinity import scale
+
+    return scale(geom, -1.0, 1.0, origin=(0, 0))

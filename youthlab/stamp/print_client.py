@@ -16,34 +16,24 @@ import requests
 
 from youthlab.stamp.errors import StampError
 from youthlab.stamp.print_errors import PrintServiceUnreachable
-from youthlab.stamp.queue import open_regular_nofollow
+from youthlab.stamp.printers.gcode_file import open_regular_nofollow
+from youthlab.service_answer import AnsweredError
+from youthlab.stamp.settings import PrintClientSettings
 
 
-class PrintServiceRefused(StampError):
+class PrintServiceRefused(AnsweredError, StampError):
     """The service said no; its answer carries the message in both languages."""
 
     key = "print.error.bad_request"
 
     def __init__(self, answer: dict[str, Any], status: int) -> None:
         self.answer, self.status = answer, status
-        super().__init__(detail=str(answer.get("error")))
-
-    def message(self, lang: str | None = None) -> str:
-        from youthlab.i18n import current_language
-
-        texts = self.answer.get("message") or {}
-        return texts.get(lang or current_language()) or texts.get("en") or str(self.answer)
-
-    def hint(self, lang: str | None = None) -> str | None:
-        from youthlab.i18n import current_language
-
-        texts = self.answer.get("hint") or {}
-        return texts.get(lang or current_language()) or texts.get("en")
+        super().__init__(detail=str(answer.get("error") or f"HTTP {status}"))
 
 
 def service_url(url: str | None = None) -> str | None:
     """The print service's URL, or None when there is none (local no-hub mode)."""
-    url = url or os.environ.get("YOUTHLAB_PRINT_URL")
+    url = url or PrintClientSettings.from_env().url
     return url.rstrip("/") + "/" if url else None
 
 
@@ -52,7 +42,7 @@ def _call(method: str, path: str, url: str | None = None, token: str | None = No
     base = service_url(url)
     if base is None:
         raise PrintServiceUnreachable(detail="YOUTHLAB_PRINT_URL is not set")
-    token = token or os.environ.get("YOUTHLAB_PRINT_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN") or ""
+    token = token or PrintClientSettings.from_env().token or os.environ.get("JUPYTERHUB_API_TOKEN") or ""
     try:
         r = requests.request(method, base + path, headers={"Authorization": f"token {token}"}, timeout=timeout, **kw)
     except requests.RequestException as exc:

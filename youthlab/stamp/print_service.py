@@ -24,7 +24,7 @@ server token has it, the kiosk has its own token and prints as ``kiosk``):
 
 from __future__ import annotations
 
-import json
+import gc
 import os
 import secrets
 import sys
@@ -35,12 +35,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from youthlab.errors import YouthLabError, error_body
+from youthlab.service_answer import JsonAnswers, not_found_handler
 from youthlab.stamp.print_errors import (FileTooBig, NoSuchJob, NotYourJob, OwnerQueueFull, PrintRequestError,
                                          QueueFull, RawGcodeRefused, http_status)
-from youthlab.stamp.queue import PrinterLike, PrintJob, PrintQueue
+from youthlab.stamp.printers.base import PrinterLike
+from youthlab.stamp.queue import PrintJob, PrintQueue
+from youthlab.stamp.settings import MAX_MODEL_BYTES, PrintQueueSettings
 
 MESH_SUFFIXES = (".stl", ".3mf")
-MAX_MODEL_BYTES = 20 * 1024 * 1024
 KIOSK_OWNER = "kiosk"
 
 
@@ -218,7 +220,9 @@ def make_app(desk: PrintDesk, prefix: str = "/", hub_auth: Any = None, plan: Any
 
     kiosk_services = tuple(kiosk_services)
 
-    class Handler(web.RequestHandler):
+    class Handler(JsonAnswers, web.RequestHandler):
+        request_error = PrintRequestError
+
         caller: Caller | None = None
 
         async def prepare(self) -> None:
@@ -231,18 +235,6 @@ def make_app(desk: PrintDesk, prefix: str = "/", hub_auth: Any = None, plan: Any
             if self.caller is None:
                 self.answer(403, error_body(PrintServiceForbidden()))
 
-        def answer(self, status: int, body: Any) -> None:
-            self.set_status(status)
-            self.set_header("Content-Type", "application/json; charset=utf-8")
-            self.finish(json.dumps(body, ensure_ascii=False))
-
-        def check_xsrf_cookie(self) -> None:  # token-authenticated API, no cookies
-            return
-
-        def write_error(self, status_code: int, **kwargs: Any) -> None:
-            """Whatever tornado refuses (unknown path, method, body too large) is JSON too."""
-            self.set_header("Content-Type", "application/json; charset=utf-8")
-            self.finish(json.dumps(error_body(PrintRequestError(detail=f"HTTP {status_code}")), ensure_ascii=False))
 
         async def run(self, work: Callable[[], Any], ok: int = 200) -> None:
             try:
@@ -277,31 +269,26 @@ def make_app(desk: PrintDesk, prefix: str = "/", hub_auth: Any = None, plan: Any
             self.answer(200, {"waiting": desk.queue.waiting_count(), "you": self.caller.name,
                               "role": self.caller.role})
 
-    class NotFound(Handler):
-        def prepare(self) -> None:  # type: ignore[override]
-            raise web.HTTPError(404)
-
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     return web.Application([(prefix + "api/jobs", Jobs), (prefix + r"api/jobs/([^/]+)", Job),
-                            (prefix + "api/status", Status)], default_handler_class=NotFound)
+                            (prefix + "api/status", Status)], default_handler_class=not_found_handler(Handler))
 
 
-PRINT_SERVICE_VARS = ("YOUTHLAB_LANG", "YOUTHLAB_ROOT", "YOUTHLAB_ACCOUNTS", "YOUTHLAB_PRINTERS",
-                      "YOUTHLAB_STAMP_TEST_MODE", "YOUTHLAB_PRINT_PER_USER", "YOUTHLAB_PRINT_TOTAL",
-                      "YOUTHLAB_PRINT_KIOSK_LIMIT", "YOUTHLAB_PRINT_MAX_BYTES", "PATH", "LANG", "HOME")
+PRINT_SERVICE_VARS = ("YOUTHLAB_LANG", "YOUTHLAB_ROOT", "YOUTHLAB_ACCOUNTS", "PATH", "LANG", "HOME",
+                      *(trait.metadata["env"] for trait in PrintQueueSettings.env_traits().values()))
 
 
 def print_service_environment(environ: Mapping[str, str], data: Path) -> dict[str, str]:
     """The service's environment under the hub: its settings and the printers' API keys
     (the variables named by ``api_key_env`` in printers.yaml), no other secret."""
-    from youthlab.stamp.queue import printers_file
+    from youthlab.stamp.printers.hall import printers_file
 
     env = {k: environ[k] for k in PRINT_SERVICE_VARS if k in environ}
     env["YOUTHLAB_DATA_DIR"] = str(data)
     try:
         import yaml
 
-        spec = yaml.safe_load(Path(environ.get("YOUTHLAB_PRINTERS") or printers_file()).read_text("utf-8")) or {}
+        spec = yaml.safe_load(printers_file(environ).read_text("utf-8")) or {}
         for printer in (spec.get("printers") or {}).values():
             key_env = (printer or {}).get("api_key_env")
             if key_env and key_env in environ:
@@ -339,13 +326,6 @@ def free_loopback_port() -> int:
         return s.getsockname()[1]
 
 
-def _int_env(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
 def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None) -> None:
     """Run the service under the hub until interrupted (JupyterHub gives it its token)."""
     from jupyterhub.services.auth import HubAuth
@@ -354,21 +334,25 @@ def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None) -> None:
 
     from youthlab.errors import ConfigError
     from youthlab.hub.accounts import load_plan
-    from youthlab.paths import data_dir, project_root
-    from youthlab.stamp.queue import OctoPrintClient, load_printers
+    from youthlab.paths import accounts_file, data_dir
+    from youthlab.stamp.printers import printer_class
+    from youthlab.stamp.printers.hall import load_printers
 
     if not (os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_SERVICE_NAME")):
         raise ConfigError(detail="the print service runs as a hub service (no JUPYTERHUB_API_TOKEN)")
-    plan = load_plan(Path(os.environ.get("YOUTHLAB_ACCOUNTS", project_root() / "hub_config" / "accounts.yaml")))
+    plan = load_plan(accounts_file())
+    settings = PrintQueueSettings.from_env()
     try:
-        printers = [OctoPrintClient.from_config(c) for c in load_printers().values() if c.url]
+        configs = load_printers()
     except (OSError, ValueError, KeyError, TypeError):
-        printers = []
-    max_bytes = _int_env("YOUTHLAB_PRINT_MAX_BYTES", MAX_MODEL_BYTES)
-    desk = PrintDesk(folder or data_dir() / "print-service", printers,
-                     per_owner=_int_env("YOUTHLAB_PRINT_PER_USER", 3),
-                     kiosk_limit=_int_env("YOUTHLAB_PRINT_KIOSK_LIMIT", 10),
-                     total=_int_env("YOUTHLAB_PRINT_TOTAL", 100), max_bytes=max_bytes)
+        configs = {}
+    # a printer of an unknown or broken kind stops the service with a ko/en message (in the hub's log)
+    kinds = {c.name: printer_class(c.kind) for c in configs.values()}
+    printers = [kinds[c.name].from_config(c) for c in configs.values() if c.url]  # no address: slicing only
+    max_bytes = settings.max_bytes
+    desk = PrintDesk(folder or data_dir() / "print-service", printers, per_owner=settings.per_user,
+                     kiosk_limit=settings.kiosk_limit, total=settings.total, max_bytes=max_bytes,
+                     test_mode=settings.test_mode)
     app = make_app(desk, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), hub_auth=HubAuth(cache_max_age=60),
                    plan=plan)
     server = HTTPServer(app, max_body_size=max_bytes + 65536)
@@ -382,6 +366,9 @@ def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None) -> None:
         pass
     finally:
         stop.set()
+    # Stopped: exit without a last cyclic sweep of the heap, which took ~2.5 s on a busy
+    # machine, while the hub waits for each service in turn to end.
+    gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -392,7 +379,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=None)
     args = parser.parse_args(argv)
     service_url = os.environ.get("JUPYTERHUB_SERVICE_URL", "")
-    serve(args.port or (urlparse(service_url).port if service_url else None) or 8872)
+    try:
+        serve(args.port or (urlparse(service_url).port if service_url else None) or 8872)
+    except YouthLabError as exc:  # a setup mistake (an unknown printer kind …): ko and en in the hub's log
+        sys.stderr.write(f"{exc.user_text('ko')}\n{exc.user_text('en')}\n")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

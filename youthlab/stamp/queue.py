@@ -1,13 +1,9 @@
-"""The hall's print queue: OctoPrint REST client, a fair queue over several printers.
+"""The hall's fair print queue: students' jobs spread over several printers.
 
-* Printers and their OctoPrint URLs come from ``printers.yaml`` (see
-  ``hardware/printers/README.md``); API keys from an environment variable or the
-  operator's ``var/printers.yaml`` — never from the repository.
-* A printer whose OctoPrint is connected to the bundled **Virtual Printer** is refused
-  (nothing would really print) unless test mode is on: ``test_mode=True`` or
-  ``YOUTHLAB_STAMP_TEST_MODE=1``.
 * Fair order: jobs are taken round-robin by owner (student), so one student's five
   stamps do not hold up everybody else; within an owner, first come first served.
+* A printer that is simulated (OctoPrint's Virtual Printer) gets no job unless test
+  mode is on: ``test_mode=True`` or ``YOUTHLAB_STAMP_TEST_MODE=1``.
 * Files are never followed through symlinks (``O_NOFOLLOW``): a ``secret.gcode`` link to
   the hub's cookie secret is refused when queued and again when sent to a printer. A
   queue with a state file keeps its own copy of each job's G-code under a name it chose,
@@ -15,6 +11,9 @@
 * Optional limits of waiting jobs per owner and in total (:class:`OwnerQueueFull`,
   :class:`QueueFull`). On a hub, the print service (:mod:`youthlab.stamp.print_service`)
   owns the queue and knows who is asking; this module alone trusts its caller.
+
+The printers themselves (OctoPrint and other kinds, the printers file) live in
+:mod:`youthlab.stamp.printers`; their names are importable from here too.
 """
 
 from __future__ import annotations
@@ -24,208 +23,34 @@ import itertools
 import json
 import os
 import secrets
-import stat
 import threading
 import time
 from collections import OrderedDict, deque
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol
-
-import requests
-import yaml
+from typing import Callable, Iterator
 
 from youthlab.paths import data_dir
-from youthlab.stamp.errors import PrinterBusy, PrinterError, UnknownPrinter, VirtualPrinterRefused
-from youthlab.stamp.print_errors import OwnerQueueFull, PrintRequestError, QueueFull, SymlinkRefused
-from youthlab.stamp.profiles import printers_dir
+from youthlab.stamp.errors import PrinterError
+from youthlab.stamp.print_errors import FileTooBig, OwnerQueueFull, PrintRequestError, QueueFull
+from youthlab.stamp.printers.base import JobProgress, PrinterConfig, PrinterLike
+from youthlab.stamp.printers.gcode_file import MAX_GCODE_BYTES, open_regular_nofollow
+from youthlab.stamp.printers.hall import get_printer, load_printers, printers_file
+from youthlab.stamp.printers.octoprint import OctoPrintClient
+from youthlab.stamp.printers.send import send_to_printer, watch
+from youthlab.stamp.settings import PrintQueueSettings
 
-VIRTUAL_PORT = "VIRTUAL"
-MAX_GCODE_BYTES = 200 * 1024 * 1024
-
-
-def open_regular_nofollow(path: str | Path) -> int:
-    """A read-only descriptor of a regular file, refusing a symlink as the last part of the
-    path (``O_NOFOLLOW``) and anything that is not a plain file (a FIFO, a device)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
-    except OSError as exc:
-        import errno
-
-        if exc.errno == errno.ELOOP:
-            raise SymlinkRefused(name=Path(path).name) from None
-        raise PrintRequestError(detail=f"{Path(path).name}: {exc.strerror}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise PrintRequestError(detail=f"{Path(path).name}: not a regular file")
-    return fd
+__all__ = [  # the queue, and the printer names callers have always imported from here
+    "JobProgress", "MAX_GCODE_BYTES", "OctoPrintClient", "PrintJob", "PrintQueue", "PrinterConfig", "PrinterLike",
+    "default_queue_file", "get_printer", "load_printers", "open_regular_nofollow", "printers_file",
+    "send_to_printer", "test_mode_enabled", "watch",
+]
 
 
 def test_mode_enabled() -> bool:
-    return os.environ.get("YOUTHLAB_STAMP_TEST_MODE", "").lower() in ("1", "true", "yes", "on")
-
-
-@dataclass(frozen=True)
-class PrinterConfig:
-    name: str
-    url: str | None = None
-    api_key: str | None = None
-    profile: str = "hall-i3.ini"
-
-
-def printers_file() -> Path:
-    env = os.environ.get("YOUTHLAB_PRINTERS")
-    if env:
-        return Path(env)
-    local = data_dir() / "printers.yaml"
-    return local if local.is_file() else printers_dir() / "printers.yaml"
-
-
-def load_printers(path: str | Path | None = None) -> dict[str, PrinterConfig]:
-    """Printers by name from the YAML config (``api_key`` or ``api_key_env`` per printer)."""
-    p = Path(path) if path else printers_file()
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    out = {}
-    for name, spec in (data.get("printers") or {}).items():
-        spec = spec or {}
-        key = spec.get("api_key") or (os.environ.get(spec["api_key_env"]) if spec.get("api_key_env") else None)
-        out[name] = PrinterConfig(name=name, url=spec.get("url"), api_key=key,
-                                  profile=spec.get("profile", "hall-i3.ini"))
-    return out
-
-
-def get_printer(name: str, path: str | Path | None = None) -> PrinterConfig:
-    printers = load_printers(path)
-    if name not in printers:
-        raise UnknownPrinter(printer=name, known=", ".join(printers) or "-")
-    return printers[name]
-
-
-@dataclass
-class JobProgress:
-    state: str  # OctoPrint's text: Operational, Printing, Paused, Cancelling, Offline, …
-    file: str | None
-    completion: float | None  # percent
-    print_time: int | None
-    print_time_left: int | None
-
-    @property
-    def printing(self) -> bool:
-        return self.state.startswith(("Printing", "Paused", "Pausing", "Cancelling", "Starting", "Resuming"))
-
-
-class OctoPrintClient:
-    """A small client for OctoPrint's REST API (``X-Api-Key`` authentication)."""
-
-    def __init__(self, url: str, api_key: str | None, name: str = "printer", timeout: float = 10.0) -> None:
-        if not url:
-            raise PrinterError(printer=name, detail="no OctoPrint URL configured")
-        self.url = url.rstrip("/")
-        self.name = name
-        self.timeout = timeout
-        self.session = requests.Session()
-        if api_key:
-            self.session.headers["X-Api-Key"] = api_key
-
-    @classmethod
-    def from_config(cls, cfg: PrinterConfig) -> "OctoPrintClient":
-        return cls(cfg.url or "", cfg.api_key, name=cfg.name)
-
-    def _call(self, method: str, path: str, **kw: Any) -> Any:
-        try:
-            r = self.session.request(method, self.url + path, timeout=kw.pop("timeout", self.timeout), **kw)
-        except requests.RequestException as exc:
-            raise PrinterError(printer=self.name, detail=type(exc).__name__) from None
-        if r.status_code in (401, 403) or (r.status_code == 400 and "CSRF" in r.text):
-            # a wrong key makes OctoPrint treat us as an anonymous browser (CSRF check)
-            raise PrinterError(printer=self.name, detail=f"HTTP {r.status_code}: API key rejected")
-        if r.status_code == 409:
-            raise PrinterBusy(printer=self.name, state=_short(r.text))
-        if not r.ok:
-            raise PrinterError(printer=self.name, detail=f"HTTP {r.status_code}: {_short(r.text)}")
-        return r.json() if r.content and "json" in r.headers.get("Content-Type", "") else None
-
-    def version(self) -> dict:
-        return self._call("GET", "/api/version")
-
-    def connection(self) -> dict:
-        return self._call("GET", "/api/connection")["current"]
-
-    def is_virtual(self) -> bool:
-        """True when OctoPrint talks to its bundled Virtual Printer, not real hardware."""
-        return (self.connection().get("port") or "") == VIRTUAL_PORT
-
-    def job(self) -> JobProgress:
-        j = self._call("GET", "/api/job")
-        prog = j.get("progress") or {}
-        f = (j.get("job") or {}).get("file") or {}
-        return JobProgress(state=j.get("state", "Unknown"), file=f.get("name"),
-                           completion=prog.get("completion"), print_time=prog.get("printTime"),
-                           print_time_left=prog.get("printTimeLeft"))
-
-    def is_ready(self) -> bool:
-        """Connected, idle and able to take a job."""
-        st = self.connection().get("state", "")
-        return st.startswith("Operational") and not self.job().printing
-
-    def upload(self, gcode: str | Path, select: bool = True, print_: bool = False,
-               remote_name: str | None = None) -> dict:
-        gcode = Path(gcode)
-        with os.fdopen(open_regular_nofollow(gcode), "rb") as f:
-            return self._call("POST", "/api/files/local",
-                              files={"file": (remote_name or gcode.name, f, "application/octet-stream")},
-                              data={"select": str(select).lower(), "print": str(print_).lower()},
-                              timeout=max(self.timeout, 60))
-
-    def start(self) -> None:
-        self._call("POST", "/api/job", json={"command": "start"})
-
-    def cancel(self) -> None:
-        self._call("POST", "/api/job", json={"command": "cancel"})
-
-
-def _short(text: str) -> str:
-    return " ".join(text.split())[:160]
-
-
-def send_to_printer(gcode: str | Path, client: OctoPrintClient, test_mode: bool | None = None,
-                    start: bool = True, remote_name: str | None = None) -> JobProgress:
-    """Upload G-code to one printer and start it. Refuses the Virtual Printer outside test
-    mode and a printer that is busy."""
-    test_mode = test_mode_enabled() if test_mode is None else test_mode
-    if client.is_virtual() and not test_mode:
-        raise VirtualPrinterRefused(printer=client.name)
-    current = client.job()
-    if current.printing:
-        raise PrinterBusy(printer=client.name, state=current.state)
-    client.upload(gcode, select=True, print_=start, remote_name=remote_name)
-    return client.job()
-
-
-def watch(client: OctoPrintClient, until: Callable[[JobProgress], bool], timeout: float = 60,
-          interval: float = 1.0, on_progress: Callable[[JobProgress], None] | None = None) -> JobProgress:
-    """Poll the job until ``until(progress)`` is true (or the timeout), reporting progress."""
-    deadline = time.monotonic() + timeout
-    while True:
-        p = client.job()
-        if on_progress:
-            on_progress(p)
-        if until(p) or time.monotonic() > deadline:
-            return p
-        time.sleep(interval)
-
-
-# -- fair queue over several printers ---------------------------------------------------
-class PrinterLike(Protocol):
-    name: str
-
-    def is_ready(self) -> bool: ...
-    def is_virtual(self) -> bool: ...
-    def job(self) -> JobProgress: ...
-    def upload(self, gcode: str | Path, select: bool = True, print_: bool = False,
-               remote_name: str | None = None) -> dict: ...
-    def cancel(self) -> None: ...
+    """``YOUTHLAB_STAMP_TEST_MODE``: may jobs go to a simulated printer?"""
+    return PrintQueueSettings.from_env().test_mode
 
 
 @dataclass
@@ -341,8 +166,6 @@ class PrintQueue:
             while chunk := os.read(fd, 1 << 20):
                 copied += len(chunk)
                 if copied > MAX_GCODE_BYTES:
-                    from youthlab.stamp.print_errors import FileTooBig
-
                     raise FileTooBig(size=copied, limit=MAX_GCODE_BYTES)
                 os.write(out, chunk)
         except BaseException:

@@ -96,11 +96,11 @@ def slice_file(model: str | Path, out: str | Path | None = None,
 
 
 def slice_stamp(stamp, out: str | Path | None = None, profile: str | PrinterProfile | None = None) -> SliceResult:
-    """Save the stamp as STL in a temporary folder and slice it."""
-    from youthlab.stamp.export import save
-
+    """Save the stamp (or a bare mesh) as STL in a temporary folder and slice it."""
+    mesh = stamp.mesh if hasattr(stamp, "mesh") else stamp
     with tempfile.TemporaryDirectory(prefix="stamp-") as tmp:
-        stl = save(stamp, Path(tmp) / "stamp.stl")
+        stl = Path(tmp) / "stamp.stl"
+        mesh.export(stl, file_type="stl")
         out = Path(out) if out else Path(tmp).parent / f"{getattr(stamp, 'name', 'stamp') or 'stamp'}.gcode"
         return slice_file(stl, out=out, profile=profile)
 

@@ -1,7 +1,8 @@
 """Notebook widgets: a 3-D stamp preview (anywidget, no internet needed) and a small designer.
 
 The preview draws the mesh on a 2-D canvas (flat shading, painter's order) — enough for a
-stamp of a few thousand triangles, and it works offline in kiosks. Drag to turn it.
+stamp of a few thousand triangles, and it works offline in kiosks. Drag to turn it; on a
+kiosk it also turns on its own (``spin``) and fills its place (``fill``).
 """
 
 from __future__ import annotations
@@ -19,24 +20,47 @@ except ImportError:  # pragma: no cover - the labs need them, the library does n
 _ESM = r"""
 function render({ model, el }) {
   const canvas = document.createElement("canvas");
-  const w = model.get("width"), h = model.get("height");
-  canvas.width = w; canvas.height = h;
-  canvas.style.cssText = "border:1px solid #ddd;border-radius:8px;background:#fafafa;touch-action:none;cursor:grab";
+  const fill = !!model.get("fill");
+  canvas.style.cssText = fill
+    ? "display:block;width:100%;touch-action:none;cursor:grab"
+    : "border:1px solid #ddd;border-radius:8px;background:#fafafa;touch-action:none;cursor:grab";
+  canvas.setAttribute("role", "img");
   el.appendChild(canvas);
   const ctx = canvas.getContext("2d");
-  let yaw = -0.6, pitch = 0.9, tris = null;
+  let w = model.get("width"), h = model.get("height");
+  let yaw = -0.6, pitch = 0.9, tris = null, R = 1, Z = 1;
+  function label() { canvas.setAttribute("aria-label", model.get("label") || ""); }
+  function resize() {
+    if (fill) {  // as wide as the place it is given, 4:3, never taller than most of the screen
+      const cw = canvas.clientWidth >= 50 ? canvas.clientWidth : model.get("width");
+      w = cw; h = Math.round(Math.min(cw * 0.75, window.innerHeight * 0.6));
+      canvas.style.height = h + "px";
+    }
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+    if (!fill) { canvas.style.width = w + "px"; canvas.style.height = h + "px"; }
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    draw();
+  }
   function load() {
     const v = model.get("mesh");
     const buf = v.buffer ? v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) : v;
     tris = new Float32Array(buf);
+    R = 1e-6; Z = 1e-6;
+    for (let i = 0; i < tris.length; i += 3) {
+      R = Math.max(R, Math.hypot(tris[i], tris[i + 1])); Z = Math.max(Z, Math.abs(tris[i + 2]));
+    }
     draw();
   }
   function draw() {
-    if (!tris) return;
     ctx.clearRect(0, 0, w, h);
+    if (!tris) return;
     const n = tris.length / 9;
     const cy = Math.cos(yaw), sy = Math.sin(yaw), cp = Math.cos(pitch), sp = Math.sin(pitch);
-    const ext = model.get("extent") || 1, s = 0.8 * Math.min(w, h) / ext;
+    // filling its place: as big as fits at any turn (the footprint's radius R seen at this
+    // pitch, the height Z on top), never cut by the canvas' edge
+    const ext = model.get("extent") || 1;
+    const s = fill ? 0.46 * Math.min(w / R, h / (Math.abs(sp) * R + Math.abs(cp) * Z)) : 0.8 * Math.min(w, h) / ext;
     const order = [], P = new Float32Array(tris.length);
     for (let i = 0; i < tris.length; i += 3) {
       const x = tris[i], y = tris[i + 1], z = tris[i + 2];
@@ -63,7 +87,7 @@ function render({ model, el }) {
       ctx.closePath(); ctx.fill(); ctx.strokeStyle = ctx.fillStyle; ctx.stroke();
     }
   }
-  let drag = null;
+  let drag = null, touched = -Infinity;
   canvas.addEventListener("pointerdown", e => { drag = [e.clientX, e.clientY, yaw, pitch]; canvas.setPointerCapture(e.pointerId); });
   canvas.addEventListener("pointermove", e => {
     if (!drag) return;
@@ -71,9 +95,27 @@ function render({ model, el }) {
     pitch = Math.max(-1.5, Math.min(1.5, drag[3] + (e.clientY - drag[1]) * 0.01));
     draw();
   });
-  canvas.addEventListener("pointerup", () => { drag = null; });
+  canvas.addEventListener("pointerup", () => { drag = null; touched = performance.now(); });
+  // Turning on its own (kiosks): slowly, paused while a visitor turns it and for 3 s after,
+  // never for visitors who asked their system for less motion; stops when the view is gone.
+  const still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  let last = null;
+  function spin(now) {
+    if (!el.isConnected && last !== null) return;
+    if (model.get("spin") && !still && !drag && !document.hidden && now - touched > 3000 && last !== null) {
+      yaw += Math.min(now - last, 100) * 0.0006;
+      draw();
+    }
+    last = now;
+    requestAnimationFrame(spin);
+  }
   model.on("change:mesh", load);
+  model.on("change:label", label);
+  label();
+  resize();
   load();
+  if (fill && window.ResizeObserver) new ResizeObserver(resize).observe(el);
+  requestAnimationFrame(spin);
 }
 export default { render };
 """
@@ -100,6 +142,9 @@ if anywidget is not None:
         width = traitlets.Int(420).tag(sync=True)
         height = traitlets.Int(320).tag(sync=True)
         color = traitlets.List([215, 60, 60]).tag(sync=True)
+        spin = traitlets.Bool(False, help="Turn slowly on its own (kiosks); a visitor's drag pauses it.").tag(sync=True)
+        fill = traitlets.Bool(False, help="As wide as its place (4:3) instead of width × height px.").tag(sync=True)
+        label = traitlets.Unicode("", help="What the picture shows, for screen readers.").tag(sync=True)
 
         def show(self, stamp) -> "StampPreview":
             """Show another stamp (or mesh) in this view."""

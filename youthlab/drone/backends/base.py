@@ -31,6 +31,7 @@ class FlightBackend(ABC):
 
     name: str = "backend"
     real: bool = False  # True: a physical drone, the simulate-first rule applies
+    simulated_world: bool = False  # True: takes a mission's world (wind, terrain …) as options
 
     def connect(self) -> None:
         """Open the link and enter SDK mode."""

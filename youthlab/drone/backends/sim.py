@@ -8,7 +8,12 @@ from typing import Any
 
 from youthlab.drone import sdk
 from youthlab.drone.backends.base import FlightBackend, Telemetry
+from youthlab.drone.pads import MissionPads, PadFix
 from youthlab.drone.sim import QuadSim
+
+ARC_STEP_DEG = 10.0  # a ``curve`` is flown as straight steps of this much arc
+RC_FULL_CM_S = 100.0  # ``rc`` stick at 100: this speed (cm/s)
+RC_FULL_DEG_S = 100.0  # ``rc`` yaw stick at 100: this turn rate (°/s)
 
 
 class SimBackend(FlightBackend):
@@ -17,9 +22,14 @@ class SimBackend(FlightBackend):
 
     name = "sim"
     real = False
+    simulated_world = True
 
-    def __init__(self, sim: QuadSim | None = None, **sim_options: Any) -> None:
+    def __init__(self, sim: QuadSim | None = None, pads: MissionPads | None = None,
+                 **sim_options: Any) -> None:
         self.sim = sim or QuadSim(**sim_options)
+        self.pads = pads or MissionPads()
+        self.pad_detection = False  # ``mon`` / ``moff``
+        self.rc = (0, 0, 0, 0)  # the last ``rc`` sticks: right, forward, up, yaw (-100…100)
         self.speed_cm_s = sdk.DEFAULT_SPEED_CM_S
         self.sdk_mode = False
         self.lock = threading.RLock()
@@ -65,7 +75,7 @@ class SimBackend(FlightBackend):
         with self.lock:
             reply = self._execute(parsed)
             s = self.sim
-            if parsed.name in ("takeoff", "go", *sdk.MOVES) and reply == sdk.OK:
+            if parsed.name in ("takeoff", "go", "curve", *sdk.MOVES) and reply == sdk.OK:
                 self._hold_point = self._target
             elif parsed.is_motion or parsed.name in ("stop", "emergency"):
                 self._hold_point = (s.x, s.y, s.z) if s.flying else None
@@ -77,11 +87,14 @@ class SimBackend(FlightBackend):
             self.sdk_mode = True
             return sdk.OK
         if name in sdk.READS:
-            return self._read(name)
+            return self.read(name)
         if name == "emergency":
             s.cut_motors()
             return sdk.OK
-        if name in ("streamon", "streamoff"):
+        if name in ("streamon", "streamoff", "mdirection", "port"):
+            return sdk.OK
+        if name in ("mon", "moff"):
+            self.pad_detection = name == "mon"
             return sdk.OK
         if name == "speed":
             self.speed_cm_s = a[0]
@@ -102,15 +115,75 @@ class SimBackend(FlightBackend):
             return self._result(s.hold(0.5, at=(s.x, s.y, s.z)))
         if name in ("cw", "ccw"):
             return self._result(s.rotate(a[0] if name == "cw" else -a[0]))
-        if name == "rc" or name == "flip":
-            return sdk.OK if name == "rc" else self._result(s.hold(1.0))
+        if name == "rc":
+            self.rc = a  # no reply on a real Tello; the sticks act between commands
+            return sdk.OK
+        if name == "flip":
+            return self._result(s.hold(1.0))
+        if cmd.pad is not None and self.pad_fix()[0] != cmd.pad:
+            return sdk.ERROR  # that pad is not in sight (or detection is off)
+        if name == "curve":
+            return self._curve(cmd)
+        if cmd.pad is not None:  # go x y z speed m<id>: x, y over the pad, z its height
+            px, py = self.pads.where(cmd.pad, a[0], a[1])
+            self._target = (px / 100, py / 100, a[2] / 100)
+            return self._result(s.fly_to(*self._target, a[3] / 100))
         fwd, left, up, speed = self._relative(cmd)
+        self._target = self._world(fwd, left, up)
+        return self._result(s.fly_to(*self._target, speed / 100))
+
+    def _world(self, fwd: float, left: float, up: float) -> tuple[float, float, float]:
+        """A point ``fwd``/``left``/``up`` cm from the drone (its heading) in metres."""
+        s = self.sim
         c, si = math.cos(s.psi), math.sin(s.psi)
-        tx = s.x + (fwd * c - left * si) / 100
-        ty = s.y + (fwd * si + left * c) / 100
-        tz = s.z + up / 100
-        self._target = (tx, ty, tz)
-        return self._result(s.fly_to(tx, ty, tz, speed / 100))
+        return (s.x + (fwd * c - left * si) / 100, s.y + (fwd * si + left * c) / 100, s.z + up / 100)
+
+    def _curve(self, cmd: sdk.Command) -> str:
+        """``curve x1 y1 z1 x2 y2 z2 speed [m<id>]``: the arc from here through point 1
+        to point 2; ``error`` when its radius is outside 0.5–10 m (as on a Tello)."""
+        a = cmd.args
+        if cmd.pad is not None:
+            p1 = (*(v / 100 for v in self.pads.where(cmd.pad, a[0], a[1])), a[2] / 100)
+            p2 = (*(v / 100 for v in self.pads.where(cmd.pad, a[3], a[4])), a[5] / 100)
+        else:
+            p1, p2 = self._world(*a[0:3]), self._world(*a[3:6])
+        path = arc((self.sim.x, self.sim.y, self.sim.z), p1, p2)
+        if path is None:
+            return sdk.ERROR
+        for point in path:
+            self._target = point
+            outcome = self.sim.fly_to(*point, a[6] / 100, timeout=None)
+            if outcome != "ok":
+                return self._result(outcome)
+        return sdk.OK
+
+    def pad_fix(self) -> PadFix:
+        """The mission pad part of the state string (``mid``, ``x``, ``y``, ``z``, ``mpry``)."""
+        s = self.sim
+        if not self.pad_detection:
+            return sdk.NO_PAD
+        return self.pads.fix(s.x * 100, s.y * 100, s.z * 100, s.yaw_deg)
+
+    @property
+    def rc_active(self) -> bool:
+        return any(self.rc) and self.sim.flying
+
+    def fly_rc(self, seconds: float) -> None:
+        """Fly ``seconds`` on the last ``rc`` sticks (what a Tello does between commands)."""
+        right, fwd, up, yaw = self.rc
+        with self.lock:
+            s = self.sim
+            if not s.flying:
+                self.rc = (0, 0, 0, 0)
+                return
+            if yaw:
+                s.rotate(yaw / 100 * RC_FULL_DEG_S * seconds)
+            step = RC_FULL_CM_S / 100 * seconds
+            if right or fwd or up:
+                tx, ty, tz = self._world(fwd * step, -right * step, up * step)
+                speed = math.hypot(right, fwd, up) / 100 * RC_FULL_CM_S / 100
+                s.fly_to(tx, ty, max(tz, 0.2), speed, timeout=seconds * 1.5)
+            self._hold_point = (s.x, s.y, s.z)
 
     def _relative(self, cmd: sdk.Command) -> tuple[float, float, float, float]:
         a, speed = cmd.args, self.speed_cm_s
@@ -129,7 +202,8 @@ class SimBackend(FlightBackend):
             return sdk.AUTO_LAND
         return sdk.ERROR  # timeout, abort, guard trip: the safety layer knows why
 
-    def _read(self, name: str) -> str:
+    def read(self, name: str) -> str:
+        """The reply to a read command (``battery?`` …), in the SDK 2.0 guide's units."""
         s = self.sim
         values = {
             "battery?": f"{int(s.battery)}",
@@ -146,3 +220,43 @@ class SimBackend(FlightBackend):
             "sn?": "0TQSIMYOUTHLAB1",
         }
         return values[name]
+
+
+def arc(p0: tuple[float, float, float], p1: tuple[float, float, float],
+        p2: tuple[float, float, float]) -> list[tuple[float, float, float]] | None:
+    """Points (every :data:`ARC_STEP_DEG`) along the circle from ``p0`` through ``p1`` to
+    ``p2`` (metres); None when the three are on a line or the radius is outside the SDK's
+    0.5–10 m."""
+    def sub(u, v):
+        return (u[0] - v[0], u[1] - v[1], u[2] - v[2])
+
+    def cross(u, v):
+        return (u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0])
+
+    def dot(u, v):
+        return u[0] * v[0] + u[1] * v[1] + u[2] * v[2]
+
+    a, b = sub(p1, p0), sub(p2, p0)
+    n = cross(a, b)
+    nn = dot(n, n)
+    if nn < 1e-12:
+        return None
+    aa, bb = dot(a, a), dot(b, b)
+    w = cross(tuple(aa * bv - bb * av for av, bv in zip(a, b)), n)
+    centre = tuple(p0[i] + w[i] / (2 * nn) for i in range(3))
+    u0 = sub(p0, centre)
+    radius = math.sqrt(dot(u0, u0))
+    lo, hi = sdk.CURVE_RADIUS_CM
+    if not lo / 100 <= radius <= hi / 100:
+        return None
+    unit_n = tuple(v / math.sqrt(nn) for v in n)
+    v0 = cross(unit_n, u0)  # u0 turned 90° towards p1
+
+    def angle(p):
+        u = sub(p, centre)
+        return math.atan2(dot(u, v0), dot(u, u0)) % (2 * math.pi)
+
+    end = angle(p2)
+    steps = max(1, math.ceil(math.degrees(end) / ARC_STEP_DEG))
+    return [tuple(centre[i] + math.cos(end * k / steps) * u0[i] + math.sin(end * k / steps) * v0[i]
+                  for i in range(3)) for k in range(1, steps + 1)]

@@ -120,6 +120,10 @@ class TelloBackend(FlightBackend):
             return cmd.args[0] / 30 + 10
         if cmd.name in ("takeoff", "land"):
             return 20.0
+        if cmd.name == "curve":  # an arc is at most ~1.6 times its chord's detour
+            a = cmd.args
+            length = math.dist((0, 0, 0), a[0:3]) + math.dist(a[0:3], a[3:6])
+            return length * 1.6 / max(a[6], 10) * 3 + 10
         dist = max(abs(a) for a in (cmd.args[:3] if cmd.name == "go" else cmd.args[:1]))
         speed = cmd.args[3] if cmd.name == "go" else self.speed_cm_s
         return dist / max(speed, 10) * 3 + 10
@@ -161,8 +165,10 @@ class TelloBackend(FlightBackend):
             self.speed_cm_s = a[0]
         elif cmd.name in ("cw", "ccw"):
             self._yaw = (self._yaw + (a[0] if cmd.name == "cw" else -a[0]) + 180) % 360 - 180
-        elif cmd.name == "go" or cmd.name in sdk.MOVES:
-            f, l, u = (a[0], a[1], a[2]) if cmd.name == "go" else {
+        elif cmd.pad is not None:
+            return  # relative to a mission pad: the state stream knows, odometry does not
+        elif cmd.name in ("go", "curve") or cmd.name in sdk.MOVES:
+            f, l, u = (a[0], a[1], a[2]) if cmd.name == "go" else (a[3], a[4], a[5]) if cmd.name == "curve" else {
                 "forward": (a[0], 0, 0), "back": (-a[0], 0, 0), "left": (0, a[0], 0),
                 "right": (0, -a[0], 0), "up": (0, 0, a[0]), "down": (0, 0, -a[0])}[cmd.name]
             dx, dy = to_world(self._yaw, f, l)
@@ -190,7 +196,3 @@ class TelloBackend(FlightBackend):
 
     def elapsed(self) -> float:
         return time.monotonic() - self._t0
-
-    @property
-    def yaw_from_drone(self) -> float:
-        return self.state.get("yaw", math.nan)

@@ -8,10 +8,18 @@ import os, sys
 _fs = os.getenv("YLAB_FS")
 import machine  # the shim on MICROPYPATH (shadows the unix port's own module)
 
+if os.getenv("YLAB_SPARE") == "1":
+    # A warm spare (supervisor.Interpreter(spare=True)): started ahead, it waits here
+    # until a soft reset makes it the board; the supervisor's one byte says whether
+    # this boot runs main.py ("1", friendly REPL) or not ("0", raw REPL).
+    _run_main = sys.stdin.read(1) == "1"
+else:
+    _run_main = os.getenv("YLAB_RUN_MAIN") == "1"
+
 if _fs:
-    os.mount(os.VfsPosix(_fs), "/")
-    os.chdir("/")
+    __import__("_ylab_fs").mount(_fs, int(os.getenv("YLAB_FS_BYTES") or 2097152))
 sys.path[:] = ["", "/lib", ".frozen"]
+sys.argv[:] = []  # a board's sys.argv is empty (here it named the boot script)
 
 
 def _ylab_run(name):
@@ -30,6 +38,6 @@ def _ylab_run(name):
 
 
 _ylab_run("boot.py")
-if os.getenv("YLAB_RUN_MAIN") == "1":
+if _run_main:
     _ylab_run("main.py")
-del _ylab_run, _fs
+del _ylab_run, _fs, _run_main

@@ -1,97 +1,46 @@
-# `machine` for the virtual board: the usual classes, but every pin, PWM, ADC and I2C
-# operation is a request to the host-side simulator (youthlab.boards.sim) over a
-# loopback socket, one JSON line each way. Without a simulator (no YLAB_SIM_PORT) the
-# shim keeps pin states locally so plain code still runs.
-import os, sys, json
-import time  # the sliced-sleep shim next to this file
+# `machine` for boards off real hardware (MicroPython's quick references for the esp32
+# and rp2 ports): every pin, bus and power operation is one call through the _ylab_io
+# seam to the host's BoardSimulator (op = a BoardSimulator method). Written once for
+# every run mode: the virtual board, the MicroPython grader and the fast grader (which
+# loads this same file into CPython), so the code stays in the language both share.
+import _ylab_io as _io
+import time as _time
 
-_port = os.getenv("YLAB_SIM_PORT")
-_sock = None
-_rf = None
-_local = {}
-
-
-try:
-    import _thread
-    _lock = _thread.allocate_lock()
-except ImportError:
-    _lock = None
+PWRON_RESET, HARD_RESET, WDT_RESET, DEEPSLEEP_RESET, SOFT_RESET = 1, 2, 3, 4, 5
+PIN_WAKE, EXT0_WAKE, EXT1_WAKE, TIMER_WAKE, TOUCHPAD_WAKE, ULP_WAKE = 2, 2, 3, 4, 5, 6
+IDLE, SLEEP, DEEPSLEEP = 0, 2, 4
 
 
-def _call(op, **args):
-    if not _port:
-        return _local_call(op, args)
-    if _lock is None:
-        return _ask(op, args)
-    with _lock:  # the irq poller and Timer threads share the one socket
-        return _ask(op, args)
-
-
-def _ask(op, args):
-    global _sock
-    if _sock is None:
-        import socket
-        s = socket.socket()
-        s.connect(socket.getaddrinfo("127.0.0.1", int(_port))[0][-1])
-        _sock = s
-    args["op"] = op
-    _sock.send(json.dumps(args).encode() + b"\n")
-    line = b""
-    while not line.endswith(b"\n"):
-        c = _sock.recv(256)
-        if not c:
-            raise OSError(5)
-        line += c
-    reply = json.loads(line)
-    if "error" in reply:
-        raise OSError(reply["error"])
-    return reply.get("r")
-
-
-def _local_call(op, a):
-    if op == "pin_write":
-        _local[a["pin"]] = a["value"]
-    elif op == "pin_read":
-        return _local.get(a["pin"], 0)
-    elif op == "adc_read":
-        return 0
-    elif op == "i2c_scan":
-        return []
-    elif op == "i2c_read":
-        return [0] * a["n"]
-    return None
+def _call(op, *args):
+    r = _io.call(op, *args)
+    if _time._hooks:
+        _time._poll()
+    return r
 
 
 def _pin_id(p):
     return p.id if isinstance(p, Pin) else p
 
 
-class Pin:
-    IN = 0
-    OUT = 1
-    OPEN_DRAIN = 2
-    PULL_UP = 1
-    PULL_DOWN = 2
-    IRQ_FALLING = 1
-    IRQ_RISING = 2
+def _buf(b):
+    if isinstance(b, str):
+        b = b.encode()
+    return list(bytes(b))
 
-    def __init__(self, id, mode=-1, pull=-1, value=None):
-        self.id = id
-        self.init(mode, pull, value)
 
-    def init(self, mode=-1, pull=-1, value=None):
-        if mode != -1:
-            self.mode = mode
-            _call("pin_mode", pin=self.id, mode=mode, pull=pull)
-        if value is not None:
-            self.value(value)
+def _u16(x):
+    return max(0, min(65535, int(x)))
 
-    def value(self, v=None):
-        if v is None:
-            return _call("pin_read", pin=self.id)
-        _call("pin_write", pin=self.id, value=1 if v else 0)
 
-    __call__ = value
+def _nothing(self, *args, **kw):
+    # init/deinit/flush of a bus the simulator keeps no state for
+    pass
+
+
+class _Switch:
+    # what Pin and Signal share: p(), p(1), p.on(), p.off()
+    def __call__(self, v=None):
+        return self.value(v)
 
     def on(self):
         self.value(1)
@@ -99,63 +48,84 @@ class Pin:
     def off(self):
         self.value(0)
 
+
+class Pin(_Switch):
+    IN = 0
+    OUT = 1
+    OPEN_DRAIN = 2
+    ALT = 3
+    PULL_UP = 1
+    PULL_DOWN = 2
+    IRQ_FALLING = 1
+    IRQ_RISING = 2
+    DRIVE_0, DRIVE_1, DRIVE_2, DRIVE_3 = 0, 1, 2, 3
+
+    def __init__(self, id, mode=-1, pull=-1, value=None, **kw):
+        self.id = id
+        self.init(mode, pull, value)
+
+    def init(self, mode=-1, pull=-1, value=None, **kw):
+        if mode != -1:
+            self.mode = mode
+            _call("pin_mode", self.id, mode, pull)
+        if value is not None:
+            self.value(value)
+
+    def value(self, v=None):
+        if v is None:
+            return _call("pin_read", self.id)
+        _call("pin_write", self.id, 1 if v else 0)
+
+    high, low = _Switch.on, _Switch.off
+
     def toggle(self):
         self.value(0 if self.value() else 1)
 
-    def irq(self, handler=None, trigger=3):
-        # No real interrupt here: a poller thread asks the simulator how many edges the
-        # pin has had and calls the handler once for each new one (a few ms late).
-        if handler is None:
-            _irqs.pop(self.id, None)
-            return None
-        _irqs[self.id] = [self, handler, _call("pin_edges", pin=self.id) or 0]
-        _start_irq_poller()
+    def irq(self, handler=None, trigger=3, **kw):
+        # A board interrupts on each edge; here the edges the simulator counted are
+        # handed to `handler`, one call per edge, at most 5 ms of board time late: in real
+        # time sleeps wake for it; on a simulated clock they need not (the handlers run
+        # before the program's next step, which is all it can tell).
+        _irqs.pop(self.id, None)
+        if handler is not None:
+            _irqs[self.id] = [self, handler, _io.call("pin_edges", [self.id])[0]]
+            if not _irq_due:
+                _irq_due.append(0.0)
+                _time._add_hook(_irq_hook, not _io.SIMULATED)
         return None
 
     def __repr__(self):
         return "Pin(%r)" % (self.id,)
 
 
-_irqs = {}
-_poller = [False]
+_irqs = {}  # pin id -> [Pin, handler, edges seen]
+_irq_due = []
 
 
-def _start_irq_poller():
-    if _poller[0] or not _port or _lock is None:
-        return
-    _poller[0] = True
-
-    def loop():
-        while _irqs:
-            for pid, slot in list(_irqs.items()):
-                try:
-                    n = _call("pin_edges", pin=pid) or 0
-                except OSError:
-                    return
-                pin, handler, last = slot
+def _irq_hook(now):
+    # One question for every pin with a handler, every 5 ms of board time.
+    if now >= _irq_due[0]:
+        _irq_due[0] = now + 0.005
+        if _irqs:
+            slots = list(_irqs.values())
+            counts = _io.call("pin_edges", [s[0].id for s in slots])
+            for slot, n in zip(slots, counts):
+                for _ in range(n - slot[2]):
+                    slot[1](slot[0])
                 slot[2] = n
-                for _ in range(n - last):
-                    try:
-                        handler(pin)
-                    except Exception as e:
-                        sys.print_exception(e)
-            time.sleep_ms(5)
-        _poller[0] = False
-
-    _thread.start_new_thread(loop, ())
+    return _irq_due[0]
 
 
-def time_pulse_us(pin, level, timeout_us=1000000):
-    us = _call("time_pulse_us", pin=_pin_id(pin), level=level, timeout_us=timeout_us)
-    if us is None:
-        us = -2
-    time.sleep_us(us if us > 0 else timeout_us)  # the call lasts as long as the pulse
-    return us
+class PinBase:
+    """A pin written in Python (MicroPython's machine.PinBase): subclasses give value()."""
+
+    def value(self, v=None):
+        raise NotImplementedError
 
 
-class Signal:
-    def __init__(self, pin, invert=False):
-        self.pin = pin if isinstance(pin, Pin) else Pin(pin, Pin.OUT)
+class Signal(_Switch):
+    def __init__(self, pin, *args, invert=False, **kw):
+        self.pin = pin if isinstance(pin, (Pin, PinBase)) else Pin(pin, *args, **kw)
         self.invert = invert
 
     def value(self, v=None):
@@ -163,81 +133,91 @@ class Signal:
             return self.pin.value() ^ self.invert
         self.pin.value((1 if v else 0) ^ self.invert)
 
-    def on(self):
-        self.value(1)
-
-    def off(self):
-        self.value(0)
-
 
 class PWM:
-    def __init__(self, pin, freq=1000, duty_u16=0, **kw):
+    def __init__(self, pin, freq=1000, duty_u16=None, duty_ns=None, duty=None, invert=False):
         self.pin = _pin_id(pin)
-        self._freq = freq
-        self._duty = duty_u16
-        if "duty" in kw:
-            self._duty = kw["duty"] * 64
-        self._send()
+        self._freq = int(freq)
+        self._duty = 0
+        self.init(freq, duty_u16, duty_ns, duty)
 
-    def _send(self):
-        _call("pwm", pin=self.pin, freq=self._freq, duty_u16=self._duty)
+    def init(self, freq=None, duty_u16=None, duty_ns=None, duty=None, **kw):
+        if freq is not None:
+            self._freq = int(freq)
+        if duty_u16 is not None:
+            self._duty = _u16(duty_u16)
+        elif duty_ns is not None:
+            self._duty = _u16(int(duty_ns) * self._freq * 65535 // 1000000000)
+        elif duty is not None:  # ESP32 style, 0..1023
+            self._duty = _u16(int(duty) * 64)
+        _call("pwm", self.pin, self._freq, self._duty)
 
     def freq(self, f=None):
-        if f is None:
-            return self._freq
-        self._freq = f
-        self._send()
+        return self._freq if f is None else self.init(freq=f)
 
     def duty_u16(self, d=None):
-        if d is None:
-            return self._duty
-        self._duty = max(0, min(65535, int(d)))
-        self._send()
+        return self._duty if d is None else self.init(duty_u16=d)
 
-    def duty(self, d=None):  # ESP8266/ESP32 style, 0..1023
-        if d is None:
-            return self._duty >> 6
-        self.duty_u16(int(d) * 64)
+    def duty_ns(self, ns=None):
+        return self._duty * 1000000000 // (65535 * self._freq) if ns is None else self.init(duty_ns=ns)
+
+    def duty(self, d=None):
+        return self._duty >> 6 if d is None else self.init(duty=d)
 
     def deinit(self):
-        self._duty = 0
-        self._send()
+        self.init(duty_u16=0)
 
 
 class ADC:
-    ATTN_0DB = 0
-    ATTN_11DB = 3
-    WIDTH_12BIT = 12
+    ATTN_0DB, ATTN_2_5DB, ATTN_6DB, ATTN_11DB = 0, 1, 2, 3
+    WIDTH_9BIT, WIDTH_10BIT, WIDTH_11BIT, WIDTH_12BIT = 9, 10, 11, 12
 
-    def __init__(self, pin, **kw):
+    def __init__(self, pin, atten=None, **kw):
         self.pin = _pin_id(pin)
+        self._bits = 12
+
+    init = _nothing
 
     def read_u16(self):
-        return int(_call("adc_read", pin=self.pin))
+        return int(_call("adc_read", self.pin))
 
-    def read(self):  # ESP32 style, 12 bit
-        return self.read_u16() >> 4
+    def read(self):  # ESP32 style: width() bits, 12 by default
+        return self.read_u16() >> (16 - self._bits)
 
-    def atten(self, a):
-        pass
+    def read_uv(self):
+        return self.read_u16() * 3300000 // 65535
+
+    atten = _nothing
 
     def width(self, w):
-        pass
+        self._bits = int(w)
 
 
 class I2C:
-    def __init__(self, id=0, scl=None, sda=None, freq=400000):
+    # Hardware bus: I2C(id, scl=Pin, sda=Pin, freq=…); SoftI2C(scl, sda, freq=…).
+    def __init__(self, id=0, scl=None, sda=None, freq=400000, timeout=50000):
         self.bus = id
+        self.scl, self.sda, self.freq = scl, sda, freq
+
+    init = deinit = _nothing
 
     def scan(self):
-        return _call("i2c_scan", bus=self.bus)
+        return _call("i2c_scan", self.bus)
 
     def writeto(self, addr, buf, stop=True):
-        _call("i2c_write", bus=self.bus, addr=addr, data=list(buf))
+        _call("i2c_write", self.bus, addr, _buf(buf))
         return len(buf)
 
+    def writevto(self, addr, vector, stop=True):
+        data = b"".join(bytes(b) for b in vector)
+        self.writeto(addr, data, stop)
+        return len(data)
+
     def readfrom(self, addr, n, stop=True):
-        return bytes(_call("i2c_read", bus=self.bus, addr=addr, n=n))
+        return bytes(_call("i2c_read", self.bus, addr, n))
+
+    def readfrom_into(self, addr, buf, stop=True):
+        buf[:] = self.readfrom(addr, len(buf), stop)
 
     def writeto_mem(self, addr, reg, buf, addrsize=8):
         self.writeto(addr, bytes([reg]) + bytes(buf))
@@ -246,8 +226,91 @@ class I2C:
         self.writeto(addr, bytes([reg]), False)
         return self.readfrom(addr, n)
 
+    def readfrom_mem_into(self, addr, reg, buf, addrsize=8):
+        buf[:] = self.readfrom_mem(addr, reg, len(buf), addrsize)
 
-SoftI2C = I2C
+
+class SoftI2C(I2C):
+    def __init__(self, scl, sda, freq=400000, timeout=50000):
+        I2C.__init__(self, -1, scl, sda, freq, timeout)
+
+
+class SPI:
+    MSB, LSB = 0, 1
+    CONTROLLER = MASTER = 0
+
+    def __init__(self, id=1, baudrate=1000000, polarity=0, phase=0, bits=8, firstbit=0,
+                 sck=None, mosi=None, miso=None, **kw):
+        self.bus = id
+        self.baudrate = baudrate
+
+    def init(self, baudrate=1000000, **kw):
+        self.baudrate = baudrate
+
+    deinit = _nothing
+
+    def _transfer(self, data):
+        return bytes(_call("spi_transfer", self.bus, _buf(data)))
+
+    def read(self, nbytes, write=0x00):
+        return self._transfer(bytes([write]) * nbytes)
+
+    def readinto(self, buf, write=0x00):
+        buf[:] = self._transfer(bytes([write]) * len(buf))
+
+    def write(self, buf):
+        self._transfer(buf)
+
+    def write_readinto(self, write_buf, read_buf):
+        read_buf[:] = self._transfer(write_buf)
+
+
+class SoftSPI(SPI):
+    def __init__(self, baudrate=500000, polarity=0, phase=0, bits=8, firstbit=0, sck=None,
+                 mosi=None, miso=None):
+        SPI.__init__(self, -1, baudrate)
+
+
+class UART:
+    INV_TX, INV_RX, RTS, CTS = 1, 2, 4, 8
+
+    def __init__(self, id, baudrate=115200, **kw):
+        self.id = id
+        self.baudrate = baudrate
+
+    def init(self, baudrate=115200, **kw):
+        self.baudrate = baudrate
+
+    deinit = flush = sendbreak = _nothing
+
+    def any(self):
+        return _call("uart_any", self.id)
+
+    def read(self, nbytes=4096):
+        data = bytes(_call("uart_read", self.id, nbytes))
+        return data or None
+
+    def readinto(self, buf, nbytes=None):
+        data = self.read(len(buf) if nbytes is None else nbytes)
+        if data is None:
+            return None
+        buf[:len(data)] = data
+        return len(data)
+
+    def readline(self):
+        line = b""
+        while not line.endswith(b"\n"):
+            c = self.read(1)
+            if c is None:
+                break
+            line += c
+        return line or None
+
+    def write(self, buf):
+        return _call("uart_write", self.id, _buf(buf))
+
+    def txdone(self):
+        return True
 
 
 class Timer:
@@ -255,69 +318,145 @@ class Timer:
     PERIODIC = 1
 
     def __init__(self, id=-1, **kw):
-        self._run = False
+        self._hook = None
         if kw:
             self.init(**kw)
 
-    def init(self, mode=1, period=1000, callback=None, freq=None):
-        import _thread, micropython
-        if freq:
-            period = int(1000 / freq)
+    def init(self, mode=1, period=-1, callback=None, freq=-1, tick_hz=1000):
         self.deinit()
-        self._run = True
-        self._gen = getattr(self, "_gen", 0) + 1
-        gen = self._gen
+        if freq and freq > 0:
+            step = 1 / freq
+        else:
+            step = (period if period > 0 else 1000) / tick_hz
+        timer, start, k = self, _io.now(), [1]
 
-        def loop():
-            while self._run and self._gen == gen:
-                time.sleep_ms(period)
-                if not (self._run and self._gen == gen):
-                    break
-                if callback:
-                    try:
-                        micropython.schedule(callback, self)
-                    except RuntimeError:
-                        pass
+        def hook(now):
+            # the k-th period ends at start + k * step (1 ns of slack for float rounding)
+            while timer._hook is hook and now >= start + k[0] * step - 1e-9:
+                k[0] += 1
                 if mode == Timer.ONE_SHOT:
-                    break
+                    timer.deinit()
+                if callback:
+                    callback(timer)
+            return start + k[0] * step if timer._hook is hook else None
 
-        _thread.start_new_thread(loop, ())
+        self._hook = hook
+        _time._add_hook(hook)
 
     def deinit(self):
-        self._run = False
+        _time._remove_hook(self._hook)
+        self._hook = None
 
 
-def freq(f=None):
-    return 240000000
+class WDT:
+    # The watchdog resets the board when the program has not fed it for `timeout` ms
+    # (checked whenever the program sleeps or uses a pin, as its tick would).
+    def __init__(self, id=0, timeout=5000):
+        self.timeout = timeout / 1000
+        self._fed = [_io.now()]
+        fed, limit = self._fed, self.timeout
+
+        def hook(now):
+            if now - fed[0] > limit:
+                _power_off("wdt")
+            return fed[0] + limit
+
+        _time._add_hook(hook)
+
+    def feed(self):
+        self._fed[0] = _io.now()
 
 
-def unique_id():
-    return (os.getenv("YLAB_SERIAL") or "virtual").encode()
+class RTC:
+    _offset = [0]  # board-wide: every RTC() is the same clock
+
+    def __init__(self, id=0):
+        pass
+
+    def init(self, datetime=None):
+        if datetime:
+            self.datetime(datetime)
+
+    def datetime(self, dt=None):
+        if dt is None:
+            t = _time.gmtime(int(_time.time()) + RTC._offset[0])
+            sub = int((_time.time() % 1) * 1000000)
+            return (t[0], t[1], t[2], t[6], t[3], t[4], t[5], sub)
+        y, mo, d = dt[0], dt[1], dt[2]
+        h, mi, s = (dt[4], dt[5], dt[6]) if len(dt) > 6 else (0, 0, 0)
+        RTC._offset[0] = _epoch_seconds(y, mo, d, h, mi, s) - int(_time.time())
+
+    def memory(self, data=None):
+        if data is None:
+            return getattr(RTC, "_memory", b"")
+        RTC._memory = bytes(data)
+
+
+def _epoch_seconds(y, mo, d, h, mi, s):
+    # days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)
+    if mo <= 2:
+        y -= 1
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (mo + (-3 if mo > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146097 + doe - 719468
+    return days * 86400 + h * 3600 + mi * 60 + s
+
+
+def bitstream(pin, encoding, timing, buf):
+    _call("bitstream", _pin_id(pin), encoding, list(timing), _buf(buf))
+
+
+def time_pulse_us(pin, level, timeout_us=1000000):
+    us = _call("time_pulse_us", _pin_id(pin), level, timeout_us)
+    if us is None:
+        us = -2
+    _time.sleep_us(us if us > 0 else timeout_us)  # the call lasts as long as the pulse
+    return us
+
+
+def _power_off(kind, ms=0):
+    _io.call("reset", kind)
+    _io.end(kind, ms)
 
 
 def reset():
-    # Like a real board: the interpreter stops at once (no REPL end markers); the
-    # supervisor sees it go and boots it again.
-    os.system("kill -9 $PPID")
-    sys.exit(0)
+    _power_off("reset")
 
 
-soft_reset = reset
+def soft_reset():
+    _power_off("soft_reset")
 
 
-def idle():
-    time.sleep_ms(1)
+def deepsleep(ms=0):
+    _power_off("deepsleep", ms)
 
 
 def lightsleep(ms=0):
-    time.sleep_ms(ms)
+    _time.sleep_ms(ms)
 
 
-deepsleep = lightsleep
+def idle():
+    _time.sleep_ms(1)
 
 
 def reset_cause():
-    return 1
+    return _io.reset_cause()
+
+
+def wake_reason():
+    return TIMER_WAKE if reset_cause() == DEEPSLEEP_RESET else 0
+
+
+def freq(f=None):
+    if f is None:
+        return _io.profile()["freq"]
+
+
+def unique_id():
+    import os
+    return ((os.getenv("YLAB_SERIAL") or "virtual-" + _io.profile()["name"])).encode()
 
 
 def disable_irq():
@@ -325,4 +464,10 @@ def disable_irq():
 
 
 def enable_irq(state=0):
+    pass
+
+
+try:
+    import _ylab_frozen  # noqa: F401  (the virtual board: modules a board has built in)
+except ImportError:
     pass

@@ -15,6 +15,14 @@
   }
   function applyMessages() {
     document.querySelectorAll("[data-msg]").forEach((el) => { el.textContent = msg(el.dataset.msg); });
+    // The page speaks one language (screen readers, fonts); the language button, named
+    // in the other language, says so.
+    document.documentElement.lang = lang || "ko";
+    const other = document.getElementById("youthlab-lang");
+    if (other) other.lang = lang === "en" ? "ko" : "en";
+    // The app's header keeps the frame's buttons clear of its title.
+    const bar = document.getElementById("youthlab-kiosk-bar");
+    if (bar) document.documentElement.style.setProperty("--yk-bar-w", bar.offsetWidth + "px");
   }
   function kernelId() {
     try { return JSON.parse(document.getElementById("jupyter-config-data").textContent).kernelId; }
@@ -45,21 +53,32 @@
     }
   }
   function touched() {
-    lastTouch = Date.now();
+    lastTouch = lastRealTouch = Date.now();
     const el = document.getElementById("youthlab-attract");
     if (el && !el.hidden) resetForNextVisitor();
   }
+  // The idle clock starts when the app is on the screen (a slow start is not the visitor
+  // walking away), and the app still answering a touch (outputs changing within one idle
+  // period of it) counts as in use; an endless animation does not keep it awake.
+  let lastRealTouch = 0;
+  let appShown = false;
+  new MutationObserver(() => {
+    const now = Date.now();
+    if (!appShown && document.querySelector(".jupyter-widgets, .jp-OutputArea-output")) {
+      appShown = true;
+      lastTouch = now;
+    } else if (appShown && now - lastRealTouch < config.idle_seconds * 1000) {
+      lastTouch = now;
+    }
+  }).observe(document.body, { childList: true, subtree: true, characterData: true });
   ["pointerdown", "keydown", "touchstart", "wheel"].forEach((ev) =>
     window.addEventListener(ev, touched, { capture: true, passive: true }));
   setInterval(() => {
-    if (Date.now() - lastTouch > config.idle_seconds * 1000) showAttract();
+    // An app that never shows (a kernel that did not start) still goes back, later.
+    const limit = appShown ? config.idle_seconds : Math.max(3 * config.idle_seconds, 120);
+    if (Date.now() - lastTouch > limit * 1000) showAttract();
   }, 1000);
 
-  // Follow the app's own language toggle so the frame speaks the same language.
-  document.addEventListener("click", (ev) => {
-    const button = ev.target.closest(".youthlab-kiosk-lang button");
-    if (button) { lang = /English/.test(button.textContent) ? "en" : "ko"; applyMessages(); }
-  }, true);
 
   // Friendly message instead of an error output (Voila renders a cell error as a stderr
   // block carrying our marker, see server.py); staff get a report.
@@ -76,8 +95,27 @@
         return;
       }
     }
+    // A widget that could not be drawn (its JavaScript failed) shows a technical box.
+    if (document.querySelector(".jupyter-widgets-error-widget")) {
+      box.hidden = false;
+      report("widget error");
+    }
   }
   new MutationObserver(checkCellErrors).observe(document.body, { childList: true, subtree: true });
+
+  // Pictures an app draws (widget images, plots) come without a text for screen readers:
+  // the scene's picture is named by the scene's label (ui.stage(scene_key=...)) or the
+  // app's title; any other picture is decoration.
+  function nameImages() {
+    document.querySelectorAll(".youthlab-kiosk-app img:not([alt])").forEach((img) => {
+      const scene = img.closest(".youthlab-kiosk-scene");
+      const app = img.closest(".youthlab-kiosk-app");
+      const label = scene && (scene.querySelector(".youthlab-kiosk-scene-label") ||
+                              app.querySelector(".youthlab-kiosk-title"));
+      img.alt = label ? label.textContent.trim() : "";
+    });
+  }
+  new MutationObserver(nameImages).observe(document.body, { childList: true, subtree: true });
   checkCellErrors();
   window.addEventListener("error", (e) => report("page error: " + (e.message || "")));
 

@@ -1,0 +1,178 @@
+"""A kiosk browser that stays open loads the front end once; a visitor's page finds its
+kernel already connected; the pool refills behind the visitor.
+
+Real kiosk server on loopback, real kernels, Debian's Chromium; what reached the server
+is read from the browser's own network log (Chrome DevTools Protocol).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import requests
+
+from tests.kiosk.browser import CHROMIUM_ARGS, LOOPBACK_HOSTS, LOCAL_SCHEMES, chromium_path, kiosk_server
+from tests.kiosk.plays import PLAYS
+from youthlab.kiosk.voila_handlers import IMMUTABLE, asset_build_id
+from youthlab.paths import labs_dir
+
+APP = "voila/render/00-welcome/kiosk.ipynb"
+WIDGET = ".youthlab-kiosk-app input"
+
+
+def test_the_build_id_changes_with_any_front_end_file(tmp_path):
+    (tmp_path / "static").mkdir()
+    chunk = tmp_path / "static" / "1.voila.js"
+    chunk.write_text("a")
+    roots = [str(tmp_path / "static"), str(tmp_path / "missing")]
+    first = asset_build_id(roots)
+    assert asset_build_id(roots) == first
+    chunk.write_text("bb")  # an upgrade rewrites a chunk under the same name
+    second = asset_build_id(roots)
+    assert second != first
+    os.utime(chunk, ns=(1, 1))  # same size, other time
+    assert asset_build_id(roots) != second
+    (tmp_path / "static" / "2.voila.js").write_text("c")
+    assert len({first, second, asset_build_id(roots)}) == 3
+
+
+def _config(page_text: str) -> dict:
+    return json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                page_text, re.S).group(1))
+
+
+def _reset(url: str, config: dict) -> None:
+    requests.post(f"{url}kiosk/reset/{config['kernelId']}", timeout=30)
+
+
+def _ready(url: str, count: int = 2, timeout: float = 120) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if requests.get(f"{url}kiosk/status", timeout=10).json()["ready_kernels"] >= count:
+            return time.monotonic() - start
+        time.sleep(0.2)
+    raise AssertionError("the preheated pool did not refill")
+
+
+@pytest.fixture(scope="module")
+def kiosk(tmp_path_factory):
+    log = tmp_path_factory.mktemp("kiosk") / "kiosk.log"
+    with kiosk_server(labs_dir(), "--pool-size", "1", "--app", "00-welcome", log=log) as url:
+        _ready(url)
+        yield url, log
+
+
+@pytest.mark.e2e
+def test_front_end_files_are_served_under_the_build_and_kept_for_good(kiosk):
+    url, _ = kiosk
+    page = requests.get(f"{url}{APP}?lang=ko", timeout=60)
+    config = _config(page.text)
+    try:
+        static, labext = config["fullStaticUrl"], config["fullLabextensionsUrl"]
+        build = re.fullmatch(r"/voila/static/v-([0-9a-f]+)", static).group(1)
+        assert labext == f"/voila/labextensions/v-{build}"
+        assert f'src="{static}/voila.js"' in page.text  # the page itself loads it from there
+        main = requests.get(f"http://{urlparse(url).netloc}{static}/voila.js", timeout=30)
+        assert main.status_code == 200 and main.headers["Cache-Control"] == IMMUTABLE
+        assert main.content == requests.get(f"{url}voila/static/voila.js", timeout=30).content
+        # The widget bundles the page loads (each extension's entry point).
+        entries = [f"{labext}/{ext['name']}/{ext['load']}" for ext in config["federated_extensions"]]
+        assert any("jupyter-widgets" in e for e in entries)
+        for entry in entries:
+            answer = requests.get(f"http://{urlparse(url).netloc}{entry}", timeout=30)
+            assert answer.status_code == 200, entry
+            assert answer.headers["Cache-Control"] == IMMUTABLE, entry
+        # A page from before an upgrade names another build: today's file, never kept.
+        stale = requests.get(f"{url}voila/static/v-0123456789abcdef/voila.js", timeout=30)
+        assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
+        assert requests.get(f"{url}voila/static/v-{build}/nothing-here.js", timeout=30).status_code in (403, 404)
+        assert requests.get(f"{url}voila/static/v-{build}/..%2F..%2Fapp.py", timeout=30).status_code in (403, 404)
+    finally:
+        _reset(url, config)
+
+
+class NetworkLog:
+    """Which of the page's requests the server answered, and which the browser's cache (CDP)."""
+
+    def __init__(self, context, page) -> None:
+        self.cdp = context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        self.responses: dict[str, tuple[str, bool]] = {}
+        self.cached: set[str] = set()
+        self.cdp.on("Network.requestServedFromCache", lambda e: self.cached.add(e["requestId"]))
+        self.cdp.on("Network.responseReceived", self._response)
+
+    def _response(self, event: dict) -> None:
+        response = event["response"]
+        self.responses[event["requestId"]] = (response["url"], bool(response.get("fromDiskCache")
+                                                                    or response.get("fromMemoryCache")))
+
+    @property
+    def from_server(self) -> list[str]:
+        return [url for rid, (url, cached) in self.responses.items()
+                if not cached and rid not in self.cached and not url.startswith(("blob:", "data:"))]
+
+    def clear(self) -> None:
+        self.responses.clear()
+        self.cached.clear()
+
+
+@pytest.mark.e2e
+def test_a_kiosk_browser_that_stays_open_loads_the_front_end_once(kiosk):
+    from playwright.sync_api import sync_playwright
+
+    url, log = kiosk
+    left = []
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
+        # A kiosk screen's browser keeps its profile. No request routing here: Playwright
+        # turns the browser's cache off when it routes.
+        context = p.chromium.launch_persistent_context(profile, executable_path=chromium_path(), headless=True,
+                                                       args=CHROMIUM_ARGS)
+        try:
+            page = context.new_page()
+            page.on("request", lambda r: None if urlparse(r.url).scheme in LOCAL_SCHEMES
+                    or urlparse(r.url).hostname in LOOPBACK_HOSTS else left.append(r.url))
+            network = NetworkLog(context, page)
+            visits = []
+            for visit, lang in enumerate(("ko", "ko", "en")):
+                _ready(url)
+                network.clear()
+                page.goto(f"{url}{APP}?lang={lang}&reset={visit}")  # as the idle reset navigates
+                page.wait_for_selector(f"{WIDGET}:not([disabled])", state="visible", timeout=120_000)
+                page.wait_for_load_state("networkidle")
+                visits.append(list(network.from_server))
+                if visit == 2:  # the pre-connected channels carry a whole play-through
+                    PLAYS["00-welcome"](page, lang)
+                _reset(url, json.loads(page.inner_text("#jupyter-config-data")))
+            first, *later = visits
+            assert sum("/voila/static/v-" in u for u in first) > 20  # the first visitor's browser fetched them
+            for fetched in later:
+                assets = [u for u in fetched if "/voila/static/" in u or "/voila/labextensions/" in u]
+                assert assets == [], assets
+                assert len(fetched) <= 4, fetched  # the page, its kernel, kiosk.js's settings, ...
+        finally:
+            context.close()
+    assert left == []
+    text = Path(log).read_text()
+    assert "could not pre-connect" not in text
+    assert len(re.findall(r"page of kernel \S+ on its pre-connected channels", text)) >= 3
+
+
+@pytest.mark.e2e
+def test_the_pool_refills_when_a_visitor_page_never_connects(kiosk):
+    url, _ = kiosk
+    _ready(url)
+    page = requests.get(f"{url}{APP}?lang=en", timeout=60)  # a page that never opens its kernel
+    config = _config(page.text)
+    try:
+        assert requests.get(f"{url}kiosk/status", timeout=10).json()["ready_kernels"] == 1
+        _ready(url, timeout=90)  # within the refill wait, plus a kernel's start
+    finally:
+        _reset(url, config)

@@ -1,0 +1,140 @@
+"""The kiosk application: Voila's own app with the visitor-facing handlers swapped in.
+
+:class:`KioskVoila` is Voila with no file tree and no contents API, our pages first
+(``youthlab.kiosk.handlers``), Voila's page and kernel handlers adapted
+(``youthlab.kiosk.voila_handlers``) and a kernel manager whose pools hand out only
+finished pages (``youthlab.kiosk.pool``). Its settings are one :class:`KioskSettings`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from voila.app import Voila
+from voila.tornado.contentshandler import VoilaContentsHandler
+from voila.tornado.treehandler import TornadoVoilaTreeHandler
+
+from youthlab.kiosk import security
+from youthlab.kiosk.apps import kiosk_notebook_file
+from youthlab.kiosk.contents import KioskContentsManager
+from youthlab.kiosk.frontend_extensions import frontend_extensions_hook
+from youthlab.kiosk.handlers import kiosk_handlers
+from youthlab.kiosk.pool import kiosk_kernel_manager_factory
+from youthlab.kiosk.public_url import public_url
+from youthlab.kiosk.settings import KioskSettings
+from youthlab.kiosk.typesetting import typesetter_hook
+from youthlab.kiosk.voila_config import TEMPLATE, voila_config
+from youthlab.kiosk.voila_handlers import (SWAPPED, asset_build_id, build_stamped_handlers,
+                                           build_stamped_page_config)
+from youthlab.paths import labs_dir
+
+SHARE_DIR = Path(__file__).with_name("share")
+
+
+def _chain(*hooks: Callable[..., dict]) -> Callable[..., dict]:
+    """One Voila ``page_config_hook`` that applies ``hooks`` in turn."""
+
+    def hook(page_config: dict, **kwargs: Any) -> dict:
+        for step in hooks:
+            page_config = step(page_config, **kwargs)
+        return page_config
+
+    return hook
+
+
+class KioskVoila(Voila):
+    """Voila for visitors: see the module docstring."""
+
+    name = "youthlab-kiosk"
+
+    def __init__(self, kiosk_settings: KioskSettings, staff_pin: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kiosk_settings = kiosk_settings
+        self.staff_pin = staff_pin
+        # QR codes: the configured origin, else this server's own address; never a Host header.
+        self.public_origin = public_url(kiosk_settings.public_url, kiosk_settings.ip, kiosk_settings.port)
+        self.pin_devices, self.pin_hall = security.device_throttle(), security.hall_throttle()
+        self.report_devices = security.report_throttle()
+        self.report_hall = security.report_throttle()
+        self.report_hall.max_failures = 60
+        self.asset_build = ""
+
+    def asset_roots(self) -> list[str]:
+        """Where the page's front-end files come from: Voila's static folders, the widget bundles."""
+        return [*self.static_paths, *self.labextensions_path]
+
+    def init_settings(self) -> dict:
+        import voila.app
+
+        # Front-end files under URLs that name the build, kept by a kiosk browser for good
+        # (youthlab.kiosk.voila_handlers); set before Voila hands the hook to the pool.
+        self.asset_build = asset_build_id(self.asset_roots())
+        # the page's LaTeX typesetter (youthlab.kiosk.typesetting), and only the front-end
+        # extensions the app can use (youthlab.kiosk.frontend_extensions).
+        self.voila_configuration.page_config_hook = _chain(
+            build_stamped_page_config(self.asset_build), typesetter_hook(TEMPLATE, self.kiosk_settings.math),
+            frontend_extensions_hook(self.kiosk_settings.frontend_extensions,
+                                     lambda path: kiosk_notebook_file(Path(self.root_dir), path)))
+        # Voila builds its kernel manager class inside init_settings; ours keeps a pool per
+        # language and hands out only complete pages (youthlab.kiosk.pool).
+        original = voila.app.voila_kernel_manager_factory
+        voila.app.voila_kernel_manager_factory = kiosk_kernel_manager_factory(
+            original, self.kiosk_settings.preheated_languages(), self.kiosk_settings.render_budget)
+        try:
+            settings = super().init_settings()
+        finally:
+            voila.app.voila_kernel_manager_factory = original
+        # The labs folder plus the hall games' kiosk notebooks (youthlab.kiosk.contents).
+        self.contents_manager = KioskContentsManager(parent=self)
+        settings["contents_manager"] = self.contents_manager
+        settings["youthlab_kiosk"] = self
+        return settings
+
+    def _pool_items(self) -> list[dict]:
+        items = []
+        for pool in getattr(self.kernel_manager, "_pools", {}).values():
+            for task in pool:
+                if task.done() and not task.cancelled() and task.exception() is None:
+                    items.append(task.result())
+        return items
+
+    def pooled_kernel_ids(self) -> set[str]:
+        return {item.get("kernel_id") for item in self._pool_items()}
+
+    def ready_kernel_count(self) -> int:
+        """Pooled kernels whose notebook has finished executing: a visitor's page is instant."""
+        return sum(1 for item in self._pool_items() if item.get("task") is not None and item["task"].done())
+
+    def visitor_kernel_count(self) -> int:
+        pooled = self.pooled_kernel_ids()
+        return sum(1 for kid in self.kernel_manager.list_kernel_ids() if kid not in pooled)
+
+    def init_handlers(self) -> list:
+        handlers = []
+        for handler in super().init_handlers():
+            cls = handler[1]
+            if cls in (TornadoVoilaTreeHandler, VoilaContentsHandler):
+                continue  # no file tree, no contents API for visitors
+            if cls in SWAPPED:
+                handler = (handler[0], SWAPPED[cls], *handler[2:])
+            handlers.append(handler)
+        stamped = build_stamped_handlers(self.server_url, self.asset_build, list(self.static_paths),
+                                         list(self.labextensions_path))
+        return kiosk_handlers(self.server_url) + stamped + handlers
+
+
+def make_app(settings: KioskSettings, staff_pin: str = "", root: Path | None = None) -> KioskVoila:
+    """A configured, initialised kiosk server (call ``.start()`` to serve; it blocks).
+
+    ``staff_pin`` is the staff exit's PIN (empty: no exit button); it is never put in the
+    environment, which visitors' kernels inherit.
+    """
+    # Our template lives in the package; Voila finds templates on JUPYTER_PATH.
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_DIR), os.environ.get("JUPYTER_PATH")]))
+    # Kernels started for a visitor who names no language start in the kiosk's.
+    os.environ["YOUTHLAB_LANG"] = settings.language
+    app = KioskVoila(settings, staff_pin, config=voila_config(settings))
+    app.initialize([str(root or labs_dir())])
+    return app

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from tests.kiosk.browser import browser, leave
+from tests.kiosk.kioskhub import open_kiosk_page
 from tests.kiosk.plays import PLAYS, run_play
 from tests.kiosk.test_kiosk_design import hub  # noqa: F401  (a hub with the kiosk service, visitors' idle time)
 from youthlab.kiosk.apps import find_apps
@@ -28,7 +29,7 @@ def test_visitor_plays_the_app(hub, lab, tmp_path):  # noqa: F811
     kiosk = f"{hub.url}services/kiosk/"
     with browser() as b:
         page = b.new_page(viewport={"width": 1280, "height": 900}, locale="ko-KR")
-        page.goto(f"{kiosk}voila/render/{lab}/kiosk.ipynb", wait_until="commit", timeout=120_000)
+        open_kiosk_page(hub, page, f"{kiosk}voila/render/{lab}/kiosk.ipynb")
         page.wait_for_selector(".jupyter-widgets", timeout=120_000)
         run_play(lab, page, "ko")
         time.sleep(0.5)
@@ -45,7 +46,7 @@ def test_the_frame_language_button_restarts_an_app_in_english(hub):  # noqa: F81
     kiosk = f"{hub.url}services/kiosk/"
     with browser() as b:
         page = b.new_page(viewport={"width": 1280, "height": 900}, locale="ko-KR")
-        page.goto(f"{kiosk}voila/render/10-first-flight/kiosk.ipynb", wait_until="commit", timeout=120_000)
+        open_kiosk_page(hub, page, f"{kiosk}voila/render/10-first-flight/kiosk.ipynb")
         page.wait_for_selector("button:has-text('이륙')", timeout=120_000)
         page.click("#youthlab-lang")  # the frame's "English" button
         page.wait_for_selector("button:has-text('Take off')", timeout=120_000)

@@ -24,7 +24,7 @@ import pytest
 from tests.kiosk import design_checks as checks
 from tests.kiosk.browser import browser, leave
 from tests.kiosk.plays import ALL_PLAYS, run_play
-from tests.kiosk.kioskhub import start_kiosk_hub
+from tests.kiosk.kioskhub import open_kiosk_page, start_kiosk_hub
 from youthlab.kiosk.apps import kiosk_apps
 from youthlab.paths import labs_dir
 
@@ -115,7 +115,7 @@ def test_kiosk_app_design(hub, chromium, shots: Path, lab: str, lang: str, size:
                                    locale="ko-KR" if lang == "ko" else "en-US")
     page = context.new_page()
     try:
-        page.goto(f"{kiosk}voila/render/{NOTEBOOKS[lab]}?lang={lang}", wait_until="commit", timeout=120_000)
+        open_kiosk_page(hub, page, f"{kiosk}voila/render/{NOTEBOOKS[lab]}?lang={lang}")
         _settle(page)
         stem = shots / f"{lab}-{lang}-{size[0]}x{size[1]}"
         page.screenshot(path=f"{stem}-start.png")

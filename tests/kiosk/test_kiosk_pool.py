@@ -75,6 +75,45 @@ def test_a_preheated_kernel_that_hangs_never_reaches_a_visitor(tmp_path):
         assert status["visitor_kernels"] == 0, status
 
 
+def test_a_visitor_does_not_wait_for_a_page_still_being_preheated(tmp_path):
+    # The preheated kernel takes 60 s over its app (a machine busy refilling pools); the
+    # visitor's browser sends nothing meanwhile and may give up. The visitor gets a fresh
+    # kernel's whole page after the hand-out wait, and the slow one stays pooled.
+    _lab(tmp_path, "03-slow", "import os, time, ipywidgets as w\n"
+                              "if os.environ.get('VOILA_PREHEAT') == 'True':\n    time.sleep(60)\n"
+                              "w.Button(description='ready')")
+    with kiosk_server(tmp_path, "--pool-size", "1", "--pool-languages", "ko", "--render-budget", "120",
+                      "--handout-wait", "3") as url:
+        deadline = time.monotonic() + 60
+        while requests.get(f"{url}kiosk/status", timeout=10).json()["pooled_kernels"] < 1:
+            assert time.monotonic() < deadline, "the preheated kernel never started"
+            time.sleep(0.3)
+        start = time.monotonic()
+        page = requests.get(f"{url}voila/render/03-slow/kiosk.ipynb", timeout=(5, 120))
+        waited = time.monotonic() - start
+        assert page.status_code == 200
+        assert WIDGET_VIEW in page.text and page.text.rstrip().endswith("</html>")
+        assert waited < 40, f"the visitor waited {waited:.0f} s for the preheated page"
+        status = requests.get(f"{url}kiosk/status", timeout=10).json()
+        assert status["pooled_kernels"] == 1 and status["ready_kernels"] == 0, status
+        _reset(url, page.text)
+
+
+def test_preheated_kernels_take_turns_for_the_cores(tmp_path):
+    # Three apps, one preheat slot: each app's run (written beside its notebook, in the
+    # kernel's own folder) must not overlap another's.
+    code = ("import time, pathlib, ipywidgets as w\nbegan = time.time()\ntime.sleep(2)\n"
+            "pathlib.Path('ran.txt').write_text(f'{began} {time.time()}')\nw.Button(description='ready')")
+    for name in ("11-a", "12-b", "13-c"):
+        _lab(tmp_path, name, code)
+    with kiosk_server(tmp_path, "--pool-size", "1", "--pool-languages", "ko", "--preheat-slots", "1") as url:
+        _wait_ready(url, count=3)
+    runs = sorted(tuple(map(float, (tmp_path / name / "ran.txt").read_text().split()))
+                  for name in ("11-a", "12-b", "13-c"))
+    for (_, end), (begin, _) in zip(runs, runs[1:]):
+        assert begin >= end, f"two preheated apps ran at once: {runs}"
+
+
 def test_visitors_of_either_language_get_the_app_in_their_language(tmp_path):
     _lab(tmp_path, "02-lang", "import time, ipywidgets as w\nfrom youthlab.kiosk.ui import KioskUI\n"
                               "ui = KioskUI('kiosk.postcard.title')\n"

@@ -81,7 +81,8 @@ class KioskVoila(Voila):
         # language and hands out only complete pages (youthlab.kiosk.pool).
         original = voila.app.voila_kernel_manager_factory
         voila.app.voila_kernel_manager_factory = kiosk_kernel_manager_factory(
-            original, self.kiosk_settings.preheated_languages(), self.kiosk_settings.render_budget)
+            original, self.kiosk_settings.preheated_languages(), self.kiosk_settings.render_budget,
+            preheat_slots=self.kiosk_settings.preheat_slots, handout_wait=self.kiosk_settings.handout_wait)
         try:
             settings = super().init_settings()
         finally:

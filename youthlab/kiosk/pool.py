@@ -11,8 +11,16 @@ response stopped right after ``jupyter-config-data`` ("Executing 1 of 2") for go
 Here the pool is ours to hand out:
 
 - a visitor gets a pooled kernel whose notebook has **finished** executing (the first
-  ready one, not simply the first one); if none is ready yet the oldest is awaited,
-  but only within ``render_budget`` seconds of its start;
+  ready one, not simply the first one); if none is ready yet the oldest is awaited for
+  ``handout_wait`` seconds at most (from the request, not from the kernel's start: a
+  visitor never waits a render budget, let alone two: with nothing sent, a browser may
+  give up first). One that is still not ready goes
+  back to the pool for the next visitor and this one gets a fresh kernel, whose page
+  starts streaming at once;
+- at most ``preheat_slots`` (the machine's cores) preheated kernels start and run their
+  notebook at once; the others wait for a slot, and ``render_budget`` counts from the
+  slot (fourteen kernels, 7 apps × 2 languages, started together on two busy cores can
+  all overrun the budget, be replaced together, and overrun it again);
 - a pooled kernel whose notebook failed, hung past the budget, or whose process died
   is shut down and replaced by a watchdog, so it is never handed out;
 - a finished page that carries the error marker (its app raised, timed out, or its
@@ -53,6 +61,8 @@ from voila.voila_kernel_manager import wait_before
 visitor_language: contextvars.ContextVar[str | None] = contextvars.ContextVar("visitor_language", default=None)
 
 WATCHDOG_SECONDS = 5.0
+#: Seconds a visitor's request waits for a pooled page that is not ready yet (then a fresh kernel).
+HANDOUT_WAIT_SECONDS = 15.0
 #: Seconds a hand-out waits for the kernel's pre-connection (then the page connects the usual way).
 PRECONNECT_SECONDS = 10.0
 PRECONNECT_RETRY_SECONDS = 0.1
@@ -66,6 +76,10 @@ CELL_ERROR_MARKER = "(youthlab-kiosk-cell-error)"
 
 class PoolUnavailable(Exception):
     """No preheated kernel can serve this page now: start a fresh one instead."""
+
+
+class PoolNotReady(PoolUnavailable):
+    """The pooled page is still being rendered: it stays pooled, this visitor gets a fresh kernel."""
 
 
 def _ready(task: "asyncio.Future[dict]") -> bool:
@@ -107,6 +121,10 @@ class KioskPoolMixin:
     render_budget: float = 90.0
     #: Seconds after a hand-out the pool refills even if the visitor's page never connected.
     refill_wait: float = 5.0
+    #: Seconds a visitor waits for a pooled page still being rendered (capped at render_budget).
+    handout_wait: float = HANDOUT_WAIT_SECONDS
+    #: Preheated kernels starting or rendering at once (None: the machine's cores).
+    preheat_slots: int | None = None
     #: Languages that get preheated kernels, the kiosk's own first (set by the factory,
     #: before Voila's constructor fills the pools).
     pool_languages: tuple[str, ...] = ("ko",)
@@ -147,9 +165,25 @@ class KioskPoolMixin:
         language = visitor_language.get() or self.pool_language
         return len(self._pools.get((notebook_name, language), []))  # type: ignore[attr-defined]
 
+    def _preheat_semaphore(self) -> asyncio.Semaphore:
+        sem = self.__dict__.get("_kiosk_preheat_slots")
+        if sem is None:
+            sem = asyncio.Semaphore(max(1, self.preheat_slots or os.cpu_count() or 1))
+            self.__dict__["_kiosk_preheat_slots"] = sem
+        return sem
+
     async def _initialize(self, notebook_path: str, kernel_id: str | None = None, *,
                           language: str | None = None, **kwargs: Any) -> dict:
-        content = await super()._initialize(notebook_path, kernel_id, **kwargs)  # type: ignore[misc]
+        # A slot from the kernel's start to its notebook's end (or its discard): preheats
+        # queue instead of starving each other, and the render budget counts from the slot.
+        sem = self._preheat_semaphore()
+        await sem.acquire()
+        try:
+            content = await super()._initialize(notebook_path, kernel_id, **kwargs)  # type: ignore[misc]
+        except BaseException:
+            sem.release()
+            raise
+        content["task"].add_done_callback(lambda _: sem.release())
         content["started"] = asyncio.get_running_loop().time()
         content["notebook"] = notebook_path
         content["language"] = language
@@ -325,16 +359,29 @@ class KioskPoolMixin:
         chosen = next((task for task in pool if _ready(task)), pool[0])
         pool.remove(chosen)
         loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(self.handout_wait, self.render_budget)
         try:
-            content = await asyncio.wait_for(asyncio.shield(chosen), self.render_budget)
-            left = self.render_budget - (loop.time() - content.get("started", loop.time()))
-            await asyncio.wait_for(asyncio.shield(content["task"]), max(left, 0.1))
+            try:
+                content = await asyncio.wait_for(asyncio.shield(chosen), max(deadline - loop.time(), 0.1))
+                await asyncio.wait_for(asyncio.shield(content["task"]), max(deadline - loop.time(), 0.1))
+            except asyncio.TimeoutError:
+                # Not ready yet but not broken either: it stays in the pool for the next
+                # visitor (the watchdog still holds it to render_budget); this one gets a
+                # fresh kernel now instead of waiting on it.
+                if chosen not in pool:
+                    pool.insert(0, chosen)
+                self.log.warning("kiosk: preheated kernel for %s (%s) not ready within %.0f s; "  # type: ignore[attr-defined]
+                                 "a fresh one for this visitor", notebook_name, wanted,
+                                 min(self.handout_wait, self.render_budget))
+                raise PoolNotReady(f"{notebook_name} ({wanted})") from None
             reason = self._broken_reason(content, loop.time())
             if reason is None and any(CELL_ERROR_MARKER in part for part in content["renderer"].rendered_cache):
                 reason = "its app raised or timed out while preheating"  # a fresh kernel gets a second try
             if reason:
                 raise PoolUnavailable(reason)
             kernel = self._kernels[content["kernel_id"]]  # type: ignore[attr-defined]
+        except PoolNotReady:
+            raise  # put back in the pool above: nothing to discard
         except Exception as exc:  # noqa: BLE001 — any failure: a fresh kernel for this visitor
             self.log.error("kiosk: preheated kernel for %s not used (%r); starting a fresh one",  # type: ignore[attr-defined]
                            notebook_name, exc)
@@ -355,7 +402,8 @@ class KioskPoolMixin:
 
 
 def kiosk_kernel_manager_factory(original: Callable[..., type], languages: tuple[str, ...],
-                                render_budget: float) -> Callable[..., type]:
+                                render_budget: float, *, preheat_slots: int = 0,
+                                handout_wait: float = HANDOUT_WAIT_SECONDS) -> Callable[..., type]:
     """Wrap Voila's ``voila_kernel_manager_factory`` so preheating uses :class:`KioskPoolMixin`
     with a pool per language in ``languages`` (the kiosk's own first)."""
 
@@ -365,6 +413,7 @@ def kiosk_kernel_manager_factory(original: Callable[..., type], languages: tuple
         if not preheat_kernel:
             return cls
         return type("KioskKernelManager", (KioskPoolMixin, cls),
-                    {"pool_languages": tuple(languages), "render_budget": render_budget})
+                    {"pool_languages": tuple(languages), "render_budget": render_budget,
+                     "preheat_slots": preheat_slots or None, "handout_wait": handout_wait})
 
     return factory

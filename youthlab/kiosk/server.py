@@ -7,11 +7,16 @@ kernel starts, the server makes sure visitors' kernels can read no secret: it ta
 staff PIN (or makes one), starts itself again with only the kernels' allow-list in its
 environment and the PIN in a pipe (``youthlab.kiosk.environment``), and keeps the PIN in
 memory only. The app itself is :mod:`youthlab.kiosk.app`.
+
+A kiosk that stops answering can be asked where it is: ``kill -USR1 <pid>`` writes every
+thread's stack to its log (the hub's log under the hub), and it keeps serving.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import signal
 import sys
 
 from traitlets.config import Application
@@ -40,6 +45,8 @@ class KioskCommandLine(Application):
         "idle-seconds": "KioskSettings.idle_seconds",
         "cull-seconds": "KioskSettings.cull_seconds",
         "render-budget": "KioskSettings.render_budget",
+        "preheat-slots": "KioskSettings.preheat_slots",
+        "handout-wait": "KioskSettings.handout_wait",
         "math": "KioskSettings.math",
     }
 
@@ -86,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     # Settings read: from here on visitors' kernels inherit only the allow-list
     # (youthlab/kiosk/environment.py) — no PIN, no hub token, no printer key.
     restrict_for_kernels(os.environ)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # where a stuck kiosk is
     app.start()
 
 

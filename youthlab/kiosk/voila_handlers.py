@@ -71,6 +71,9 @@ class KioskAppHandler(TornadoVoilaHandler):
             return
         except PoolUnavailable:
             pass  # nothing was sent yet: the pool hands out whole pages or nothing
+        stream = getattr(self.request.connection, "stream", None)
+        if stream is not None and stream.closed():
+            return  # the visitor left while the pool was asked: no kernel started for nobody
         self._skip_pool = True
         async for chunk in super().get_generator(path=path):
             yield chunk

@@ -99,21 +99,6 @@ def test_a_visitor_does_not_wait_for_a_page_still_being_preheated(tmp_path):
         _reset(url, page.text)
 
 
-def test_preheated_kernels_take_turns_for_the_cores(tmp_path):
-    # Three apps, one preheat slot: each app's run (written beside its notebook, in the
-    # kernel's own folder) must not overlap another's.
-    code = ("import time, pathlib, ipywidgets as w\nbegan = time.time()\ntime.sleep(2)\n"
-            "pathlib.Path('ran.txt').write_text(f'{began} {time.time()}')\nw.Button(description='ready')")
-    for name in ("11-a", "12-b", "13-c"):
-        _lab(tmp_path, name, code)
-    with kiosk_server(tmp_path, "--pool-size", "1", "--pool-languages", "ko", "--preheat-slots", "1") as url:
-        _wait_ready(url, count=3)
-    runs = sorted(tuple(map(float, (tmp_path / name / "ran.txt").read_text().split()))
-                  for name in ("11-a", "12-b", "13-c"))
-    for (_, end), (begin, _) in zip(runs, runs[1:]):
-        assert begin >= end, f"two preheated apps ran at once: {runs}"
-
-
 def test_visitors_of_either_language_get_the_app_in_their_language(tmp_path):
     _lab(tmp_path, "02-lang", "import time, ipywidgets as w\nfrom youthlab.kiosk.ui import KioskUI\n"
                               "ui = KioskUI('kiosk.postcard.title')\n"

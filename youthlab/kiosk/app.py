@@ -82,7 +82,7 @@ class KioskVoila(Voila):
         original = voila.app.voila_kernel_manager_factory
         voila.app.voila_kernel_manager_factory = kiosk_kernel_manager_factory(
             original, self.kiosk_settings.preheated_languages(), self.kiosk_settings.render_budget,
-            preheat_slots=self.kiosk_settings.preheat_slots, handout_wait=self.kiosk_settings.handout_wait)
+            handout_wait=self.kiosk_settings.handout_wait)
         try:
             settings = super().init_settings()
         finally:

@@ -17,10 +17,6 @@ Here the pool is ours to hand out:
   give up first). One that is still not ready goes
   back to the pool for the next visitor and this one gets a fresh kernel, whose page
   starts streaming at once;
-- at most ``preheat_slots`` (the machine's cores) preheated kernels start and run their
-  notebook at once; the others wait for a slot, and ``render_budget`` counts from the
-  slot (fourteen kernels, 7 apps × 2 languages, started together on two busy cores can
-  all overrun the budget, be replaced together, and overrun it again);
 - a pooled kernel whose notebook failed, hung past the budget, or whose process died
   is shut down and replaced by a watchdog, so it is never handed out;
 - a finished page that carries the error marker (its app raised, timed out, or its
@@ -123,8 +119,6 @@ class KioskPoolMixin:
     refill_wait: float = 5.0
     #: Seconds a visitor waits for a pooled page still being rendered (capped at render_budget).
     handout_wait: float = HANDOUT_WAIT_SECONDS
-    #: Preheated kernels starting or rendering at once (None: the machine's cores).
-    preheat_slots: int | None = None
     #: Languages that get preheated kernels, the kiosk's own first (set by the factory,
     #: before Voila's constructor fills the pools).
     pool_languages: tuple[str, ...] = ("ko",)
@@ -165,25 +159,9 @@ class KioskPoolMixin:
         language = visitor_language.get() or self.pool_language
         return len(self._pools.get((notebook_name, language), []))  # type: ignore[attr-defined]
 
-    def _preheat_semaphore(self) -> asyncio.Semaphore:
-        sem = self.__dict__.get("_kiosk_preheat_slots")
-        if sem is None:
-            sem = asyncio.Semaphore(max(1, self.preheat_slots or os.cpu_count() or 1))
-            self.__dict__["_kiosk_preheat_slots"] = sem
-        return sem
-
     async def _initialize(self, notebook_path: str, kernel_id: str | None = None, *,
                           language: str | None = None, **kwargs: Any) -> dict:
-        # A slot from the kernel's start to its notebook's end (or its discard): preheats
-        # queue instead of starving each other, and the render budget counts from the slot.
-        sem = self._preheat_semaphore()
-        await sem.acquire()
-        try:
-            content = await super()._initialize(notebook_path, kernel_id, **kwargs)  # type: ignore[misc]
-        except BaseException:
-            sem.release()
-            raise
-        content["task"].add_done_callback(lambda _: sem.release())
+        content = await super()._initialize(notebook_path, kernel_id, **kwargs)  # type: ignore[misc]
         content["started"] = asyncio.get_running_loop().time()
         content["notebook"] = notebook_path
         content["language"] = language
@@ -402,7 +380,7 @@ class KioskPoolMixin:
 
 
 def kiosk_kernel_manager_factory(original: Callable[..., type], languages: tuple[str, ...],
-                                render_budget: float, *, preheat_slots: int = 0,
+                                render_budget: float, *,
                                 handout_wait: float = HANDOUT_WAIT_SECONDS) -> Callable[..., type]:
     """Wrap Voila's ``voila_kernel_manager_factory`` so preheating uses :class:`KioskPoolMixin`
     with a pool per language in ``languages`` (the kiosk's own first)."""
@@ -414,6 +392,6 @@ def kiosk_kernel_manager_factory(original: Callable[..., type], languages: tuple
             return cls
         return type("KioskKernelManager", (KioskPoolMixin, cls),
                     {"pool_languages": tuple(languages), "render_budget": render_budget,
-                     "preheat_slots": preheat_slots or None, "handout_wait": handout_wait})
+                     "handout_wait": handout_wait})
 
     return factory

@@ -45,7 +45,6 @@ class KioskCommandLine(Application):
         "idle-seconds": "KioskSettings.idle_seconds",
         "cull-seconds": "KioskSettings.cull_seconds",
         "render-budget": "KioskSettings.render_budget",
-        "preheat-slots": "KioskSettings.preheat_slots",
         "handout-wait": "KioskSettings.handout_wait",
         "math": "KioskSettings.math",
     }

@@ -59,8 +59,6 @@ class KioskSettings(EnvConfigurable):
     single_app = Unicode("", help="Serve (and preheat) one lab's app only, e.g. 00-welcome.").tag(config=True)
     render_budget = Float(90.0, min=1.0, help="Seconds a preheated kernel may take to run its app before "
                                               "it is replaced.").tag(config=True)
-    preheat_slots = Integer(0, min=0, help="Preheated kernels that start and run their app at once; the others "
-                                           "queue (0: one per CPU core).").tag(config=True)
     handout_wait = Float(15.0, min=0.0, help="Seconds a visitor waits for a preheated page that is still being "
                                              "rendered; past that the visitor gets a fresh kernel.").tag(config=True)
     cell_timeout = Integer(60, min=1, help="Seconds one cell of an app may run before the page shows the "

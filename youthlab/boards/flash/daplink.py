@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traitlets import Float, List, Unicode
+from traitlets import Float, Unicode
 
-from youthlab.boards.flash.base import FlashMethod, Progress
+from youthlab.boards.flash.base import Progress
 from youthlab.boards.flash.catalog import Firmware
-from youthlab.boards.flash.drives import DEFAULT_ROOTS, copy_to_drive, find_drives, wait_for
-from youthlab.boards.flash.errors import DriveFailed, DriveNotFound
+from youthlab.boards.flash.drive_copy import DriveCopy
+from youthlab.boards.flash.drives import wait_for
+from youthlab.boards.flash.errors import DriveFailed
 from youthlab.boards.flash.images import check_intel_hex
 
 
-class DaplinkCopy(FlashMethod):
+class DaplinkCopy(DriveCopy):
     """micro:bit v1/v2 and other DAPLink boards."""
 
     name = "daplink"
     marker = Unicode("DETAILS.TXT", help="The file that marks a DAPLink drive.").tag(config=True)
-    drive_roots = List(Unicode(), list(DEFAULT_ROOTS),
-                       help="Folders where drives are mounted (besides every vfat mount).").tag(config=True)
     program_timeout = Float(30.0, help="Seconds DAPLink may take to program and remount.").tag(config=True)
 
     def check(self, fw: Firmware, data: bytes) -> None:
@@ -33,7 +32,7 @@ class DaplinkCopy(FlashMethod):
     def find_drive(self, serial_number: str | None) -> Path | None:
         """The drive of the board with this USB serial number (DAPLink's "Unique ID"); without
         one, the only drive there is (several: which one is ambiguous, so none)."""
-        drives = find_drives(self.marker, self.drive_roots)
+        drives = self.marked_drives()
         if serial_number:
             want = serial_number.lower()
             return next((f for f, info in drives if info.get("Unique ID", "").lower() == want), None)
@@ -44,15 +43,10 @@ class DaplinkCopy(FlashMethod):
         progress("drive", 0, 1)
         drive = self.find_drive(serial_number)
         if drive is None:
-            raise DriveNotFound(marker=self.marker, board_id=serial_number or fw.board_id or "-",
-                                roots=", ".join(self.drive_roots))
+            raise self.no_drive(serial_number or fw.board_id or "-")
         fail = drive / "FAIL.TXT"
         before = _stamp(fail)  # a FAIL.TXT of an earlier attempt is not this one's answer
-        target = drive / fw.file
-        try:
-            copy_to_drive(data, target, lambda done, total: progress("write", done, total))
-        except OSError as exc:
-            raise DriveFailed(drive=str(drive), detail=str(exc)) from exc
+        target = self.copy(data, drive, fw.file, progress)
         progress("program", 0, 1)
         wait_for(lambda: _stamp(fail) not in (None, before) or not target.exists(), self.program_timeout)
         if _stamp(fail) not in (None, before):

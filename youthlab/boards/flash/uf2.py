@@ -14,12 +14,13 @@ import threading
 import time
 from pathlib import Path
 
-from traitlets import Float, List, Unicode
+from traitlets import Float, Unicode
 
-from youthlab.boards.flash.base import FlashMethod, Progress
+from youthlab.boards.flash.base import Progress
 from youthlab.boards.flash.catalog import Firmware
-from youthlab.boards.flash.drives import DEFAULT_ROOTS, copy_to_drive, find_drives, wait_for
-from youthlab.boards.flash.errors import DriveFailed, DriveNotFound, FlashFailed
+from youthlab.boards.flash.drive_copy import DriveCopy
+from youthlab.boards.flash.drives import wait_for
+from youthlab.boards.flash.errors import DriveFailed, FlashFailed
 from youthlab.boards.flash.images import check_uf2
 
 
@@ -50,13 +51,11 @@ def enter_bootloader(port: str, timeout: float = 2.0) -> str:
     return "touch"
 
 
-class Uf2Copy(FlashMethod):
+class Uf2Copy(DriveCopy):
     """Raspberry Pi Pico / Pico 2 and other UF2 bootloaders."""
 
     name = "uf2"
     marker = Unicode("INFO_UF2.TXT", help="The file that marks a UF2 bootloader drive.").tag(config=True)
-    drive_roots = List(Unicode(), list(DEFAULT_ROOTS),
-                       help="Folders where drives are mounted (besides every vfat mount).").tag(config=True)
     drive_timeout = Float(15.0, help="Seconds to wait for the bootloader drive to appear.").tag(config=True)
     reboot_timeout = Float(20.0, help="Seconds to wait for the board to take the file and reboot.").tag(config=True)
 
@@ -66,7 +65,7 @@ class Uf2Copy(FlashMethod):
         check_uf2(data, fw.uf2_family)
 
     def drives(self, board_id: str | None) -> list[Path]:
-        return [folder for folder, info in find_drives(self.marker, self.drive_roots)
+        return [folder for folder, info in self.marked_drives()
                 if board_id is None or info.get("Board-ID", "").startswith(board_id)]
 
     def find_drive(self, board_id: str | None, exclude: set[Path] = frozenset()) -> Path | None:
@@ -89,13 +88,8 @@ class Uf2Copy(FlashMethod):
         else:
             drive = self.find_drive(fw.board_id)
         if drive is None:
-            raise DriveNotFound(marker=self.marker, board_id=fw.board_id or "-",
-                                roots=", ".join(self.drive_roots))
-        target = drive / fw.file
-        try:
-            copy_to_drive(data, target, lambda done, total: progress("write", done, total))
-        except OSError as exc:
-            raise DriveFailed(drive=str(drive), detail=str(exc)) from exc
+            raise self.no_drive(fw.board_id or "-")
+        self.copy(data, drive, fw.file, progress)
         progress("reboot", 0, 1)
         gone = wait_for(lambda: not (drive / self.marker).exists(), self.reboot_timeout)
         if not gone:

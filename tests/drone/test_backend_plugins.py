@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.plugins import installed_plugin
 from youthlab.drone import Drone, SafetyError
 from youthlab.drone.backends import UnknownBackend, backend_names, make_backend
 from youthlab.drone.safety import Limits
@@ -73,17 +74,8 @@ class PaperDrone(FlightBackend):
 @pytest.fixture
 def paper_drone_installed(tmp_path, monkeypatch):
     """One file + one entry-point line, installed as pip would (a dist-info folder)."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "ylt_paper_drone.py").write_text(PAPER_DRONE)
-    info = site / "ylt_paper_drone-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ylt-paper-drone\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[youthlab.drone_backends]\npaper = ylt_paper_drone:PaperDrone\n"
-                                           "broken = ylt_no_such_module:Nothing\n")
-    monkeypatch.syspath_prepend(str(site))
-    yield site
-    sys.modules.pop("ylt_paper_drone", None)
+    yield from installed_plugin(tmp_path, monkeypatch, "ylt_paper_drone", PAPER_DRONE, "youthlab.drone_backends",
+                                {"paper": "ylt_paper_drone:PaperDrone", "broken": "ylt_no_such_module:Nothing"})
 
 
 def test_built_in_backends_are_entry_points():

@@ -4,6 +4,8 @@ and the verdict and message the student sees."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -22,27 +24,24 @@ def _square_verdict(fly, side=100):
     return check_square(drone.record(), side=side)
 
 
-def right_square(drone, side):
-    drone.takeoff()
-    for _ in range(4):
-        drone.move(forward=side)
-        drone.rotate(90)
-    drone.land()
+def _answer(name: str, sides: int, turn: int, land: bool = True) -> Callable[[Drone, int], None]:
+    """A student's answer: take off, ``sides`` times fly ``side`` forward and turn ``turn``
+    degrees, then land (or forget to). Named ``name`` (the test id where parametrized)."""
+    def fly(drone: Drone, side: int) -> None:
+        drone.takeoff()
+        for _ in range(sides):
+            drone.move(forward=side)
+            drone.rotate(turn)
+        if land:
+            drone.land()
+    fly.__name__ = fly.__qualname__ = name
+    return fly
 
 
-def square_without_landing(drone, side):
-    drone.takeoff()
-    for _ in range(4):
-        drone.move(forward=side)
-        drone.rotate(90)
-
-
-def triangle(drone, side):
-    drone.takeoff()
-    for _ in range(3):
-        drone.move(forward=side)
-        drone.rotate(120)
-    drone.land()
+right_square = _answer("right_square", 4, 90)
+square_without_landing = _answer("square_without_landing", 4, 90, land=False)
+triangle = _answer("triangle", 3, 120)
+three_sides_then_land = _answer("three_sides_then_land", 3, 90)
 
 
 def two_sides_and_a_diagonal(drone, side):
@@ -51,14 +50,6 @@ def two_sides_and_a_diagonal(drone, side):
     drone.rotate(90)
     drone.move(forward=side)
     drone.go_to(0, 0, 80)  # straight home across the square
-    drone.land()
-
-
-def three_sides_then_land(drone, side):
-    drone.takeoff()
-    for _ in range(3):
-        drone.move(forward=side)
-        drone.rotate(90)
     drone.land()
 
 
@@ -143,15 +134,22 @@ def test_lab11_delivery_and_back_home_passes():
     assert "배달 성공" in result.feedback("ko") and "Back at the dock" in result.feedback("en")
 
 
-def test_lab11_empty_waypoints_get_the_shape_not_a_name_error():
+def _run_lab(notebook: str, answers: dict[str, str], **options: object) -> tuple[Path, dict[str, tuple[bool, str]]]:
+    """The lab notebook ``notebook`` (a path under the labs folder), and the verdicts of its
+    cells run as a student's copy would run them (:func:`tests.grading.labcells.run`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from tests.grading.labcells import run
     from youthlab.paths import labs_dir
 
-    lab = labs_dir() / "11-island-delivery" / "island-delivery.ipynb"
-    ok, out = run(lab, {}, hidden=False, stop="plan-test")["plan-test"]
+    lab = labs_dir() / notebook
+    return lab, run(lab, answers, **options)
+
+
+def test_lab11_empty_waypoints_get_the_shape_not_a_name_error():
+    lab, verdicts = _run_lab("11-island-delivery/island-delivery.ipynb", {}, hidden=False, stop="plan-test")
+    ok, out = verdicts["plan-test"]
     assert not ok and "NameError" not in out
     assert "waypoints = [(180, 125, 100)" not in out and "(x, y, z)" in out, out
     text = "".join(c.source for c in __import__("nbformat").read(lab, as_version=4).cells)
@@ -159,16 +157,10 @@ def test_lab11_empty_waypoints_get_the_shape_not_a_name_error():
 
 
 def test_lab10_the_150_cm_check_says_why():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from tests.grading.labcells import run
-    from youthlab.paths import labs_dir
-
-    lab = labs_dir() / "10-first-flight" / "first-flight.ipynb"
     fixed_100 = ("def fly_square(drone, side=100):\n    drone.takeoff()\n    for _ in range(4):\n"
                  "        drone.move(forward=100)\n        drone.rotate(90)\n    drone.land()")
-    verdicts = run(lab, {"square": fixed_100}, hidden=True, skip=("square-run",))
+    _, verdicts = _run_lab("10-first-flight/first-flight.ipynb", {"square": fixed_100}, hidden=True,
+                           skip=("square-run",))
     assert verdicts["square-test"][0]
     ok, out = verdicts["square-150-test"]
     assert not ok and "side=150" in out and "use side, not 100" in out and "150 cm square" in out

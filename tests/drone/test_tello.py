@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,6 +16,9 @@ from youthlab.drone import sdk
 from youthlab.drone.backends.tello import TelloBackend
 from youthlab.drone.errors import DroneError
 from youthlab.drone.gate import Gate
+
+if TYPE_CHECKING:
+    from youthlab.drone.emulator import TelloEmulator
 
 
 def client(emu, **kw) -> TelloBackend:
@@ -29,6 +33,35 @@ def kinds(d):
     return [e.kind for e in d.events]
 
 
+class SdkLink:
+    """A client's UDP socket to an emulator's command port (3 s timeout) and, with
+    ``state=True``, a socket bound to its state port (3 s timeout)."""
+
+    def __init__(self, emu: "TelloEmulator", state: bool = False) -> None:
+        self.address = emu.address
+        self.cmd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.state = socket.socket(socket.AF_INET, socket.SOCK_DGRAM) if state else None
+        if self.state is not None:
+            self.state.bind(("127.0.0.1", emu.state_port))
+            self.state.settimeout(3)
+        self.cmd.settimeout(3)
+
+    def send(self, text: str) -> None:
+        self.cmd.sendto(text.encode(), self.address)
+
+    def ask(self, text: str) -> str:
+        self.send(text)
+        return self.cmd.recvfrom(1024)[0].decode()
+
+    def __enter__(self) -> "SdkLink":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cmd.close()
+        if self.state is not None:
+            self.state.close()
+
+
 def wait_until(check, timeout: float = 10.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -39,16 +72,8 @@ def wait_until(check, timeout: float = 10.0, what: str = "condition") -> None:
 
 def test_emulator_speaks_the_sdk_over_udp(emulator):
     emu = emulator()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s, \
-            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as state:
-        state.bind(("127.0.0.1", emu.state_port))
-        state.settimeout(3)
-        s.settimeout(3)
-
-        def ask(text):
-            s.sendto(text.encode(), emu.address)
-            return s.recvfrom(1024)[0].decode()
-
+    with SdkLink(emu, state=True) as link:
+        ask = link.ask
         assert ask("command") == "ok"
         assert ask("forward 100") == sdk.MOTOR_STOP
         assert ask("takeoff") == "ok"
@@ -59,7 +84,7 @@ def test_emulator_speaks_the_sdk_over_udp(emulator):
         assert ask("up 40") == "ok"
         packet = {}
         while not 100 <= packet.get("h", 0) <= 130:  # the stream catches up with the move
-            data, sender = state.recvfrom(1024)
+            data, sender = link.state.recvfrom(1024)
             packet = sdk.parse_state(data)
         assert sender == emu.address  # state comes from the drone's command port
         assert {"pitch", "roll", "yaw", "h", "bat", "baro", "time", "agz"} <= set(packet)
@@ -180,34 +205,23 @@ def test_rc_and_emergency_get_no_reply(emulator):
     """Issue 16: a Tello answers neither ``rc`` nor ``emergency``; the next reply a client
     reads must be the answer to its next question."""
     emu = emulator()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(3)
-
-        def ask(text):
-            s.sendto(text.encode(), emu.address)
-            return s.recvfrom(1024)[0].decode()
-
-        assert ask("command") == "ok"
-        assert ask("takeoff") == "ok"
+    with SdkLink(emu) as link:
+        assert link.ask("command") == "ok"
+        assert link.ask("takeoff") == "ok"
         for text in ("rc 0 50 0 0", "rc 0 0 0 0", "rc 500 0 0 0", "rc 1 2"):
-            s.sendto(text.encode(), emu.address)
-        assert ask("sdk?") == "20"
-        s.sendto(b"emergency", emu.address)
-        assert ask("battery?").isdigit()
+            link.send(text)
+        assert link.ask("sdk?") == "20"
+        link.send("emergency")
+        assert link.ask("battery?").isdigit()
         assert emu.emergencies == 1 and not emu.sim.motors
 
 
 def test_state_string_is_sdk_2(emulator):
     """Issue 16: SDK 2.0 state starts with the mission-pad fields ``mid;x;y;z;mpry``."""
     emu = emulator()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s, \
-            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as state:
-        state.bind(("127.0.0.1", emu.state_port))
-        state.settimeout(3)
-        s.settimeout(3)
-        s.sendto(b"command", emu.address)
-        assert s.recvfrom(1024)[0] == b"ok"
-        text = state.recvfrom(1024)[0].decode()
+    with SdkLink(emu, state=True) as link:
+        assert link.ask("command") == "ok"
+        text = link.state.recvfrom(1024)[0].decode()
     keys = [field.split(":")[0] for field in text.strip().split(";") if field]
     assert keys == ["mid", "x", "y", "z", "mpry", "pitch", "roll", "yaw", "vgx", "vgy", "vgz", "templ",
                     "temph", "tof", "h", "bat", "baro", "time", "agx", "agy", "agz"]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.core.plugins import installed_plugin
 from youthlab.i18n import use_language
 from youthlab.stamp.printers import UnknownPrinterKind, make_printer, printer_class, printer_kinds
 from youthlab.stamp.printers.base import PrinterConfig
@@ -78,17 +79,9 @@ class DropFolderPrinter(Printer):
 @pytest.fixture
 def drop_folder_installed(tmp_path, monkeypatch):
     """One file + one entry-point line, installed as pip would (a dist-info folder)."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "ylt_drop_folder.py").write_text(DROP_FOLDER)
-    info = site / "ylt_drop_folder-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ylt-drop-folder\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[youthlab.printers]\ndropfolder = ylt_drop_folder:DropFolderPrinter\n"
-                                           "broken = ylt_no_such_printer_module:Nothing\n")
-    monkeypatch.syspath_prepend(str(site))
-    yield site
-    sys.modules.pop("ylt_drop_folder", None)
+    yield from installed_plugin(tmp_path, monkeypatch, "ylt_drop_folder", DROP_FOLDER, "youthlab.printers",
+                                {"dropfolder": "ylt_drop_folder:DropFolderPrinter",
+                                 "broken": "ylt_no_such_printer_module:Nothing"})
 
 
 def _printers_yaml(tmp_path: Path, body: str) -> Path:

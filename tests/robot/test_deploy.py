@@ -14,7 +14,7 @@ from youthlab.boards.session import Session
 from youthlab.boards.virtual import VirtualBoard
 from youthlab.robot.deploy import bundle, deploy
 from youthlab.robot.errors import KitError
-from youthlab.robot.sim import RobotBoardSim
+from youthlab.robot.car import RobotBoardSim
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "youthlab" / "robot" / "solutions"
 

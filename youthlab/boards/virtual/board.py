@@ -3,7 +3,7 @@
 :class:`VirtualBoard` puts together the board's parts: a profile (which real board it
 stands in for, :mod:`.profiles`), its flash filesystem (a host folder, sized like the
 board's), its interpreter (:mod:`.supervisor`), its USB port (:mod:`.relay`) and the
-pin simulator (:class:`youthlab.boards.sim.BoardSimulator`). It decides what a reset
+pin simulator (:class:`youthlab.boards.simulator.BoardSimulator`). It decides what a reset
 does, as the real board would:
 
 * **soft reset** (Ctrl-D, ``sys.exit()``): ``MPY: soft reboot``, the REPL mode the board
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from youthlab.boards.errors import VirtualBoardError
 from youthlab.boards.repl import SOFT_REBOOT
-from youthlab.boards.sim import BoardSimulator, SimServer
+from youthlab.boards.simulator import BoardSimulator, SimServer
 from youthlab.boards.virtual.profiles import BoardProfile, profile as find_profile
 from youthlab.boards.virtual.relay import Relay
 from youthlab.boards.virtual.supervisor import SOFT, Interpreter

@@ -1,8 +1,7 @@
-# `machine` for boards off real hardware (MicroPython's quick references for the esp32
-# and rp2 ports): every pin, bus and power operation is one call through the _ylab_io
-# seam to the host's BoardSimulator (op = a BoardSimulator method). Written once for
-# every run mode: the virtual board, the MicroPython grader and the fast grader (which
-# loads this same file into CPython), so the code stays in the language both share.
+# `machine` for boards off real hardware (MicroPython's quick references for the esp32 and
+# rp2 ports). Every pin, bus and power operation is one call through the _ylab_io seam to
+# the host's BoardSimulator (op = a BoardSimulator method), in every run mode: the virtual
+# board, the MicroPython grader and the fast grader (which loads this file into CPython).
 import _ylab_io as _io
 import time as _time
 
@@ -33,7 +32,7 @@ def _u16(x):
 
 
 def _nothing(self, *args, **kw):
-    # init/deinit/flush of a bus the simulator keeps no state for
+    # settings the simulator keeps no state for (a bus's pins and rate, an ADC's range)
     pass
 
 
@@ -50,14 +49,9 @@ class _Switch:
 
 
 class Pin(_Switch):
-    IN = 0
-    OUT = 1
-    OPEN_DRAIN = 2
-    ALT = 3
-    PULL_UP = 1
-    PULL_DOWN = 2
-    IRQ_FALLING = 1
-    IRQ_RISING = 2
+    IN, OUT, OPEN_DRAIN, ALT = 0, 1, 2, 3
+    PULL_UP, PULL_DOWN = 1, 2
+    IRQ_FALLING, IRQ_RISING = 1, 2
     DRIVE_0, DRIVE_1, DRIVE_2, DRIVE_3 = 0, 1, 2, 3
 
     def __init__(self, id, mode=-1, pull=-1, value=None, **kw):
@@ -66,7 +60,6 @@ class Pin(_Switch):
 
     def init(self, mode=-1, pull=-1, value=None, **kw):
         if mode != -1:
-            self.mode = mode
             _call("pin_mode", self.id, mode, pull)
         if value is not None:
             self.value(value)
@@ -82,17 +75,15 @@ class Pin(_Switch):
         self.value(0 if self.value() else 1)
 
     def irq(self, handler=None, trigger=3, **kw):
-        # A board interrupts on each edge; here the edges the simulator counted are
-        # handed to `handler`, one call per edge, at most 5 ms of board time late: in real
-        # time sleeps wake for it; on a simulated clock they need not (the handlers run
-        # before the program's next step, which is all it can tell).
+        # `handler` runs once per edge the simulator counted, at most 5 ms of board time
+        # late: in real time a sleep wakes for it; on a simulated clock it runs before the
+        # program's next step (all the program can tell).
         _irqs.pop(self.id, None)
         if handler is not None:
             _irqs[self.id] = [self, handler, _io.call("pin_edges", [self.id])[0]]
             if not _irq_due:
                 _irq_due.append(0.0)
                 _time._add_hook(_irq_hook, not _io.SIMULATED)
-        return None
 
     def __repr__(self):
         return "Pin(%r)" % (self.id,)
@@ -176,7 +167,7 @@ class ADC:
         self.pin = _pin_id(pin)
         self._bits = 12
 
-    init = _nothing
+    init = atten = _nothing
 
     def read_u16(self):
         return int(_call("adc_read", self.pin))
@@ -187,20 +178,20 @@ class ADC:
     def read_uv(self):
         return self.read_u16() * 3300000 // 65535
 
-    atten = _nothing
-
     def width(self, w):
         self._bits = int(w)
 
 
-class I2C:
-    # Hardware bus: I2C(id, scl=Pin, sda=Pin, freq=…); SoftI2C(scl, sda, freq=…).
-    def __init__(self, id=0, scl=None, sda=None, freq=400000, timeout=50000):
+class _Bus:
+    # I2C, SPI and UART take MicroPython's arguments (id, then pins, rate, mode…); the
+    # simulator needs only the bus id. The software buses (SoftI2C, SoftSPI) are bus -1.
+    def __init__(self, id=0, *settings, **kw):
         self.bus = id
-        self.scl, self.sda, self.freq = scl, sda, freq
 
     init = deinit = _nothing
 
+
+class I2C(_Bus):
     def scan(self):
         return _call("i2c_scan", self.bus)
 
@@ -231,23 +222,16 @@ class I2C:
 
 
 class SoftI2C(I2C):
-    def __init__(self, scl, sda, freq=400000, timeout=50000):
-        I2C.__init__(self, -1, scl, sda, freq, timeout)
+    def __init__(self, scl, sda, *settings, **kw):  # a software bus needs its two pins
+        self.bus = -1
 
 
-class SPI:
+class SPI(_Bus):
     MSB, LSB = 0, 1
     CONTROLLER = MASTER = 0
 
-    def __init__(self, id=1, baudrate=1000000, polarity=0, phase=0, bits=8, firstbit=0,
-                 sck=None, mosi=None, miso=None, **kw):
+    def __init__(self, id=1, *settings, **kw):
         self.bus = id
-        self.baudrate = baudrate
-
-    def init(self, baudrate=1000000, **kw):
-        self.baudrate = baudrate
-
-    deinit = _nothing
 
     def _transfer(self, data):
         return bytes(_call("spi_transfer", self.bus, _buf(data)))
@@ -266,29 +250,23 @@ class SPI:
 
 
 class SoftSPI(SPI):
-    def __init__(self, baudrate=500000, polarity=0, phase=0, bits=8, firstbit=0, sck=None,
-                 mosi=None, miso=None):
-        SPI.__init__(self, -1, baudrate)
+    def __init__(self, *settings, **kw):
+        self.bus = -1
 
 
-class UART:
+class UART(_Bus):
     INV_TX, INV_RX, RTS, CTS = 1, 2, 4, 8
 
-    def __init__(self, id, baudrate=115200, **kw):
-        self.id = id
-        self.baudrate = baudrate
+    def __init__(self, id, *settings, **kw):  # no default bus
+        self.bus = id
 
-    def init(self, baudrate=115200, **kw):
-        self.baudrate = baudrate
-
-    deinit = flush = sendbreak = _nothing
+    flush = sendbreak = _nothing
 
     def any(self):
-        return _call("uart_any", self.id)
+        return _call("uart_any", self.bus)
 
     def read(self, nbytes=4096):
-        data = bytes(_call("uart_read", self.id, nbytes))
-        return data or None
+        return bytes(_call("uart_read", self.bus, nbytes)) or None
 
     def readinto(self, buf, nbytes=None):
         data = self.read(len(buf) if nbytes is None else nbytes)
@@ -307,15 +285,14 @@ class UART:
         return line or None
 
     def write(self, buf):
-        return _call("uart_write", self.id, _buf(buf))
+        return _call("uart_write", self.bus, _buf(buf))
 
     def txdone(self):
         return True
 
 
 class Timer:
-    ONE_SHOT = 0
-    PERIODIC = 1
+    ONE_SHOT, PERIODIC = 0, 1
 
     def __init__(self, id=-1, **kw):
         self._hook = None
@@ -349,12 +326,11 @@ class Timer:
 
 
 class WDT:
-    # The watchdog resets the board when the program has not fed it for `timeout` ms
-    # (checked whenever the program sleeps or uses a pin, as its tick would).
+    # Resets the board when the program has not fed it for `timeout` ms (checked whenever
+    # the program sleeps or uses a pin, as its tick would).
     def __init__(self, id=0, timeout=5000):
-        self.timeout = timeout / 1000
-        self._fed = [_io.now()]
-        fed, limit = self._fed, self.timeout
+        fed = self._fed = [_io.now()]
+        limit = timeout / 1000
 
         def hook(now):
             if now - fed[0] > limit:
@@ -368,7 +344,8 @@ class WDT:
 
 
 class RTC:
-    _offset = [0]  # board-wide: every RTC() is the same clock
+    _offset = 0  # board-wide: every RTC() is the same clock (seconds ahead of time.time())
+    _memory = b""
 
     def __init__(self, id=0):
         pass
@@ -379,16 +356,15 @@ class RTC:
 
     def datetime(self, dt=None):
         if dt is None:
-            t = _time.gmtime(int(_time.time()) + RTC._offset[0])
+            t = _time.gmtime(int(_time.time()) + RTC._offset)
             sub = int((_time.time() % 1) * 1000000)
             return (t[0], t[1], t[2], t[6], t[3], t[4], t[5], sub)
-        y, mo, d = dt[0], dt[1], dt[2]
-        h, mi, s = (dt[4], dt[5], dt[6]) if len(dt) > 6 else (0, 0, 0)
-        RTC._offset[0] = _epoch_seconds(y, mo, d, h, mi, s) - int(_time.time())
+        hms = dt[4:7] if len(dt) > 6 else (0, 0, 0)
+        RTC._offset = _epoch_seconds(dt[0], dt[1], dt[2], *hms) - int(_time.time())
 
     def memory(self, data=None):
         if data is None:
-            return getattr(RTC, "_memory", b"")
+            return RTC._memory
         RTC._memory = bytes(data)
 
 
@@ -456,7 +432,7 @@ def freq(f=None):
 
 def unique_id():
     import os
-    return ((os.getenv("YLAB_SERIAL") or "virtual-" + _io.profile()["name"])).encode()
+    return (os.getenv("YLAB_SERIAL") or "virtual-" + _io.profile()["name"]).encode()
 
 
 def disable_irq():

@@ -12,6 +12,7 @@ _hooks = []  # [f, wakes]: f(now) runs what is due, returns when it is next due 
 _busy = [False]
 _due = [0.0]  # no hook is due before this board time…
 _wake = [None]  # …and the first that wakes a sleep is due then
+_INF = float("inf")
 
 
 def _add_hook(f, wakes=True):
@@ -49,19 +50,13 @@ def _poll():
         _busy[0] = False
 
 
-_INF = float("inf")
-
-
 def sleep(s):
     end = _io.now() + s
-    while True:
+    while True:  # sleep until the first hook that wakes a sleep is due, or to the end
         wake = _poll()
         t = _io.now()
-        left = end - t
-        last = wake is None or wake - t >= left
-        if not last:
-            left = wake - t
-        _io.sleep(left if left > 0 else 0)
+        last = wake is None or wake - t >= end - t
+        _io.sleep(max(0, (end if last else wake) - t))
         if last:
             _poll()
             return
@@ -75,14 +70,12 @@ def sleep_us(us):
     sleep(us / 1000000)
 
 
-_PERIOD = 0x40000000  # a board's ticks wrap at 2**30
-
 if not _io.SIMULATED and hasattr(_n, "ticks_ms"):
     # Real time (the virtual board): MicroPython's own ticks, the clock its built-in
     # asyncio and select use, so asyncio.run() and a student's ticks_diff agree with it.
     _ticks_ms, _ticks_us, ticks_cpu = _n.ticks_ms, _n.ticks_us, _n.ticks_cpu
     ticks_diff, ticks_add = _n.ticks_diff, _n.ticks_add
-else:
+else:  # a board's ticks wrap at 2**30
     def _ticks_ms():
         return int(_io.now() * 1000) & 0x3FFFFFFF
 
@@ -94,7 +87,7 @@ else:
         return d - 0x40000000 if d & 0x20000000 else d
 
     def ticks_add(a, b):
-        if not -_PERIOD // 2 <= b < _PERIOD // 2:
+        if not -0x20000000 <= b < 0x20000000:
             raise OverflowError("ticks interval overflow")
         return (a + b) & 0x3FFFFFFF
 

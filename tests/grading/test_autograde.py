@@ -13,6 +13,7 @@ import io
 import nbformat
 import pytest
 
+from tests.grading.sandbox_users import sandbox_user_prefix
 from tests.grading.fakes import GOOD, LAB, NB, submit
 from youthlab.grading.autograde import autograde
 from youthlab.grading.course import create_course, open_course, release, release_feedback
@@ -29,19 +30,8 @@ PLAN = AccountPlan("operator", {"teacher": ["class-t"]},
 def sandbox_prefix():
     """As root, autograde runs submissions as sandbox users: with a prefix of our own,
     removed afterwards."""
-    import os
-    import secrets
-
-    from youthlab.grading.sandbox import remove_users
-
-    prefix = f"ylt{secrets.token_hex(2)}-"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("YOUTHLAB_SYSTEM_USER_PREFIX", prefix)
-        try:
-            yield prefix
-        finally:
-            if os.geteuid() == 0:
-                remove_users(prefix)
+    with sandbox_user_prefix() as prefix:
+        yield prefix
 
 
 @pytest.fixture(scope="module")

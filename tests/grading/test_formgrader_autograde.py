@@ -22,6 +22,7 @@ import pytest
 from nbgrader.apps import NbGrader, NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
+from tests.grading.sandbox_users import sandbox_user_prefix
 from tests.grading.fakes import GOOD, LAB, NB, submit
 from youthlab.grading.autograde import autograde
 from youthlab.grading.course import create_course, release
@@ -47,18 +48,8 @@ def keep_umask():
 
 @pytest.fixture(scope="module", autouse=True)
 def sandbox_prefix():
-    import secrets
-
-    from youthlab.grading.sandbox import remove_users
-
-    prefix = f"ylt{secrets.token_hex(2)}-"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("YOUTHLAB_SYSTEM_USER_PREFIX", prefix)
-        try:
-            yield prefix
-        finally:
-            if os.geteuid() == 0:
-                remove_users(prefix)
+    with sandbox_user_prefix() as prefix:
+        yield prefix
 
 
 @pytest.fixture(scope="module")

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from tests.kiosk.browser import browser, kiosk_server, leave
+from tests.kiosk.labpage import kiosk_lab_page
 from youthlab.paths import games_dir
 
 
 @pytest.mark.timeout(300)
 def test_sorting_office_plays_on_the_kiosk_page(tmp_path):
-    labs = tmp_path / "labs"
-    (labs / "game-sorting-office").mkdir(parents=True)
-    shutil.copy(games_dir() / "sorting-office" / "kiosk.ipynb", labs / "game-sorting-office" / "kiosk.ipynb")
-    with kiosk_server(labs) as kiosk, browser() as b:
-        page = b.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{kiosk}voila/render/game-sorting-office/kiosk.ipynb", wait_until="commit", timeout=120_000)
+    with kiosk_lab_page(tmp_path, games_dir() / "sorting-office" / "kiosk.ipynb", "game-sorting-office") as page:
         game = page.locator(".ylab-game")
         game.wait_for(timeout=120_000)
         page.wait_for_function("() => Number(document.querySelector('.ylab-game').dataset.frames || 0) > 5",
@@ -40,4 +34,3 @@ def test_sorting_office_plays_on_the_kiosk_page(tmp_path):
         print(f"screenshot: {shot}; fps {fps}; input-to-screen ms {latency}")
         assert int(game.get_attribute("data-frames")) > frames0 + 20
         assert max(latency) < 1000
-        leave(page, kiosk)

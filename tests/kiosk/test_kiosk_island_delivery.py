@@ -6,11 +6,10 @@ the reason, a route around it wins, and the drone is seen flying the route."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
-from tests.kiosk.browser import browser, kiosk_server, leave
+from tests.kiosk.labpage import kiosk_lab_page
 from tests.kiosk.plays.drone import SCENE, scene_point, wait_still
 from youthlab.i18n import t
 from youthlab.paths import labs_dir
@@ -29,13 +28,8 @@ def _positions(page, count: int, every_s: float = 0.25) -> list[tuple[int, int]]
 
 @pytest.mark.timeout(400)
 def test_the_visitor_taps_a_route_loses_through_the_rock_then_wins_around_it(tmp_path):
-    labs = tmp_path / "labs"
-    (labs / "11-island-delivery").mkdir(parents=True)
-    shutil.copy(labs_dir() / "11-island-delivery" / "kiosk.ipynb", labs / "11-island-delivery" / "kiosk.ipynb")
-    with kiosk_server(labs) as kiosk, browser() as b:
-        page = b.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{kiosk}voila/render/11-island-delivery/kiosk.ipynb?lang=en", wait_until="commit",
-                  timeout=120_000)
+    island = labs_dir() / "11-island-delivery" / "kiosk.ipynb"
+    with kiosk_lab_page(tmp_path, island, "11-island-delivery", "?lang=en") as page:
         page.wait_for_selector(f"{SCENE}[data-ready='1']", timeout=120_000)
         scene = page.locator(SCENE)
         box = scene.bounding_box()
@@ -85,4 +79,3 @@ def test_the_visitor_taps_a_route_loses_through_the_rock_then_wins_around_it(tmp
         assert page.is_hidden("#youthlab-cell-error") or page.locator("#youthlab-cell-error").count() == 0
         page.screenshot(path=str(tmp_path / "island-win.png"))
         print("screenshots in", tmp_path)
-        leave(page, kiosk)

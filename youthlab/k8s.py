@@ -34,7 +34,6 @@ HEADER = """\
 # Deploy: helm upgrade --install youthlab hub_config/z2jh/chart/jupyterhub-4.4.0.tgz \\
 #           -f hub_config/z2jh/values.yaml   (docs/operators.md)
 """
-CHART = "chart/jupyterhub-4.4.0.tgz"
 EXCHANGE_CLAIM = "youthlab-nbgrader-exchange"
 ACCOUNTS_CONFIGMAP = "youthlab-accounts"
 SEEDS_SECRET = "youthlab-first-start-seeds"  # mounted by values.base.yaml (hub.extraVolumes)

@@ -24,8 +24,6 @@ from youthlab.drone.errors import CommandRefused, DroneError, RealFlightsViaServ
 from youthlab.drone.geometry import body_moves, to_world
 from youthlab.drone.safety import Limits, SafetyEvent, Supervisor, is_sdk_error
 
-_MOVES = ("forward", "back", "left", "right", "up", "down")
-
 
 class Drone:
     """One drone, on any backend. Safety cannot be switched off from here."""

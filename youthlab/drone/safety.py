@@ -306,10 +306,6 @@ class Supervisor:
                     self.log("auto_land_on_close")
                     self._raw("land")
 
-    @property
-    def violations(self) -> list[SafetyEvent]:
-        return list(self.events)
-
 
 def _watch_loop(ref: "weakref.ref[Supervisor]", closing: threading.Event) -> None:
     """The watchdog thread; it ends when its supervisor is closed or forgotten."""

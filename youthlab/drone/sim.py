@@ -118,7 +118,6 @@ class QuadSim:
         self.samples: list[Sample] = []
         self.drops: list[dict] = []
         self._wall0: float | None = None
-        self._step_count = 0
 
     # ---- read-outs -------------------------------------------------------------
     @property
@@ -334,7 +333,6 @@ class QuadSim:
         self.gx, self.gy, self.psi, self.t, self.energy_j = gx, gy, psi, t, energy
         self.thrust = thrust
         self.ix, self.iy = (ix, iy) if self.motors else (0.0, 0.0)
-        self._step_count += steps
         self._sample()
         return result
 

@@ -11,7 +11,7 @@ kernel holds from the boards' lock files.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,6 @@ class StudentProgress:
         if self.last_work and time.time() - self.last_work > STUCK_MINUTES * 60:
             return "stuck"
         return "ok"
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"status": self.status}
 
 
 def _is_test(cell: nbformat.NotebookNode) -> bool:

@@ -20,10 +20,6 @@ KIOSK_SERVICE_VARS = (
     "YOUTHLAB_KIOSK_PRINTING", "YOUTHLAB_KIOSK_POOL_LANGS", "YOUTHLAB_KIOSK_MATH",
     "YOUTHLAB_KIOSK_FRONTEND_EXTENSIONS",
 )
-# Read by the kiosk server and removed before any kernel starts.
-SERVER_ONLY_VARS = ("YOUTHLAB_KIOSK_PIN", "JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN", "JUPYTERHUB_CLIENT_ID",
-                    "JUPYTERHUB_OAUTH_CALLBACK_URL", "JUPYTERHUB_OAUTH_SCOPES", "JUPYTERHUB_OAUTH_ACCESS_SCOPES",
-                    "JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES")
 # What a visitor's kernel keeps: the system basics and the YouthLab settings apps use.
 KERNEL_VARS = frozenset({
     "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM", "VIRTUAL_ENV",

@@ -47,8 +47,6 @@ from youthlab.i18n import LANGUAGES, current_language, t
 
 log = logging.getLogger("youthlab.kiosk")
 
-BIG = w.Layout(min_height="64px", width="auto")
-
 #: Where each arrow pad key sits in its 3×3 grid (row, column), and the arrow drawn on it.
 ARROW_PAD_CELLS: dict[str, tuple[int, int, str]] = {
     "up_left": (1, 1, "↶"), "up": (1, 2, "⬆"), "up_right": (1, 3, "↷"),
@@ -103,7 +101,6 @@ class KioskUI:
         self.banner = _classes(w.HTML(), "youthlab-kiosk-banner")
         self.help = _classes(w.HTML(), "youthlab-kiosk-help")
         self.app: w.Box | None = None
-        self._title_key = title_key
         self.bind(self.title, "value", title_key, template="<h1>{}</h1>")
         picture = html.escape(icon) if icon else ""
         self.header_icon = _classes(w.HTML(f'<span aria-hidden="true">{picture}</span>'), "youthlab-kiosk-icon")

@@ -58,12 +58,6 @@ def jpeg(img: Image.Image, quality: int = 85) -> bytes:
     return buf.getvalue()
 
 
-def png(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 # -- the robot -------------------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def _sprite(px_per_cm: float, ghost: bool = False) -> Image.Image:

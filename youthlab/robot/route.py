@@ -15,7 +15,6 @@ from collections import deque
 from youthlab.robot.worlds import World
 
 Node = tuple[float, float]
-DIRS = {"E": (1, 0), "N": (0, 1), "W": (-1, 0), "S": (0, -1)}
 ORDER = ["E", "N", "W", "S"]  # counter-clockwise: left of E is N
 
 

@@ -317,15 +317,6 @@ def prepare_service_folder(data: Path, user: str | None = None) -> Path:
     return folder
 
 
-def free_loopback_port() -> int:
-    """A port nobody listens on now (the service's default: no clash between hubs)."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None) -> None:
     """Run the service under the hub until interrupted (JupyterHub gives it its token)."""
     from jupyterhub.services.auth import HubAuth

@@ -49,9 +49,6 @@ class Firmware:
     offset: int = 0
     title: dict[str, str] = field(default_factory=dict)
 
-    def describe(self) -> str:
-        return f"{self.family} MicroPython {self.version} ({self.file})"
-
 
 def _int(value: Any) -> int | None:
     if value is None:

@@ -49,6 +49,20 @@ class JsonAnswers:
     def check_xsrf_cookie(self) -> None:
         return
 
+    def given_token(self) -> str:
+        """The token of the request's ``Authorization: token …`` header ("" without one)."""
+        header = self.request.headers.get("Authorization", "")  # type: ignore[attr-defined]
+        return header[6:].strip() if header.lower().startswith("token ") else ""
+
+    async def hub_user(self, hub_auth: Any) -> dict[str, Any] | None:
+        """The hub's model of the token's owner, if the hub knows the token and it grants the
+        service's access scopes; else None (also without a hub or a token)."""
+        given = self.given_token()
+        if hub_auth is None or not given:
+            return None
+        model = await hub_auth.user_for_token(given, sync=False)
+        return model if model and hub_auth.check_scopes(hub_auth.access_scopes, model) else None
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")  # type: ignore[attr-defined]
         self.finish(json.dumps(error_body(self.request_error(detail=f"HTTP {status_code}")),  # type: ignore[attr-defined]

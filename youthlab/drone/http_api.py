@@ -48,12 +48,11 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
         lockout_exempt = False  # the stop button: a valid token always works
 
         async def prepare(self) -> None:
-            header = self.request.headers.get("Authorization", "")
-            given = header[6:].strip() if header.lower().startswith("token ") else ""
+            given = self.given_token()
             client = self.request.remote_ip or "?"
             if hub_auth is not None and given:
-                user = await hub_auth.user_for_token(given, sync=False)
-                if user and hub_auth.check_scopes(hub_auth.access_scopes, user):
+                user = await self.hub_user(hub_auth)
+                if user:
                     self.caller = Caller(user["name"], True, client)
                     return
             elif token and given:

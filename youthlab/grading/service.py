@@ -225,15 +225,12 @@ def make_app(desk: GradingDesk, prefix: str = "/", hub_auth: Any = None):
         grader: Grader | None = None
 
         async def prepare(self) -> None:
-            header = self.request.headers.get("Authorization", "")
-            given = header[6:].strip() if header.lower().startswith("token ") else ""
-            if hub_auth is not None and given:
-                model = await hub_auth.user_for_token(given, sync=False)
-                if model and hub_auth.check_scopes(hub_auth.access_scopes, model):
-                    self.grader = grader_from_hub_model(model, desk.plan)
-                    if self.grader is None:  # a student (their token lacks the scope anyway)
-                        self.answer(403, error_body(GradingForbidden(user=model.get("name", "?"), cls="-")))
-                        return
+            model = await self.hub_user(hub_auth)
+            if model:
+                self.grader = grader_from_hub_model(model, desk.plan)
+                if self.grader is None:  # a student (their token lacks the scope anyway)
+                    self.answer(403, error_body(GradingForbidden(user=model.get("name", "?"), cls="-")))
+                    return
             if self.grader is None:
                 self.answer(403, error_body(GradingForbidden(user="?", cls="-")))
 

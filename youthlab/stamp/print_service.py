@@ -226,12 +226,9 @@ def make_app(desk: PrintDesk, prefix: str = "/", hub_auth: Any = None, plan: Any
         caller: Caller | None = None
 
         async def prepare(self) -> None:
-            header = self.request.headers.get("Authorization", "")
-            given = header[6:].strip() if header.lower().startswith("token ") else ""
-            if hub_auth is not None and given:
-                model = await hub_auth.user_for_token(given, sync=False)
-                if model and hub_auth.check_scopes(hub_auth.access_scopes, model):
-                    self.caller = caller_from_hub_model(model, plan, kiosk_services)
+            model = await self.hub_user(hub_auth)
+            if model:
+                self.caller = caller_from_hub_model(model, plan, kiosk_services)
             if self.caller is None:
                 self.answer(403, error_body(PrintServiceForbidden()))
 

@@ -14,6 +14,7 @@ from traitlets.config import Config
 
 from youthlab.config import EnvConfigurable, SettingError, settings_classes
 from youthlab.hub.settings import HubSettings
+from youthlab.i18n import catalogue
 
 YOUTHLAB = str(Path(sys.executable).parent / "youthlab")
 
@@ -76,8 +77,20 @@ def test_every_registered_settings_class_documents_every_knob_in_both_languages(
             assert re.fullmatch(r"[A-Z][A-Z0-9_]+", knob.env), knob.env
             ko, en = knob.help("ko"), knob.help("en")
             assert en.strip() and ko.strip(), f"{name}.{knob.name} has no help"
-            if knob.trait.metadata.get("help_key"):
-                assert ko != en and not ko.startswith("config.help."), f"{knob.env}: no ko/en help"
+            key = knob.trait.metadata.get("help_key")
+            assert key, f"{knob.env} ({name}): help without a help_key is English in a Korean run"
+            assert set(catalogue().get(key, {})) >= {"ko", "en"}, f"{knob.env}: {key} is not in the catalogue"
+            assert ko != en and re.search("[가-힣]", ko), f"{knob.env}: no ko/en help"
+
+
+def test_youthlab_config_in_korean_shows_every_help_in_korean():
+    env = dict(os.environ, YOUTHLAB_LANG="ko")
+    r = subprocess.run([YOUTHLAB, "config"], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    helps = [line.strip() for line in r.stdout.splitlines() if line.startswith("      ")]
+    knobs = sum(len(cls.env_traits()) for cls in settings_classes().values())
+    assert len(helps) >= knobs and "기본값:" in r.stdout
+    assert [line for line in helps if not re.search("[가-힣]", line)] == []
 
 
 def test_each_variable_is_one_knob_of_one_settings_class():

@@ -25,15 +25,15 @@ class FlightServiceSettings(FlightSettings):
     drone, token …) are :class:`~youthlab.drone.service.FlightSettings`, listed once here."""
 
     enabled = Bool(True, help="Run the flight service behind the hub (/services/flight/).").tag(
-        config=True, env="YOUTHLAB_FLIGHT")
+        config=True, env="YOUTHLAB_FLIGHT", help_key="config.help.youthlab_flight")
     user = Unicode("", help="Run it as this system user (the hub must be root).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_USER")
+        config=True, env="YOUTHLAB_FLIGHT_USER", help_key="config.help.youthlab_flight_user")
     station = Unicode("", help="URL of a separate flight station instead of the local service "
                                "(its token: YOUTHLAB_FLIGHT_TOKEN, given to the accounts' servers).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_STATION")
+        config=True, env="YOUTHLAB_FLIGHT_STATION", help_key="config.help.youthlab_flight_station")
     teacher_pin = Unicode("", help="Teacher PIN (8+ characters) that overrides a failed simulator "
                                    "check; empty: made once, kept in <data>/flight-service.").tag(
-        config=True, env="YOUTHLAB_TEACHER_PIN", secret=True)
+        config=True, env="YOUTHLAB_TEACHER_PIN", help_key="config.help.youthlab_teacher_pin", secret=True)
 
 
 class FlightHubService(HubService):

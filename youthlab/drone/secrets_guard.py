@@ -33,7 +33,7 @@ class TeacherPinSettings(EnvConfigurable):
 
     teacher_pin = Unicode("", help="Teacher PIN (8+ characters) that overrides a failed simulator "
                                    "check; empty: made once, kept in <data>/flight-service.").tag(
-        config=True, env=PIN_VAR, secret=True)
+        config=True, env=PIN_VAR, secret=True, help_key="config.help.youthlab_teacher_pin")
 
 
 class TooManyTries(DroneError, _shared.TooManyTries):

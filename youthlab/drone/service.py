@@ -75,21 +75,23 @@ class FlightSettings(TeacherPinSettings):
     ``youthlab config --area flight-service``)."""
 
     port = Int(8870, min=1, max=65535, help="The flight service's HTTP port (loopback under the hub).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_PORT")
+        config=True, env="YOUTHLAB_FLIGHT_PORT", help_key="config.help.youthlab_flight_port")
     drone = Unicode("emulator", help="The drone: 'emulator' (a virtual Tello on loopback, for demos) or the "
-                                     "Tello's address (192.168.10.1).").tag(config=True, env="YOUTHLAB_FLIGHT_DRONE")
+                                     "Tello's address (192.168.10.1).").tag(
+        config=True, env="YOUTHLAB_FLIGHT_DRONE", help_key="config.help.youthlab_flight_drone")
     tello_port = Int(8889, min=1, max=65535, help="The Tello's command port (UDP).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_TELLO_PORT")
+        config=True, env="YOUTHLAB_FLIGHT_TELLO_PORT", help_key="config.help.youthlab_flight_tello_port")
     state_port = Int(8890, min=1, max=65535, help="Local port for the Tello's state stream (UDP).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_STATE_PORT")
+        config=True, env="YOUTHLAB_FLIGHT_STATE_PORT", help_key="config.help.youthlab_flight_state_port")
     program_max_s = Float(300.0, min=1.0, help="Longest a program may run (simulation, then flight), seconds.").tag(
-        config=True, env="YOUTHLAB_FLIGHT_PROGRAM_MAX")
+        config=True, env="YOUTHLAB_FLIGHT_PROGRAM_MAX", help_key="config.help.youthlab_flight_program_max")
     session_max_s = Float(600.0, min=1.0, help="Longest a board's session may hold the drone, seconds.").tag(
-        config=True, env="YOUTHLAB_FLIGHT_SESSION_MAX")
+        config=True, env="YOUTHLAB_FLIGHT_SESSION_MAX", help_key="config.help.youthlab_flight_session_max")
     session_idle_s = Float(30.0, min=1.0, help="A session without a command for this long ends (and lands).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_SESSION_IDLE")
+        config=True, env="YOUTHLAB_FLIGHT_SESSION_IDLE", help_key="config.help.youthlab_flight_session_idle")
     token = Unicode("", help="The token callers bring outside the hub (a flight station); under the hub the "
-                             "hub's own tokens are used.").tag(config=True, env="YOUTHLAB_FLIGHT_TOKEN", secret=True)
+                             "hub's own tokens are used.").tag(
+        config=True, env="YOUTHLAB_FLIGHT_TOKEN", help_key="config.help.youthlab_flight_token", secret=True)
 
 
 def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None,

@@ -22,9 +22,9 @@ class GradingServiceSettings(EnvConfigurable):
 
     mode = CaselessStrEnum(["auto", "on", "off"], default_value="auto",
                            help="auto: on in isolated mode (teachers' servers are not root).").tag(
-        config=True, env="YOUTHLAB_GRADING_SERVICE")
+        config=True, env="YOUTHLAB_GRADING_SERVICE", help_key="config.help.youthlab_grading_service")
     port = Int(0, min=0, max=65535, help="Its loopback port (0: a free one at each start).").tag(
-        config=True, env="YOUTHLAB_GRADING_PORT")
+        config=True, env="YOUTHLAB_GRADING_PORT", help_key="config.help.youthlab_grading_port")
 
 
 class GradingHubService(HubService):

@@ -23,12 +23,12 @@ class KioskServiceSettings(EnvConfigurable):
     are :class:`youthlab.kiosk.settings.KioskSettings`)."""
 
     enabled = Bool(True, help="Serve the kiosk apps at /services/kiosk/.").tag(
-        config=True, env="YOUTHLAB_KIOSK")
+        config=True, env="YOUTHLAB_KIOSK", help_key="config.help.youthlab_kiosk")
     port = Int(8866, min=1, max=65535, help="The kiosk service's loopback port.").tag(
-        config=True, env="YOUTHLAB_KIOSK_PORT")
+        config=True, env="YOUTHLAB_KIOSK_PORT", help_key="config.help.youthlab_kiosk_port")
     staff_pin = Unicode("", help="Staff exit PIN (6+ characters; 'off': no staff exit; empty: made "
                                  "once and kept in <data>/kiosk/staff-pin).").tag(
-        config=True, env="YOUTHLAB_KIOSK_PIN", secret=True)
+        config=True, env="YOUTHLAB_KIOSK_PIN", help_key="config.help.youthlab_kiosk_pin", secret=True)
 
 
 class KioskHubService(HubService):

@@ -12,7 +12,7 @@ import pytest
 from youthlab.drone import Drone, Limits
 from youthlab.drone.backends.tello import TelloBackend
 from youthlab.drone.gate import Gate
-from youthlab.drone.link import BoardBackend
+from youthlab.drone.board_protocol import BoardBackend
 from youthlab.drone.program import fly_real, run_program
 from youthlab.drone.errors import SimulateFirst
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import kill_tree
 from tests.drone.test_board import SQUARE
-from youthlab.drone.link import BoardBackend, PREFIX
+from youthlab.drone.board_protocol import BoardBackend, PREFIX
 
 
 @pytest.mark.timeout(120)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from youthlab.drone.sim import G, TELLO, QuadSim, Wind
+from youthlab.drone.quadsim import G, TELLO, QuadSim, Wind
 
 
 def flying_sim(**kw) -> QuadSim:
@@ -47,7 +47,7 @@ def test_wind_drifts_downwind_without_control():
     sim = flying_sim(wind=Wind(x=2.0, y=-1.0))
     sim.motors = False  # switch control off: let it fall while the wind pushes
     sim.z = 20.0
-    sim._advance(sim.x, sim.y, sim.z, 0.0, "fall", 1.5, 0.0)
+    sim.advance(sim.x, sim.y, sim.z, 0.0, "fall", 1.5, 0.0)
     assert sim.x > 0.2 and sim.y < -0.1
     assert abs(sim.y / sim.x + 0.5) < 0.15  # drift direction follows the wind
 

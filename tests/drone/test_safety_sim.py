@@ -9,7 +9,7 @@ import pytest
 
 from youthlab.drone import CommandRefused, Drone, EmergencyStopped, Limits, SafetyError
 from youthlab.drone.errors import DroneError
-from youthlab.drone.sim import Wind
+from youthlab.drone.quadsim import Wind
 
 
 def kinds(drone: Drone) -> list[str]:

@@ -71,7 +71,7 @@ def v1_backend():
     for account, server in used:
         backend.release(account, server)  # kills leftovers, removes the leaves
     backend.cleanup_stale()
-    for base in backend._bases():
+    for base in backend.bases():
         assert not base.exists(), f"left behind: {base}"
 
 
@@ -238,14 +238,14 @@ def test_hub_start_removes_the_empty_folders_other_hubs_left_but_not_a_running_h
         other.prepare("student1", "", AccountLimits(max_processes=10), own_user=False)
     stopped.release("student1", "")  # a hub that stopped: its own folder stays, empty
     try:
-        assert all(b.is_dir() for b in stopped._bases())
+        assert all(b.is_dir() for b in stopped.bases())
         backend.cleanup_stale()  # this hub starts
-        assert not any(b.exists() for b in stopped._bases())
-        assert all((b / "student1").is_dir() for b in running._bases())
+        assert not any(b.exists() for b in stopped.bases())
+        assert all((b / "student1").is_dir() for b in running.bases())
     finally:
         running.release("student1", "")
         running.cleanup_stale()
-    assert not any(b.exists() for b in running._bases())
+    assert not any(b.exists() for b in running.bases())
 
 
 @V1
@@ -459,7 +459,7 @@ def limited_hub():
             shutil.rmtree(data, ignore_errors=True)
         for folder, mode in reversed(changed):
             folder.chmod(mode)
-        leftovers = [str(b) for b in backend._bases() if b.exists()]
+        leftovers = [str(b) for b in backend.bases() if b.exists()]
         assert not leftovers, f"cgroups left behind: {leftovers}"
 
 

@@ -182,7 +182,7 @@ def serve(url: str, backend: str, mission: str, seed: int, host: str, tello_port
     On the hub, `--backend tello` relays them to the flight service, which flies them
     under its own safety rules."""
     from youthlab.drone.api import Drone
-    from youthlab.drone.link import BoardBackend, SerialLines
+    from youthlab.drone.board_protocol import BoardBackend, SerialLines
 
     real = backend_class(backend).real
     if real and (service or _flight_service_configured()):
@@ -217,7 +217,7 @@ def serve(url: str, backend: str, mission: str, seed: int, host: str, tello_port
 def _serve_via_service(url: str, mission: str, teacher_pin: str | None, program: Path | None,
                        service: str | None) -> None:
     from youthlab.drone import flight_client
-    from youthlab.drone.link import SerialLines
+    from youthlab.drone.board_protocol import SerialLines
 
     source = program.read_text(encoding="utf-8") if program else None
     # The port first: opening it flushes its input (pyserial), so a command the board sent
@@ -281,7 +281,7 @@ def emulator(host: str, port: int, state_port: int, time_scale: float, battery: 
                err=True)
     try:
         while True:
-            emu._stop.wait(1.0)
+            emu.stop_event.wait(1.0)
     except KeyboardInterrupt:
         pass
     finally:

@@ -177,15 +177,15 @@ class FlightDesk:
             right = bool(self.teacher_pin) and same_secret(teacher_pin, self.teacher_pin)
         except MalformedSecret:
             right = False
-            self._secret_failed(caller, "teacher_pin_malformed")
+            self.secret_failed(caller, "teacher_pin_malformed")
             raise
         if not right:
-            self._secret_failed(caller, "teacher_pin")
+            self.secret_failed(caller, "teacher_pin")
             raise WrongTeacherPin()
         self.throttle.succeeded(caller.key)
         return True
 
-    def _secret_failed(self, caller: Caller, what: str) -> None:
+    def secret_failed(self, caller: Caller, what: str) -> None:
         """Count a failed secret check against the caller; log it (service log and the
         pilot log) with the hub user, or the address and claimed label on a station."""
         locked = self.throttle.failed(caller.key)
@@ -276,7 +276,7 @@ class FlightDesk:
     def session_command(self, session: str, secret: Any, pilot: "str | Caller", message: Any) -> dict[str, Any]:
         """One command of a session, as the board sent it (``{"drone": "move", "kw": …}``).
         One at a time: a second command while one runs is refused, not queued."""
-        from youthlab.drone.link import BoardBackend
+        from youthlab.drone.board_protocol import BoardBackend
 
         current = self._session(session, secret, Caller.of(pilot))
         if not isinstance(message, dict):
@@ -316,7 +316,7 @@ class FlightDesk:
             right = right and (not caller.verified or not current["caller"].verified
                                or current["caller"].pilot == caller.pilot)
         if not right:
-            self._secret_failed(caller, "session")
+            self.secret_failed(caller, "session")
             raise WrongSession()
         self.throttle.succeeded(caller.key)
         return current

@@ -30,7 +30,7 @@ from youthlab.drone import sdk
 from youthlab.drone.backends.sim import SimBackend
 from youthlab.drone.errors import DroneError
 from youthlab.drone.pads import MissionPads
-from youthlab.drone.sim import QuadSim
+from youthlab.drone.quadsim import QuadSim
 
 
 DEFAULT_PADS = {1: (0.0, 0.0)}  # the classroom layout: pad m1 under the takeoff point
@@ -63,7 +63,7 @@ class TelloEmulator:
         self.auto_landings = 0
         self._sock: socket.socket | None = None
         self._queue: queue.Queue[tuple[str, tuple[str, int]]] = queue.Queue()
-        self._stop = threading.Event()
+        self.stop_event = threading.Event()  # set by stop(); whoever serves the emulator waits on it
         self._threads: list[threading.Thread] = []
         self._last_heard = time.monotonic()
         self._busy = False
@@ -99,7 +99,7 @@ class TelloEmulator:
         return self
 
     def stop(self) -> None:
-        self._stop.set()
+        self.stop_event.set()
         self.sim.abort = True
         for th in self._threads:
             th.join(timeout=5)
@@ -115,7 +115,7 @@ class TelloEmulator:
     def serve_forever(self) -> None:
         self.start()
         try:
-            while not self._stop.wait(0.5):
+            while not self.stop_event.wait(0.5):
                 pass
         finally:
             self.stop()
@@ -130,7 +130,7 @@ class TelloEmulator:
 
     def _receive(self) -> None:
         assert self._sock is not None
-        while not self._stop.is_set():
+        while not self.stop_event.is_set():
             try:
                 data, addr = self._sock.recvfrom(2048)
             except socket.timeout:
@@ -174,7 +174,7 @@ class TelloEmulator:
 
     def _work(self) -> None:
         period = 0.1
-        while not self._stop.is_set():
+        while not self.stop_event.is_set():
             try:
                 text, addr = self._queue.get(timeout=period)
             except queue.Empty:
@@ -220,7 +220,7 @@ class TelloEmulator:
     def _stream(self) -> None:
         """State from the command port (a client may check the sender is its drone)."""
         assert self._sock is not None
-        while not self._stop.wait(self.state_period):
+        while not self.stop_event.wait(self.state_period):
             if not self.sdk_mode or self.client is None:
                 continue
             s = self.sim

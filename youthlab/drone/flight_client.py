@@ -161,7 +161,7 @@ class RemoteDrone:
         return reply.get("value")
 
     def __getattr__(self, name: str) -> Any:
-        from youthlab.drone.link import ACTIONS, READS
+        from youthlab.drone.board_protocol import ACTIONS, READS
 
         if name in READS:
             return self._send(name)
@@ -175,9 +175,9 @@ class RemoteDrone:
 
 
 def relay_board(lines: Any, session: FlightSession, on_output: Any = None) -> Any:
-    """Relay a board's drone lines (a :class:`~youthlab.drone.link.SerialLines`) to the
+    """Relay a board's drone lines (a :class:`~youthlab.drone.board_protocol.SerialLines`) to the
     service until the board's program ends; returns the link result."""
-    from youthlab.drone.link import BoardBackend
+    from youthlab.drone.board_protocol import BoardBackend
 
     class Relay(BoardBackend):
         def handle(self, message: dict[str, Any]) -> dict[str, Any]:

@@ -68,7 +68,7 @@ def make_app(desk: FlightDesk, prefix: str = "/", token: str | None = None, hub_
                 if right:
                     self.caller = station
                     return
-                desk._secret_failed(station, "token")
+                desk.secret_failed(station, "token")
             app_log.warning("flight service: refused a request without a valid token from %s", client)
             self.answer(403, error_body(FlightForbidden()))
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import yaml
 
 from youthlab.drone.safety import Limits
-from youthlab.drone.sim import Wind
+from youthlab.drone.quadsim import Wind
 from youthlab.i18n import LANGUAGES, t
 
 DATA = Path(__file__).with_name("data")
@@ -88,14 +88,14 @@ class MissionSpec:
     geo: dict[str, Any] = field(default_factory=dict)
 
     def terrain(self):
-        from youthlab.drone.sim import Floor
+        from youthlab.drone.quadsim import Floor
 
         if not self.land_cm:
             return Floor()
         return IslandTerrain([[(x / 100, y / 100) for x, y in p] for p in self.land_cm.values()])
 
     def sim_options(self, seed: int = 0) -> dict[str, Any]:
-        """Keyword arguments for :class:`~youthlab.drone.sim.QuadSim`."""
+        """Keyword arguments for :class:`~youthlab.drone.quadsim.QuadSim`."""
         return {"seed": seed, "wind": self.wind, "terrain": self.terrain(),
                 "payload_kg": self.payload_g / 1000, "battery_pct": self.start_battery}
 

@@ -4,7 +4,7 @@ The program is a file that does ``from drone import Drone`` (the library in
 ``hardware/micropython/drone.py``). It runs in its own sandboxed process
 (:mod:`youthlab.sandbox`: no environment of ours, no network, limits) — CPython or the
 unix port of MicroPython, the same code a board runs — and talks to the host over the
-line protocol of :mod:`youthlab.drone.link` on its stdin/stdout, its only way out. So the same mission runs unchanged in the
+line protocol of :mod:`youthlab.drone.board_protocol` on its stdin/stdout, its only way out. So the same mission runs unchanged in the
 simulator, on the Tello and from a board, and it can never touch the safety layer.
 """
 
@@ -22,7 +22,7 @@ from typing import Any, Callable
 from youthlab.drone.api import Drone
 from youthlab.drone.backends import FlightBackend
 from youthlab.drone.gate import Gate
-from youthlab.drone.link import PREFIX, BoardBackend
+from youthlab.drone.board_protocol import PREFIX, BoardBackend
 from youthlab.paths import hardware_dir
 from youthlab.sandbox import Limits, Sandbox, capped, python_launcher_argv
 

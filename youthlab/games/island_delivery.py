@@ -1,6 +1,6 @@
 """Island Drone Delivery: fly the parcel from Goheung dock to Deungnyangdo's village
 hall against the sea breeze and a used battery, on the drone simulator the labs use
-(``youthlab.drone.sim.QuadSim`` with the lab's island mission), and drop it there."""
+(``youthlab.drone.quadsim.QuadSim`` with the lab's island mission), and drop it there."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import math
 import pygame
 
 from youthlab.drone.missions import get_mission
-from youthlab.drone.sim import QuadSim
+from youthlab.drone.quadsim import QuadSim
 from youthlab.games.base import LOST, PLAYING, WON
 from youthlab.games.controls import Controls
 from youthlab.games.text import Text

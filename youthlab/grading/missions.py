@@ -15,48 +15,19 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import Any
 
 from youthlab.grading.errors import MissionCheckerMissing
 from youthlab.i18n import t
 
 CHECKERS_GROUP = "youthlab.mission_checkers"  # pyproject.toml: kind = "module.with.check"
-# the shipped kinds, used when the package metadata is not installed (a bare checkout)
-CHECKERS: dict[str, str] = {
-    "drone": "youthlab.drone.checker",
-    "robot": "youthlab.robot.checker",
-    "grid": "youthlab.grading.gridmission",
-}
 
 
 def checker_modules() -> dict[str, str]:
-    """Mission kind -> module, from the ``youthlab.mission_checkers`` entry points (an area or
-    a centre's own package adds a kind there) over the shipped ones."""
-    from importlib.metadata import entry_points
-
-    found = dict(CHECKERS)
-    found.update({ep.name: ep.value for ep in entry_points(group=CHECKERS_GROUP)})
-    return found
-
-
-def _drone_check(module):
-    """Adapter: the drone checker scores a program (source), a ``fly(drone)`` function or
-    a flight record, out of 100, with its own feedback."""
-
-    def check(mission: str, attempt: Any, **options: Any) -> dict[str, Any]:
-        if callable(attempt):
-            result = module.check_function(attempt, mission, **options)
-        elif isinstance(attempt, dict):
-            result = module.check_flight(attempt, mission)
-        else:
-            result = module.check_program(str(attempt), mission, **options)
-        return {"passed": result.passed, "score": result.score / (result.max_score or 100),
-                "message": result.feedback(), "result": result}
-
-    return check
-
-
-ADAPTERS = {"drone": _drone_check}  # for checkers without the plain check(mission, attempt) form
+    """Mission kind -> module, from the ``youthlab.mission_checkers`` entry points (the
+    shipped kinds and any a centre's own package adds)."""
+    return {ep.name: ep.value for ep in entry_points(group=CHECKERS_GROUP)}
 
 
 @dataclass
@@ -97,8 +68,6 @@ def _checker(kind: str):
         if exc.name and module_name.startswith(exc.name):
             raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(modules))) from None
         raise
-    if kind in ADAPTERS and not hasattr(module, "check"):
-        return ADAPTERS[kind](module)
     if not hasattr(module, "check"):
         raise MissionCheckerMissing(kind=kind, known=", ".join(sorted(modules)))
     return module.check

@@ -265,7 +265,7 @@ class CgroupBackend(LimitsBackend):
     def server_folder(server: str) -> str:
         return f"server-{server}" if server else "server"
 
-    def _bases(self) -> list[Path]:
+    def bases(self) -> list[Path]:
         """The folder(s) of ``top_group``/``hub_id`` in each hierarchy."""
         raise NotImplementedError
 
@@ -282,11 +282,11 @@ class CgroupBackend(LimitsBackend):
             return self._prepare(account, server, limits, own_user)
 
     def _leaves(self, account: str, server: str) -> list[Path]:
-        return [b / _slug(account) / self.server_folder(server) for b in self._bases()]
+        return [b / _slug(account) / self.server_folder(server) for b in self.bases()]
 
     def processes(self, account: str, server: str | None = None) -> set[int]:
         found: set[int] = set()
-        for base in self._bases():
+        for base in self.bases():
             top = base / _slug(account)
             folders = [top / self.server_folder(server)] if server is not None else \
                 [top, *(p for p in top.glob("*") if p.is_dir())]
@@ -307,7 +307,7 @@ class CgroupBackend(LimitsBackend):
 
     def cleanup_stale(self) -> list[str]:
         removed = []
-        for base in self._bases():
+        for base in self.bases():
             if self.hub_id and base.parent.is_dir():  # folders other hubs left empty when they stopped
                 for other in sorted(p for p in base.parent.iterdir() if p.is_dir() and p != base):
                     if not _pids_in(other) and not any(p.is_dir() for p in other.iterdir()) \
@@ -349,7 +349,7 @@ class CgroupV1Backend(CgroupBackend):
                 bases[controller] = mount / own.get(controller, "/").lstrip("/") / self._relative()
         return bases
 
-    def _bases(self) -> list[Path]:
+    def bases(self) -> list[Path]:
         return list(self._controller_bases().values())
 
     def _prepare(self, account: str, server: str, limits: AccountLimits, own_user: bool) -> Placement:
@@ -444,7 +444,7 @@ class CgroupV2Backend(CgroupBackend):
     name = "cgroup2"
     label = "cgroup v2"
 
-    def _bases(self) -> list[Path]:
+    def bases(self) -> list[Path]:
         return [Path(self.root) / self._relative()]
 
     def _enable_controllers(self, folder: Path) -> None:
@@ -457,7 +457,7 @@ class CgroupV2Backend(CgroupBackend):
 
     def _prepare(self, account: str, server: str, limits: AccountLimits, own_user: bool) -> Placement:
         root = Path(self.root)
-        base = self._bases()[0]
+        base = self.bases()[0]
         group = base / _slug(account)
         leaf = group / self.server_folder(server)
         try:
@@ -485,7 +485,7 @@ class CgroupV2Backend(CgroupBackend):
     reweighs = True
 
     def set_cpu_weight(self, account: str, weight: int) -> bool:
-        weight_file = self._bases()[0] / _slug(account) / "cpu.weight"
+        weight_file = self.bases()[0] / _slug(account) / "cpu.weight"
         if not weight_file.exists():
             return False
         try:

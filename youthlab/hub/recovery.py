@@ -137,7 +137,7 @@ def cgroup_pids(data: Path) -> set[int]:
         backend = make_backend("auto", hub_id=hub_id)
         if not isinstance(backend, CgroupBackend):
             return found
-        bases = backend._bases()  # noqa: SLF001 — the folders of this hub's groups
+        bases = backend.bases()  # the folders of this hub's groups
     except Exception:  # noqa: BLE001 — no cgroups here: nothing to find
         return found
     for base in bases:

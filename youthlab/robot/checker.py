@@ -4,23 +4,29 @@
 (score 0..100, passed, feedback lines in Korean and English). :func:`grade` runs a
 program in the fast simulator and checks it in one call — what an nbgrader test cell
 does. :func:`done_condition` lets the runner stop as soon as the task is complete.
+
+Each kind of task (a world's ``task``) is one :class:`TaskChecker` registered under the
+entry-point group ``youthlab.robot_checkers``; built in: ``line``, ``maze``, ``town``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from youthlab.i18n import t
+from youthlab.i18n import current_language, normalize_language, t
 from youthlab.korean import Word
+from youthlab.plugins import PluginNotFound, plugin_class
 from youthlab.robot.worlds import World
 
 FOLLOW_RADIUS = 8.0  # cm: the axle counts as "on the line" near a checkpoint
 CHECKPOINT_EVERY = 5.0  # cm along the line
 LINE_PASS_PROGRESS = 0.9
+GROUP = "youthlab.robot_checkers"  # pyproject.toml: task = "module:TaskChecker subclass"
 
 
 @dataclass
@@ -35,12 +41,10 @@ class Report:
 
     def lines(self, lang: str | None = None) -> list[str]:
         """The feedback in one language (a parameter may itself be ``{"ko": …, "en": …}``)."""
-        from youthlab.i18n import current_language
-
-        code = lang or current_language()
+        code = normalize_language(lang) or current_language()
 
         def pick(v: Any) -> Any:
-            v = v.get(code, v.get("ko")) if isinstance(v, dict) else v
+            v = (v.get(code) or v.get("en")) if isinstance(v, dict) else v  # i18n's fallback: en
             return Word(v) if isinstance(v, str) else v  # its Korean particle follows it
 
         return [t(key, code, **{k: pick(v) for k, v in params.items()}) for key, params in self.feedback]
@@ -205,7 +209,58 @@ def _check_town(result: Any) -> Report:
     return Report("town", passed, round(score, 1), fb, {"delivered": k, "mistakes": mistakes, "collisions": bumps})
 
 
-_CHECKERS = {"line": _check_line, "maze": _check_maze, "town": _check_town}
+class TaskChecker:
+    """One kind of robot task: how a run of it is graded and when it is complete."""
+
+    def check(self, result: Any) -> Report:
+        """The verdict on one finished run (a :class:`~youthlab.robot.runner.RunResult`)."""
+        raise NotImplementedError
+
+    def done_test(self, world: World) -> Callable[[Any], bool]:
+        """A test the fast runner calls now and then; by default: the robot is at the finish."""
+
+        def at_goal(sim: Any) -> bool:
+            return _at_finish(world, sim.body.x, sim.body.y)
+
+        return at_goal
+
+
+class LineChecker(TaskChecker):
+    def check(self, result: Any) -> Report:
+        return _check_line(result)
+
+    def done_test(self, world: World) -> Callable[[Any], bool]:
+        def at_goal(sim: Any) -> bool:
+            b = sim.body
+            return _at_finish(world, b.x, b.y) and \
+                _line_progress(world, [(p.x, p.y) for p in b.trace]) >= LINE_PASS_PROGRESS
+
+        return at_goal
+
+
+class MazeChecker(TaskChecker):
+    def check(self, result: Any) -> Report:
+        return _check_maze(result)
+
+
+class TownChecker(TaskChecker):
+    def check(self, result: Any) -> Report:
+        return _check_town(result)
+
+    def done_test(self, world: World) -> Callable[[Any], bool]:
+        letters = [(world.house(a).address if world.house(a) else a) for a in world.letters]
+
+        def town_done(sim: Any) -> bool:
+            got = [d.get("house") for _, d in sim.deliveries()]
+            return got == letters
+
+        return town_done
+
+
+@functools.lru_cache(maxsize=None)
+def task_checker(task: str) -> TaskChecker:
+    """The checker registered for ``task``; :class:`~youthlab.plugins.PluginNotFound` if none."""
+    return plugin_class(GROUP, task, TaskChecker)()
 
 
 def check(result: Any, attempt: Any = None, **options: Any) -> Any:
@@ -224,7 +279,7 @@ def check(result: Any, attempt: Any = None, **options: Any) -> Any:
             report = grade(attempt, result, **options)
         return {"passed": report.passed, "score": report.score / 100, "message": report.text(),
                 "report": report, **report.details}
-    report = _CHECKERS[result.world.task](result)
+    report = task_checker(result.world.task).check(result)
     if result.error:
         last = result.error.strip().splitlines()[-1]
         report.feedback.insert(0, ("robot.check.error", {"error": last}))
@@ -235,25 +290,13 @@ def check(result: Any, attempt: Any = None, **options: Any) -> Any:
 
 
 def done_condition(world: World) -> Callable[[Any], bool]:
-    """A test the fast runner calls now and then: is the task already complete?"""
-    if world.task == "town":
-        letters = [(world.house(a).address if world.house(a) else a) for a in world.letters]
-
-        def town_done(sim: Any) -> bool:
-            got = [d.get("house") for _, d in sim.deliveries()]
-            return got == letters
-
-        return town_done
-
-    def at_goal(sim: Any) -> bool:
-        b = sim.body
-        if not _at_finish(world, b.x, b.y):
-            return False
-        if world.task == "line":
-            return _line_progress(world, [(p.x, p.y) for p in b.trace]) >= LINE_PASS_PROGRESS
-        return True
-
-    return at_goal
+    """A test the fast runner calls now and then: is the task already complete? (The
+    task's checker decides; a task with none is complete at the finish.)"""
+    try:
+        checker = task_checker(world.task)
+    except PluginNotFound:
+        checker = TaskChecker()
+    return checker.done_test(world)
 
 
 def grade(program: str | os.PathLike, world: str | World = "line", *, interpreter: str = "python",

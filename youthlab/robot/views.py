@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from youthlab.i18n import both, t
+from youthlab.i18n import both, current_language, normalize_language, t
 from youthlab.robot.kinematics import Pose, RobotParams
 from youthlab.robot.worlds import LINE, World
 
@@ -185,13 +185,15 @@ def animation(result: Any, *, every: float = 0.5, interval_ms: int = 100):
 
 
 def plot_run(result: Any, ax: Any = None, lang: str | None = None):
-    """The world, the robot's path and where letters were dropped (matplotlib)."""
+    """The world, the robot's path and where letters were dropped (matplotlib); labels in
+    ``lang``, else the current language."""
     import matplotlib.pyplot as plt
 
     from youthlab.plotting import use_korean_font
 
     use_korean_font()
     w = result.world
+    code = normalize_language(lang) or current_language()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 7 * w.height / w.width))
     ax.imshow(w.image(1), extent=(0, w.width, 0, w.height))
@@ -199,13 +201,13 @@ def plot_run(result: Any, ax: Any = None, lang: str | None = None):
     ax.plot([result.trace[-1].x], [result.trace[-1].y], "o", color="#005ac8", ms=8)
     for h in w.houses:
         x0, y0, x1, y1 = h.box
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2, h.label(lang or "ko"), ha="center", va="center", fontsize=6,
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2, h.label(code), ha="center", va="center", fontsize=6,
                 color="white")
     for _, d in result.sim.deliveries():
         ax.plot([d["x"]], [d["y"]], "s", color="gold" if d["house"] else "grey", mec="black", ms=8)
     ax.set_xlabel("x (cm)")
     ax.set_ylabel("y (cm)")
-    ax.set_title(w.title.get(lang or "ko", w.name))
+    ax.set_title(w.title.get(code) or w.title.get("en") or w.name)
     return ax
 
 

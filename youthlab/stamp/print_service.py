@@ -153,7 +153,7 @@ class PrintDesk:
             self._pending[owner] += 1
 
     def _rename(self, job_id: int, name: str) -> None:
-        with self.queue._state():
+        with self.queue.transaction():
             self.queue.jobs[job_id].name = name
 
     # ---- seeing and cancelling -------------------------------------------------------

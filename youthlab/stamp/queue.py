@@ -90,7 +90,9 @@ class PrintQueue:
 
     # -- persistence --------------------------------------------------------------------
     @contextmanager
-    def _state(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
+        """Hold the queue (lock, and with a state file: load it first, save it after) while
+        reading or changing its jobs."""
         with self._lock:
             if self.state_path is None:
                 yield
@@ -129,7 +131,7 @@ class PrintQueue:
     # -- queue operations ---------------------------------------------------------------
     def waiting_count(self, owner: str | None = None) -> int:
         """Jobs still waiting: all of them, or one owner's."""
-        with self._state():
+        with self.transaction():
             if owner is not None:
                 return len(self._waiting.get(owner, ()))
             return sum(len(q) for q in self._waiting.values())
@@ -140,7 +142,7 @@ class PrintQueue:
         with limits, a full queue raises :class:`OwnerQueueFull` / :class:`QueueFull`."""
         fd = open_regular_nofollow(gcode)
         try:
-            with self._state():
+            with self.transaction():
                 if max_per_owner is not None and len(self._waiting.get(owner, ())) >= max_per_owner:
                     raise OwnerQueueFull(limit=max_per_owner)
                 if max_total is not None and sum(len(q) for q in self._waiting.values()) >= max_total:
@@ -188,7 +190,7 @@ class PrintQueue:
 
     def order(self) -> list[PrintJob]:
         """The order in which the waiting jobs would be started (without starting them)."""
-        with self._state():
+        with self.transaction():
             queues = [list(q) for q in self._waiting.values()]
         out = []
         for rnd in itertools.zip_longest(*queues):
@@ -198,7 +200,7 @@ class PrintQueue:
     def dispatch(self) -> list[PrintJob]:
         """Start waiting jobs on every ready printer; returns the jobs started now."""
         started = []
-        with self._state():
+        with self.transaction():
             for printer in self.printers.values():
                 if not self._waiting:
                     break
@@ -225,7 +227,7 @@ class PrintQueue:
     def poll(self) -> list[PrintJob]:
         """Mark printing jobs done once their printer has finished (or moved on)."""
         finished = []
-        with self._state():
+        with self.transaction():
             for job in self.jobs.values():
                 if job.status != "printing" or job.printer not in self.printers:
                     continue
@@ -239,7 +241,7 @@ class PrintQueue:
         return finished
 
     def cancel(self, job_id: int) -> PrintJob:
-        with self._state():
+        with self.transaction():
             job = self.jobs.get(job_id)
             if job is None:
                 raise KeyError(job_id)
@@ -255,7 +257,7 @@ class PrintQueue:
             return job
 
     def status(self) -> list[PrintJob]:
-        with self._state():
+        with self.transaction():
             return sorted(self.jobs.values(), key=lambda j: j.id)
 
     def run(self, stop: threading.Event, interval: float = 5.0,

@@ -9,7 +9,7 @@ from typing import Any
 from youthlab.drone import sdk
 from youthlab.drone.backends.base import FlightBackend, Telemetry
 from youthlab.drone.pads import MissionPads, PadFix
-from youthlab.drone.sim import QuadSim
+from youthlab.drone.quadsim import QuadSim
 
 ARC_STEP_DEG = 10.0  # a ``curve`` is flown as straight steps of this much arc
 RC_FULL_CM_S = 100.0  # ``rc`` stick at 100: this speed (cm/s)
@@ -51,7 +51,7 @@ class SimBackend(FlightBackend):
             if self.sim.flying:
                 self.sim.hold(seconds, at=self._hold_point)
             else:
-                self.sim._advance(self.sim.x, self.sim.y, self.sim.z, 0.0, "hold", seconds, 0.0)
+                self.sim.advance(self.sim.x, self.sim.y, self.sim.z, 0.0, "hold", seconds, 0.0)
 
     def emergency(self) -> None:
         self.sim.abort = True  # interrupts a running manoeuvre at its next step

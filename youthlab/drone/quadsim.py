@@ -151,33 +151,33 @@ class QuadSim:
         """Emergency: motors off at once; the drone falls to the ground (or water)."""
         self.motors = False
         if self.z > 0.0:
-            return self._advance(self.x, self.y, self.z, 0.0, "fall", 30.0, 0.0)
+            return self.advance(self.x, self.y, self.z, 0.0, "fall", 30.0, 0.0)
         return "ok"
 
     def fly_to(self, x: float, y: float, z: float, speed: float, timeout: float | None = None) -> str:
         """Fly to a point (m) at up to ``speed`` m/s; 'ok' on arrival, else the reason."""
         dist = math.dist((x, y, z), (self.x, self.y, self.z))
         limit = timeout if timeout is not None else dist / max(speed, 0.05) * 2.0 + 8.0
-        return self._advance(x, y, z, speed, "goto", limit, 0.03)
+        return self.advance(x, y, z, speed, "goto", limit, 0.03)
 
     def hold(self, seconds: float, at: tuple[float, float, float] | None = None) -> str:
         """Hover for ``seconds`` at ``at`` (default: here); wind pushes, the controller
         fights it."""
         x, y, z = at if at is not None else (self.x, self.y, self.z)
-        return self._advance(x, y, z, 1.0, "hold", seconds, 0.0)
+        return self.advance(x, y, z, 1.0, "hold", seconds, 0.0)
 
     def rotate(self, degrees_cw: float, rate_deg_s: float = 90.0) -> str:
         """Turn on the spot (clockwise positive) while holding position."""
         seconds = abs(degrees_cw) / rate_deg_s
         self._yaw_rate = -math.radians(degrees_cw) / max(seconds, 1e-9)
         try:
-            return self._advance(self.x, self.y, self.z, 1.0, "hold", seconds, 0.0)
+            return self.advance(self.x, self.y, self.z, 1.0, "hold", seconds, 0.0)
         finally:
             self._yaw_rate = 0.0
 
     def land(self) -> str:
         """Descend at 0.5 m/s until touching down, then stop the motors."""
-        return self._advance(self.x, self.y, -0.5, 0.5, "land", self.z / 0.4 + 10.0, 0.0)
+        return self.advance(self.x, self.y, -0.5, 0.5, "land", self.z / 0.4 + 10.0, 0.0)
 
     def drop_payload(self) -> dict:
         """Release the payload; it falls (with the wind) and lands somewhere below."""
@@ -194,9 +194,12 @@ class QuadSim:
     _yaw_rate: float = 0.0
 
     # ---- the integrator -------------------------------------------------------------
-    def _advance(self, tx: float, ty: float, tz: float, vmax: float, mode: str,
-                 limit_t: float, tol: float) -> str:
-        """Integrate until arrival / touchdown / time limit / abort / guard trip."""
+    def advance(self, tx: float, ty: float, tz: float, vmax: float, mode: str,
+                limit_t: float, tol: float) -> str:
+        """Integrate until arrival / touchdown / time limit / abort / guard trip.
+
+        Towards ``(tx, ty, tz)`` (m) at up to ``vmax`` m/s; ``mode`` is ``"goto"`` (arrive
+        within ``tol`` m), ``"hold"``, ``"land"`` or ``"fall"``; at most ``limit_t`` s."""
         af = self.airframe
         dt = self.dt
         kp, kv = 1.6, 4.0

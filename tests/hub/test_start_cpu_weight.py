@@ -37,7 +37,7 @@ def hub_id():
     for account in accounts:
         backend.release(account, "")
     backend.cleanup_stale()
-    for base in backend._bases():
+    for base in backend.bases():
         assert not base.exists(), f"left behind: {base}"
 
 

@@ -60,7 +60,8 @@ def kill_tree(pid: int, timeout: float = 10) -> None:
 # first, so a long one does not start last and run on its own. Two marks (pyproject):
 # ``machine_resource("name")``: the module holds something of the whole machine (a fixed
 # port): modules naming the same one never run at the same time. ``alone``: the test
-# measures CPU shares or time: while it runs, the other worker runs no test.
+# measures CPU shares or time: while it runs, the other worker runs no test, and it starts
+# once the CPUs are quiet (what the other module left running has calmed down; 30 s at most).
 # (xdist's own ``xdist_group`` cannot work under pytest 9.2: it renames node ids, which
 # pytest no longer lets a plugin do.)
 
@@ -141,6 +142,24 @@ def _flock(path: str, mode: int) -> int:
     return fd
 
 
+#: An ``alone`` test waits until the machine's CPUs are at most this busy (percent of all) …
+QUIET_CPU_PERCENT = 50.0
+#: … for at most this many seconds.
+QUIET_WAIT_SECONDS = 30.0
+
+
+def _wait_for_quiet_cpus() -> None:
+    """No other test runs during an ``alone`` test, but the other worker's module may still
+    have servers at work (a kiosk warming kernels, a hub starting a server): a test that
+    runs in real time (a virtual board driving a robot) is thrown off by such a burst.
+    Wait for it to pass, up to :data:`QUIET_WAIT_SECONDS`."""
+    import time
+
+    deadline = time.monotonic() + QUIET_WAIT_SECONDS
+    while time.monotonic() < deadline and psutil.cpu_percent(interval=0.5) > QUIET_CPU_PERCENT:
+        pass
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     """Around setup, call and teardown, outside pytest-timeout's timer (waiting for the
@@ -164,6 +183,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     if item.get_closest_marker("alone"):
         fds = [_flock(gate, fcntl.LOCK_EX)]  # no other test starts from now on …
         fds.append(_flock(room, fcntl.LOCK_EX))  # … and the one running has ended
+        _wait_for_quiet_cpus()  # … and what its module left running has calmed down
     else:
         fds = [_flock(gate, fcntl.LOCK_SH)]
         fds.append(_flock(room, fcntl.LOCK_SH))

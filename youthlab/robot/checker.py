@@ -63,6 +63,27 @@ class Report:
         return f'<div style="border-left:4px solid {colour};padding:.4em 1em"><b>{head}</b><ul>{items}</ul></div>'
 
 
+class TaskChecker:
+    """One kind of robot task: how a run of it is graded and when it is complete."""
+
+    def check(self, result: Any) -> Report:
+        """The verdict on one finished run (a :class:`~youthlab.robot.runner.RunResult`)."""
+        raise NotImplementedError
+
+    def done_test(self, world: World) -> Callable[[Any], bool]:
+        """A test the fast runner calls now and then; by default: the robot is at the finish."""
+
+        def at_goal(sim: Any) -> bool:
+            return _at_finish(world, sim.body.x, sim.body.y)
+
+        return at_goal
+
+
+def _at_finish(world: World, x: float, y: float) -> bool:
+    f = world.finish or {}
+    return bool(f) and math.hypot(f["x"] - x, f["y"] - y) <= f["r"]
+
+
 # -- line ---------------------------------------------------------------------------------
 def checkpoints(world: World) -> list[tuple[float, float]]:
     """Points every few cm along the track's line (the first path)."""
@@ -91,27 +112,31 @@ def _line_progress(world: World, poses: list[tuple[float, float]]) -> float:
     return sum(seen) / len(seen)
 
 
-def _at_finish(world: World, x: float, y: float) -> bool:
-    f = world.finish or {}
-    return bool(f) and math.hypot(f["x"] - x, f["y"] - y) <= f["r"]
+class LineChecker(TaskChecker):
+    def check(self, result: Any) -> Report:
+        w = result.world
+        poses = [(p.x, p.y) for p in result.trace]
+        progress = _line_progress(w, poses)
+        reached = next((p.t for p in result.trace if _at_finish(w, p.x, p.y)), None)
+        passed = reached is not None and progress >= LINE_PASS_PROGRESS
+        fb: list[tuple[str, dict[str, Any]]] = []
+        if passed:
+            score = 100.0
+            fb.append(("robot.check.line.pass", {"time": round(reached, 1)}))
+        else:
+            score = round(70 * progress, 1)
+            fb.append(("robot.check.line.partial", {"percent": round(100 * progress)}))
+            if reached is not None:
+                fb.append(("robot.check.line.shortcut", {}))
+        return Report("line", passed, score, fb, {"progress": progress, "finish_time": reached})
 
+    def done_test(self, world: World) -> Callable[[Any], bool]:
+        def at_goal(sim: Any) -> bool:
+            b = sim.body
+            return _at_finish(world, b.x, b.y) and \
+                _line_progress(world, [(p.x, p.y) for p in b.trace]) >= LINE_PASS_PROGRESS
 
-def _check_line(result: Any) -> Report:
-    w = result.world
-    poses = [(p.x, p.y) for p in result.trace]
-    progress = _line_progress(w, poses)
-    reached = next((p.t for p in result.trace if _at_finish(w, p.x, p.y)), None)
-    passed = reached is not None and progress >= LINE_PASS_PROGRESS
-    fb: list[tuple[str, dict[str, Any]]] = []
-    if passed:
-        score = 100.0
-        fb.append(("robot.check.line.pass", {"time": round(reached, 1)}))
-    else:
-        score = round(70 * progress, 1)
-        fb.append(("robot.check.line.partial", {"percent": round(100 * progress)}))
-        if reached is not None:
-            fb.append(("robot.check.line.shortcut", {}))
-    return Report("line", passed, score, fb, {"progress": progress, "finish_time": reached})
+        return at_goal
 
 
 # -- maze ---------------------------------------------------------------------------------
@@ -141,33 +166,39 @@ def _cell(world: World, x: float, y: float) -> tuple[int, int]:
     return int((x - ox) // m["cell"]), int((y - oy) // m["cell"])
 
 
-def _check_maze(result: Any) -> Report:
-    w = result.world
-    dist = maze_distances(w)
-    start = dist.get(tuple(w.maze["start"]), 1) or 1
-    best = start
-    reached = None
-    for p in result.trace:
-        best = min(best, dist.get(_cell(w, p.x, p.y), best))
-        if reached is None and _at_finish(w, p.x, p.y):
-            reached = p.t
-    fb: list[tuple[str, dict[str, Any]]] = []
-    bumps = result.collisions
-    if reached is not None and reached <= w.time_limit:
-        score = max(70.0, 100.0 - 5 * bumps)
-        fb.append(("robot.check.maze.pass", {"time": round(reached, 1), "limit": round(w.time_limit)}))
-        passed = True
-    else:
-        progress = 1 - best / start
-        score = round(60 * progress, 1)
-        fb.append(("robot.check.maze.partial", {"cells": best, "limit": round(w.time_limit)}))
-        passed = False
-    if bumps:
-        fb.append(("robot.check.bumps", {"n": bumps}))
-    return Report("maze", passed, score, fb, {"goal_time": reached, "cells_left": best, "collisions": bumps})
+class MazeChecker(TaskChecker):
+    def check(self, result: Any) -> Report:
+        w = result.world
+        dist = maze_distances(w)
+        start = dist.get(tuple(w.maze["start"]), 1) or 1
+        best = start
+        reached = None
+        for p in result.trace:
+            best = min(best, dist.get(_cell(w, p.x, p.y), best))
+            if reached is None and _at_finish(w, p.x, p.y):
+                reached = p.t
+        fb: list[tuple[str, dict[str, Any]]] = []
+        bumps = result.collisions
+        if reached is not None and reached <= w.time_limit:
+            score = max(70.0, 100.0 - 5 * bumps)
+            fb.append(("robot.check.maze.pass", {"time": round(reached, 1), "limit": round(w.time_limit)}))
+            passed = True
+        else:
+            progress = 1 - best / start
+            score = round(60 * progress, 1)
+            fb.append(("robot.check.maze.partial", {"cells": best, "limit": round(w.time_limit)}))
+            passed = False
+        if bumps:
+            fb.append(("robot.check.bumps", {"n": bumps}))
+        return Report("maze", passed, score, fb, {"goal_time": reached, "cells_left": best, "collisions": bumps})
 
 
 # -- town ---------------------------------------------------------------------------------
+def _letters(world: World) -> list[str]:
+    """The letters' addresses in delivery order, each as its house's (Korean) address."""
+    return [(world.house(a).address if world.house(a) else a) for a in world.letters]
+
+
 def _en(world: World, address: str) -> str:
     h = world.house(address)
     return h.en if h else address
@@ -177,78 +208,41 @@ def _both(world: World, address: str) -> dict[str, str]:
     return {"ko": address, "en": _en(world, address)}
 
 
-def _check_town(result: Any) -> Report:
-    w = result.world
-    letters = [(w.house(a).address if w.house(a) else a) for a in w.letters]
-    k, mistakes = 0, 0
-    fb: list[tuple[str, dict[str, Any]]] = []
-    for when, d in result.sim.deliveries():
-        house = d.get("house")
-        if k < len(letters) and house == letters[k]:
-            fb.append(("robot.check.town.delivered", {"address": _both(w, house), "time": round(when, 1)}))
-            k += 1
-        elif house is None:
-            mistakes += 1
-            fb.append(("robot.check.town.no_house", {"x": d["x"], "y": d["y"]}))
-        else:
-            mistakes += 1
-            expected = letters[k] if k < len(letters) else "-"
-            fb.append(("robot.check.town.wrong_house", {"address": _both(w, house),
-                                                        "expected": _both(w, expected)}))
-    n = len(letters)
-    bumps = result.collisions
-    passed = k == n and mistakes == 0
-    score = max(0.0, 100.0 * k / n - 10 * mistakes - min(20, 5 * bumps)) if n else 100.0
-    if passed:
-        fb.append(("robot.check.town.pass", {"n": n}))
-    elif k < n:
-        fb.append(("robot.check.town.missing", {"addresses": {"ko": ", ".join(letters[k:]),
-                                                              "en": ", ".join(_en(w, a) for a in letters[k:])}}))
-    if bumps:
-        fb.append(("robot.check.bumps", {"n": bumps}))
-    return Report("town", passed, round(score, 1), fb, {"delivered": k, "mistakes": mistakes, "collisions": bumps})
-
-
-class TaskChecker:
-    """One kind of robot task: how a run of it is graded and when it is complete."""
-
-    def check(self, result: Any) -> Report:
-        """The verdict on one finished run (a :class:`~youthlab.robot.runner.RunResult`)."""
-        raise NotImplementedError
-
-    def done_test(self, world: World) -> Callable[[Any], bool]:
-        """A test the fast runner calls now and then; by default: the robot is at the finish."""
-
-        def at_goal(sim: Any) -> bool:
-            return _at_finish(world, sim.body.x, sim.body.y)
-
-        return at_goal
-
-
-class LineChecker(TaskChecker):
-    def check(self, result: Any) -> Report:
-        return _check_line(result)
-
-    def done_test(self, world: World) -> Callable[[Any], bool]:
-        def at_goal(sim: Any) -> bool:
-            b = sim.body
-            return _at_finish(world, b.x, b.y) and \
-                _line_progress(world, [(p.x, p.y) for p in b.trace]) >= LINE_PASS_PROGRESS
-
-        return at_goal
-
-
-class MazeChecker(TaskChecker):
-    def check(self, result: Any) -> Report:
-        return _check_maze(result)
-
-
 class TownChecker(TaskChecker):
     def check(self, result: Any) -> Report:
-        return _check_town(result)
+        w = result.world
+        letters = _letters(w)
+        k, mistakes = 0, 0
+        fb: list[tuple[str, dict[str, Any]]] = []
+        for when, d in result.sim.deliveries():
+            house = d.get("house")
+            if k < len(letters) and house == letters[k]:
+                fb.append(("robot.check.town.delivered", {"address": _both(w, house), "time": round(when, 1)}))
+                k += 1
+            elif house is None:
+                mistakes += 1
+                fb.append(("robot.check.town.no_house", {"x": d["x"], "y": d["y"]}))
+            else:
+                mistakes += 1
+                expected = letters[k] if k < len(letters) else "-"
+                fb.append(("robot.check.town.wrong_house", {"address": _both(w, house),
+                                                            "expected": _both(w, expected)}))
+        n = len(letters)
+        bumps = result.collisions
+        passed = k == n and mistakes == 0
+        score = max(0.0, 100.0 * k / n - 10 * mistakes - min(20, 5 * bumps)) if n else 100.0
+        if passed:
+            fb.append(("robot.check.town.pass", {"n": n}))
+        elif k < n:
+            fb.append(("robot.check.town.missing", {"addresses": {
+                "ko": ", ".join(letters[k:]), "en": ", ".join(_en(w, a) for a in letters[k:])}}))
+        if bumps:
+            fb.append(("robot.check.bumps", {"n": bumps}))
+        return Report("town", passed, round(score, 1), fb,
+                      {"delivered": k, "mistakes": mistakes, "collisions": bumps})
 
     def done_test(self, world: World) -> Callable[[Any], bool]:
-        letters = [(world.house(a).address if world.house(a) else a) for a in world.letters]
+        letters = _letters(world)
 
         def town_done(sim: Any) -> bool:
             got = [d.get("house") for _, d in sim.deliveries()]

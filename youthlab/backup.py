@@ -46,6 +46,8 @@ from pathlib import Path, PurePosixPath
 
 from youthlab.errors import YouthLabError
 from youthlab.hub import identity
+from youthlab.i18n import t
+from youthlab.paths import accounts_file, curricula_dir
 
 FORMAT = 1
 MANIFEST = "MANIFEST.json"
@@ -106,8 +108,6 @@ class BackupResult:
 # --- what to back up ---------------------------------------------------------------------
 
 def _accounts_file() -> Path:
-    from youthlab.paths import accounts_file
-
     return accounts_file()
 
 
@@ -234,8 +234,6 @@ def _entry(tar: tarfile.TarFile, path: Path, arcname: str, scratch: Path, manife
 
 
 def _sources(data: Path, homes: dict[str, dict], accounts: Path) -> list[Source]:
-    from youthlab.paths import curricula_dir
-
     sources = [Source(data, "data")]
     for name, info in homes.items():
         if Path(info["home"]).is_dir():
@@ -279,8 +277,6 @@ def default_archive_name(folder: Path) -> Path:
 def backup(data: Path, out: Path, accounts: Path | None = None, isolated: bool | None = None,
            prefix: str | None = None, quiet: bool = False) -> BackupResult:
     """Write everything of the hall into the archive ``out`` (see the module docstring)."""
-    from youthlab.i18n import t
-
     start = time.monotonic()
     data = data.resolve()
     if not data.is_dir():
@@ -503,8 +499,6 @@ def restore(archive: Path, data: Path, force: bool = False, quiet: bool = False,
 
     ``data`` must be missing or empty unless ``force`` (then what is there is moved
     aside to ``<data>.before-restore-<time>``, never deleted). Returns the manifest."""
-    from youthlab.i18n import t
-
     archive = archive.resolve()
     if not archive.is_file():
         raise BackupError("backup.restore.no_archive", "backup.restore.no_archive.hint", path=str(archive))

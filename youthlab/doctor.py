@@ -19,9 +19,10 @@ from typing import Callable
 
 import click
 
+from youthlab.errors import YouthLabError
 from youthlab.hub.limits import doctor_line as doctor_limits_line
 from youthlab.i18n import t
-from youthlab.paths import node_bin, venv_bin
+from youthlab.paths import data_dir, node_bin, venv_bin
 
 
 @dataclass
@@ -67,7 +68,6 @@ def _isolated() -> bool:
 
 def _runtime() -> str | Missing:
     """Can a system user run the servers' runtime? Tried for real as ``nobody``."""
-    from youthlab.errors import YouthLabError
     from youthlab.hub import runtime
 
     try:
@@ -160,7 +160,6 @@ CHECKS = [
 def _stale() -> str | Missing:
     """A hub of the data folder that died and left its proxy, services or servers running."""
     from youthlab.hub import recovery
-    from youthlab.paths import data_dir
 
     data = data_dir()
     found = recovery.find(data)

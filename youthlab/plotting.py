@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from matplotlib import font_manager, rcParams
 
+from youthlab.i18n import t
+
 # In order of preference; all are OFL fonts from Debian's fonts-nanum / fonts-noto-cjk.
 HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR")
 
@@ -22,8 +24,6 @@ def use_korean_font() -> str | None:
 def both(key: str, **params: object) -> str:
     """A plot label in Korean and English ("바람 (m/s) · wind (m/s)"): a plot is shared on a
     screen or a printout, where one reader may know only one of the two languages."""
-    from youthlab.i18n import t
-
     ko, en = t(key, "ko", **params), t(key, "en", **params)
     return ko if ko == en else f"{ko} · {en}"
 

@@ -12,7 +12,9 @@ import shlex
 import sys
 
 from youthlab.boards import registry
+from youthlab.boards.discover import list_boards
 from youthlab.boards.errors import BoardCodeError
+from youthlab.boards.stations import my_station
 from youthlab.errors import YouthLabError
 from youthlab.i18n import t
 
@@ -40,8 +42,6 @@ def _session(auto: bool = False):
     """The current board; with ``auto``, connect one first (station's, USB, else virtual)."""
     s = registry.current()
     if s is None and auto:
-        from youthlab.boards.stations import my_station
-
         s = registry.connect("station" if my_station() else "auto")
     if s is None:
         print(t("boards.magic.no_board"), file=sys.stderr)
@@ -63,8 +63,6 @@ def board_line(line: str) -> object:
                 kw["baud"] = int(rest[rest.index("--baud") + 1])
             return registry.connect(target, **kw) and None
         if cmd == "list":
-            from youthlab.boards.discover import list_boards
-
             for b in list_boards():
                 print(f"{b.port} | {b.name} | {b.chip} | {b.serial_number or '-'}")
             return None

@@ -12,14 +12,16 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
+from youthlab.boards import stations
+from youthlab.boards.discover import usb_boards
+from youthlab.boards.registry import connect, current, virtual_board
+from youthlab.boards.simulator import BoardSimulator
+from youthlab.errors import YouthLabError
 from youthlab.i18n import t
 
 
 def board_choices() -> list[tuple[str, str]]:
     """(label, target) for every board a student could pick right now."""
-    from youthlab.boards import stations
-    from youthlab.boards.discover import usb_boards
-
     choices = [(f"🔌 {b.name} — {b.port}", b.port) for b in usb_boards()]
     mine = stations.my_station()
     for sid, entry in sorted(stations.load().items()):
@@ -48,9 +50,6 @@ class BoardPicker(w.VBox):
         self.dropdown.options = board_choices()
 
     def connect(self) -> None:
-        from youthlab.boards.registry import connect
-        from youthlab.errors import YouthLabError
-
         try:
             self.session = connect(self.dropdown.value, quiet=True)
             self.status.value = f"✅ {t('boards.connected', name=self.session.name, port=self.session.port)}"
@@ -146,9 +145,6 @@ def board_simulator(board: Any = None) -> tuple[Any, str]:
     name (``"virtual"``, ``"virtual:NAME"``) or None (the current board). The simulator is
     None when the board is not one this kernel simulates (a USB board, a station's board).
     """
-    from youthlab.boards.registry import current, virtual_board
-    from youthlab.boards.simulator import BoardSimulator
-
     if board is None:
         board = current()
         if board is None:
@@ -189,8 +185,6 @@ class PixelStrip(anywidget.AnyWidget):
 
     def __init__(self, board: Any = None, *, pin: Any = None, shape: str = "auto",
                  size: int = 40, fps: float = 20.0) -> None:
-        from youthlab.i18n import t
-
         simulator, name = board_simulator(board)
         notice = ""
         if simulator is None:
@@ -223,8 +217,6 @@ class PixelStrip(anywidget.AnyWidget):
 
     def refresh(self) -> None:
         """Show the strips' colours as the board last sent them."""
-        from youthlab.i18n import t
-
         with self._lock:
             self._timer = None
             self._last = time.monotonic()

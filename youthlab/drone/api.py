@@ -22,6 +22,7 @@ from youthlab.drone import sdk
 from youthlab.drone.backends import FlightBackend, backend_class, make_backend
 from youthlab.drone.errors import CommandRefused, DroneError, RealFlightsViaService
 from youthlab.drone.geometry import body_moves, to_world
+from youthlab.drone.missions import get_mission
 from youthlab.drone.safety import Limits, SafetyEvent, Supervisor, is_sdk_error
 
 
@@ -32,8 +33,6 @@ class Drone:
                  mission: Any = None, seed: int = 0, clearance: Any = None, gate: Any = None,
                  on_event: Callable[[SafetyEvent], None] | None = None,
                  watchdog: bool = True, **backend_options: Any) -> None:
-        from youthlab.drone.missions import get_mission
-
         self.mission = get_mission(mission) if mission is not None else None
         if isinstance(backend, str) and backend_class(backend).simulated_world:
             world = self.mission.sim_options(seed) if self.mission is not None else {"seed": seed}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable
 
 from youthlab.drone.api import Drone
+from youthlab.drone.errors import LinkError
 from youthlab.errors import YouthLabError
 
 PREFIX = "@ylab "
@@ -122,8 +123,6 @@ class SerialLines:
 
     def __init__(self, url: str, baudrate: int = 115200, stop: Any = None) -> None:
         import serial
-
-        from youthlab.drone.errors import LinkError
 
         try:
             self.port = serial.serial_for_url(url, baudrate=baudrate, timeout=0.2)

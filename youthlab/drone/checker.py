@@ -12,7 +12,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from youthlab.drone.api import Drone
 from youthlab.drone.missions import MissionSpec, get_mission
+from youthlab.errors import YouthLabError
 from youthlab.i18n import current_language, normalize_language, t
 
 
@@ -156,9 +158,6 @@ def check_function(fly: Callable[[Any], None], mission: str | MissionSpec = "isl
                    seed: int = 0) -> CheckResult:
     """Call ``fly(drone)`` with a fresh simulator drone and score the flight.
     Errors from the flight (refusals, safety stops) end the flight; they cost points."""
-    from youthlab.drone.api import Drone
-    from youthlab.errors import YouthLabError
-
     drone = Drone(mission=mission, seed=seed, watchdog=False)
     error = None
     try:

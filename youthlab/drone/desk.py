@@ -37,12 +37,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from youthlab.drone.api import Drone
 from youthlab.drone.backends import FlightBackend
+from youthlab.drone.board_protocol import BoardBackend
 from youthlab.drone.errors import DroneError, EmergencyStopped, SimulateFirst
 from youthlab.drone.gate import Gate
 from youthlab.drone.missions import MISSION_NAMES
+from youthlab.drone.program import program_sandbox, run_program
 from youthlab.drone.secrets_guard import MalformedSecret, Throttle, same_secret, service_folder
 from youthlab.errors import error_body
+from youthlab.hub.identity import system_user_prefix
 from youthlab.sandbox import Sandbox
 
 MAX_PROGRAM_BYTES = 64_000
@@ -113,9 +117,6 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
 def flight_sandbox() -> Sandbox:
     """Where the service runs students' programs: as root, the system user
     ``<prefix>flightbox`` (made on first use); no environment of ours, no network."""
-    from youthlab.drone.program import program_sandbox
-    from youthlab.hub.identity import system_user_prefix
-
     return program_sandbox(user=system_user_prefix() + "flightbox")
 
 
@@ -146,8 +147,6 @@ class FlightDesk:
             teacher_pin: Any = None) -> dict[str, Any]:
         """Simulate ``source``, then fly it for real if it passed. Never raises for a
         refusal: the answer says ``flown: false`` with the reason and the simulator run."""
-        from youthlab.drone.program import run_program
-
         caller = Caller.of(pilot)
         self._validate(source, mission, interpreter)
         override = self._override(teacher_pin, caller)
@@ -210,8 +209,6 @@ class FlightDesk:
                    override: bool) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """(refusal answer or None, simulator record): the service's own simulator run.
         The stop button ends the simulation too (and then nothing flies)."""
-        from youthlab.drone.program import run_program
-
         sim = None
         if not override:
             sim = run_program(source, "sim", mission=mission, seed=self.seed, interpreter=interpreter,
@@ -245,8 +242,6 @@ class FlightDesk:
         The answer holds ``session`` (an id, for URLs) and ``secret``: every command must
         bring the secret (header ``X-YouthLab-Session-Secret``) — on a flight station the
         pilot's name is only a label any client could claim."""
-        from youthlab.drone.api import Drone
-
         caller = Caller.of(pilot)
         override = self._override(teacher_pin, caller)
         if not override:
@@ -276,8 +271,6 @@ class FlightDesk:
     def session_command(self, session: str, secret: Any, pilot: "str | Caller", message: Any) -> dict[str, Any]:
         """One command of a session, as the board sent it (``{"drone": "move", "kw": …}``).
         One at a time: a second command while one runs is refused, not queued."""
-        from youthlab.drone.board_protocol import BoardBackend
-
         current = self._session(session, secret, Caller.of(pilot))
         if not isinstance(message, dict):
             return {"ok": False, "error": "protocol", "message": "expected a JSON object"}

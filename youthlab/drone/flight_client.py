@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from youthlab.drone.board_protocol import ACTIONS, READS, BoardBackend
 from youthlab.drone.errors import DroneError
 from youthlab.drone.flight_url import configured_url
 from youthlab.drone.service import FlightSettings
@@ -161,8 +162,6 @@ class RemoteDrone:
         return reply.get("value")
 
     def __getattr__(self, name: str) -> Any:
-        from youthlab.drone.board_protocol import ACTIONS, READS
-
         if name in READS:
             return self._send(name)
         if name in ACTIONS:
@@ -177,8 +176,6 @@ class RemoteDrone:
 def relay_board(lines: Any, session: FlightSession, on_output: Any = None) -> Any:
     """Relay a board's drone lines (a :class:`~youthlab.drone.board_protocol.SerialLines`) to the
     service until the board's program ends; returns the link result."""
-    from youthlab.drone.board_protocol import BoardBackend
-
     class Relay(BoardBackend):
         def handle(self, message: dict[str, Any]) -> dict[str, Any]:
             return session.command(message)

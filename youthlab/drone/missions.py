@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import yaml
 
 from youthlab.drone.safety import Limits
-from youthlab.drone.quadsim import Wind
+from youthlab.drone.quadsim import Floor, Wind
 from youthlab.i18n import LANGUAGES, t
 
 DATA = Path(__file__).with_name("data")
@@ -88,8 +88,6 @@ class MissionSpec:
     geo: dict[str, Any] = field(default_factory=dict)
 
     def terrain(self):
-        from youthlab.drone.quadsim import Floor
-
         if not self.land_cm:
             return Floor()
         return IslandTerrain([[(x / 100, y / 100) for x, y in p] for p in self.land_cm.values()])

@@ -21,8 +21,9 @@ from typing import Any, Callable
 
 from youthlab.drone.api import Drone
 from youthlab.drone.backends import FlightBackend
-from youthlab.drone.gate import Gate
+from youthlab.drone.gate import Gate, program_hash
 from youthlab.drone.board_protocol import PREFIX, BoardBackend
+from youthlab.i18n import t
 from youthlab.paths import hardware_dir
 from youthlab.sandbox import Limits, Sandbox, capped, python_launcher_argv
 
@@ -181,8 +182,6 @@ def run_program(source: str, backend: str | FlightBackend = "sim", *, interprete
     dropped = lines.dropped + stderr_text.get("dropped", 0)
     output = list(result.output)
     if dropped:
-        from youthlab.i18n import t
-
         output.append(t("drone.program.output_cut", cap=output_cap, dropped=dropped))
     record = drone.record()
     record.update(output=output, errors=result.errors, commands=result.commands,
@@ -201,8 +200,6 @@ def _log_flight(source: str, record: dict[str, Any], gate: Gate) -> None:
     """Append a one-line summary (with every safety event) to the flight log."""
     import json
     import time
-
-    from youthlab.drone.gate import program_hash
 
     entry = {"time": time.time(), "program": program_hash(source)[:16], "backend": record["backend"],
              "interpreter": record["interpreter"], "mission": record["mission"],

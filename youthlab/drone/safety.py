@@ -25,6 +25,7 @@ from typing import Any, Callable
 from youthlab.drone import sdk
 from youthlab.drone.backends.base import FlightBackend, Telemetry
 from youthlab.drone.errors import DroneError, EmergencyStopped, SafetyError
+from youthlab.drone.geometry import body_moves
 from youthlab.i18n import t
 
 
@@ -239,8 +240,6 @@ class Supervisor:
         self._raw("land")
 
     def _return_inside(self, tel: Telemetry) -> None:
-        from youthlab.drone.geometry import body_moves  # small helper, no cycle
-
         self.flight_over = True
         self._raw("stop")
         x, y = self.limits.clamp(tel.x, tel.y)
@@ -250,8 +249,6 @@ class Supervisor:
         self._raw("land")
 
     def _go_home_and_land(self, tel: Telemetry) -> None:
-        from youthlab.drone.geometry import body_moves
-
         self.flight_over = True
         for step in body_moves(tel, 0.0, 0.0, tel.z, speed=60):
             self._raw(step)

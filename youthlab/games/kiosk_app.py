@@ -20,6 +20,7 @@ from youthlab.games.shell import ATTRACT, INITIALS, OVER, PLAY
 from youthlab.games.stream import GameWidget
 from youthlab.i18n import current_language, t
 from youthlab.kiosk.ui import KioskUI
+from youthlab.paths import games_dir
 
 SOURCE = "panel"  # the arrow pad's source in Controls (next to "keys", "pointer", "board")
 HOLD_SECONDS = 0.35  # one tap on an arrow holds that direction this long (taps in a row keep it held)
@@ -28,8 +29,6 @@ DIRECTIONS = {"up": (0, 1), "down": (0, -1), "left": (-1, 0), "right": (1, 0)}
 
 def game_icon(name: str) -> str:
     """The game's picture as its launcher tile shows it (the kiosk notebook's metadata)."""
-    from youthlab.paths import games_dir
-
     try:
         meta = json.loads((games_dir() / name / "kiosk.ipynb").read_text(encoding="utf-8"))
         return str(meta["metadata"]["youthlab"]["kiosk"]["icon"])

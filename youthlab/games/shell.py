@@ -18,10 +18,13 @@ from typing import Callable
 
 import pygame
 
+from youthlab.errors import YouthLabError
 from youthlab.games.base import PLAYING, WON, Game
 from youthlab.games.controls import Controls, board_reading
 from youthlab.games.scores import Entry, HighScores
 from youthlab.games.text import Text
+from youthlab.kiosk.security import device_throttle
+from youthlab.paths import own_data_dir
 
 ATTRACT, PLAY, OVER, INITIALS, PIN = "attract", "play", "over", "initials", "pin"
 LEFT_KEYS = {pygame.K_LEFT, pygame.K_a}
@@ -247,9 +250,6 @@ class GameShell:
         self._enter(ATTRACT)
 
     def _pin_key(self, ch: str) -> None:
-        from youthlab.kiosk.security import device_throttle
-        from youthlab.errors import YouthLabError
-
         if self._throttle is None:
             self._throttle = device_throttle()
         if ch == "<":
@@ -412,6 +412,4 @@ class GameShell:
 
 
 def default_scores_dir() -> Path:
-    from youthlab.paths import own_data_dir
-
     return own_data_dir("games")

@@ -20,6 +20,7 @@ import traitlets
 
 from youthlab.games import make_game
 from youthlab.i18n import current_language, t
+from youthlab.kiosk.settings import KioskSettings
 
 IN_FLIGHT = 2
 KEYS = {"ArrowLeft": "K_LEFT", "ArrowRight": "K_RIGHT", "ArrowUp": "K_UP", "ArrowDown": "K_DOWN",
@@ -51,8 +52,6 @@ class GameWidget(anywidget.AnyWidget):
         game = make_game(name)
         super().__init__(width=size[0], height=size[1], title=t(game.title_key, lang), **kw)
         if idle_seconds is None:
-            from youthlab.kiosk.settings import KioskSettings
-
             idle_seconds = KioskSettings.from_env().idle_seconds
         shell_class = _one_language_shell() if one_language else _shell()
         # staff_pin "": in a browser the kiosk page itself is the way out, not the game

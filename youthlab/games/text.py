@@ -7,6 +7,7 @@ from functools import lru_cache
 import pygame
 
 from youthlab.i18n import t
+from youthlab.stamp.fonts import resolve_font
 
 # Hangul and Latin in one font (Debian fonts-nanum), with fallbacks; see youthlab/stamp/fonts.py.
 FONT_CHOICES = ("nanum-gothic-bold", "noto-sans-cjk-bold", "nanum-gothic")
@@ -14,8 +15,6 @@ FONT_CHOICES = ("nanum-gothic-bold", "noto-sans-cjk-bold", "nanum-gothic")
 
 @lru_cache(maxsize=None)
 def font_path() -> str | None:
-    from youthlab.stamp.fonts import resolve_font
-
     for name in FONT_CHOICES:
         try:
             return str(resolve_font(name).path)

@@ -25,8 +25,10 @@ import yaml
 from youthlab.grading.curriculum import Curriculum
 from youthlab.grading.access import (NeedsRoot, path_with_venv, require_member,
                                      require_nbgrader_tools, require_teacher)
+from youthlab.grading.dashboard_notebook import write_dashboard_notebook
 from youthlab.grading.errors import NbgraderFailed, NoCourse, UnknownClass, UnknownLab
 from youthlab.hub.accounts import AccountPlan
+from youthlab.hub.groups import sync_class_groups
 from youthlab.hub.identity import isolated_mode, system_user_prefix
 from youthlab.i18n import t
 from youthlab.hub.labs import is_private
@@ -242,7 +244,6 @@ def create_course(curriculum: Curriculum, cls: str, plan: AccountPlan, data: Pat
     prefix = system_user_prefix() if isolated else None
     if isolated:
         from youthlab.grading.exchange import open_data_folder, prepare_exchange, share_course_folder
-        from youthlab.hub.groups import sync_class_groups
 
         sync_class_groups(plan, [cls], prefix)
         open_data_folder(data)
@@ -289,8 +290,6 @@ def _fill_course(curriculum: Curriculum, cls: str, plan: AccountPlan, root: Path
     with _alembic_head_in_process(), Gradebook(f"sqlite:///{root / 'gradebook.db'}", cls) as gb:
         for student in plan.classes[cls]:
             gb.update_or_create_student(student)
-    from youthlab.grading.dashboard_notebook import write_dashboard_notebook
-
     write_dashboard_notebook(course)
     api = course.api()
     for lab in present:

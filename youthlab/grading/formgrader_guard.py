@@ -29,6 +29,7 @@ from nbgrader.converters.base import NbGraderException
 from traitlets.utils.importstring import import_item
 
 from youthlab.errors import YouthLabError
+from youthlab.grading.sandbox_execute import SandboxExecute
 
 
 class FormgraderAutogradeRefused(YouthLabError, NbGraderException):
@@ -49,8 +50,6 @@ def _steps(converter: Any) -> list[type]:
 
 def runs_only_in_sandbox(converter: Any) -> bool:
     """Every step of ``converter`` that executes code is the sandbox's, and there is one."""
-    from youthlab.grading.sandbox_execute import SandboxExecute
-
     executing = [s for s in _steps(converter) if isinstance(s, type) and issubclass(s, ExecutePreprocessor)]
     return bool(executing) and all(issubclass(s, SandboxExecute) for s in executing)
 

@@ -33,6 +33,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from youthlab.grading.errors import NamedServerRefused
 from youthlab.hub.accounts import AccountPlan, load_plan
 
 # Teachers' tools, and Voila: visitors' apps are the kiosk service's job, not a student
@@ -156,8 +157,6 @@ def check_named_server(plan: AccountPlan, username: str, server_name: str) -> No
     several classes has formgrader for each (``/user/<teacher>/<class>/``)."""
     if not server_name:
         return
-    from youthlab.grading.errors import NamedServerRefused
-
     if role_of(plan, username) != "teacher" or server_name not in plan.teachers.get(username, []):
         raise NamedServerRefused(name=server_name, classes=", ".join(plan.teachers.get(username, [])) or "—")
 
@@ -167,8 +166,6 @@ def refuse_named_server_hook(plan: AccountPlan):
     (both languages) the hub shows on its page and in its API answer."""
     def hook(spawner: Any) -> None:
         from tornado.web import HTTPError
-
-        from youthlab.grading.errors import NamedServerRefused
 
         try:
             check_named_server(plan, spawner.user.name, spawner.name)

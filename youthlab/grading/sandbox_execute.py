@@ -22,6 +22,7 @@ from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from youthlab.grading.sandbox import SandboxKernelManager
 from youthlab.i18n import t
 
 META = "youthlab"
@@ -49,8 +50,6 @@ class SandboxExecute(Execute):
     max_output_bytes = Integer(1_000_000, help="Characters of output kept per cell.").tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from youthlab.grading.sandbox import SandboxKernelManager
-
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)  # nbgrader's Execute forces its own
         super().__init__(*args, **kwargs)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from youthlab.errors import YouthLabError
+from youthlab.grading.errors import NoCourse, UnknownClass, UnknownLab
 from youthlab.service_answer import AnsweredError
 
 
@@ -49,7 +50,6 @@ class GradingServiceRefused(AnsweredError, YouthLabError):
 def http_status(error: BaseException) -> int:
     """The HTTP status for an error of a grading request."""
     from youthlab.grading.autograde import GradebookDiskFull
-    from youthlab.grading.errors import NoCourse, UnknownClass, UnknownLab
 
     if isinstance(error, GradingRequestError):
         return 400

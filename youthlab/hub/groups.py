@@ -24,8 +24,9 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from youthlab.hub.accounts import AccountPlan
+from youthlab.hub.accounts import AccountPlan, load_plan
 from youthlab.hub.identity import class_group_for, system_user_for, teachers_group_for
+from youthlab.paths import accounts_file
 
 _LOCK = threading.Lock()
 _LOCK_FILE = Path(tempfile.gettempdir()) / "youthlab-groups.lock"
@@ -122,9 +123,6 @@ def ensure_groups_for_spawn(account: str, prefix: str | None = None) -> list[str
     """:func:`ensure_account_groups` with the hub's plan (``YOUTHLAB_ACCOUNTS`` or
     ``hub_config/accounts.yaml``): what the spawner calls before a server starts."""
     import os
-
-    from youthlab.hub.accounts import load_plan
-    from youthlab.paths import accounts_file
 
     plan = load_plan(accounts_file())
     return ensure_account_groups(plan, account, prefix)

@@ -29,15 +29,16 @@ import psutil
 import requests
 
 from youthlab.errors import HubError
-from youthlab.hub import identity
+from youthlab.hub import identity, recovery, runtime, tls
 from youthlab.hub import services as hub_services
 from youthlab.hub.accounts import load_plan, prepare_first_start
 from youthlab.hub.datadir import open_private, prepare_data_dir
+from youthlab.hub.lab_settings import install_overrides
 from youthlab.hub.settings import HubSettings
 from youthlab.hub.errors import HubAlreadyRunning, HubStoppedUnexpectedly, ModeRefused, PortInUse
 from youthlab.i18n import t
 from youthlab.paths import data_dir as default_data_dir
-from youthlab.paths import hub_config_dir, node_bin
+from youthlab.paths import SHARED_DATA_BASE, closed_to_others, hub_config_dir, node_bin, project_root, shared_data_dir
 
 
 def is_loopback(ip: str) -> bool:
@@ -120,8 +121,6 @@ def hub_environment(port: int, hub_api_port: int, proxy_api_port: int, data: Pat
 def runtime_environment() -> dict[str, str]:
     """Build (or bring up to date) the runtime the accounts' servers run from, and tell
     the hub where it is (``YOUTHLAB_SERVER_BIN``, ``YOUTHLAB_SERVER_ROOT``)."""
-    from youthlab.hub import runtime
-
     if os.geteuid() == 0 and runtime.mirror_wanted():
         click.echo(t("runtime.building", path=runtime.mirror_dir()))
     found = runtime.student_runtime()
@@ -147,8 +146,6 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90, verify:
 def recover(data: Path) -> None:
     """Before starting: refuse if a hub of ``data`` still runs; stop the proxy and services
     a dead one left (so its ports are free), keep student servers for the new hub to adopt."""
-    from youthlab.hub import recovery
-
     found = recovery.stop_stale(data)
     if found.hub:
         raise HubAlreadyRunning(pid=found.hub, data=data)
@@ -166,8 +163,6 @@ def stop_hub(proc: subprocess.Popen, data: Path | None = None, hurry=lambda: Fal
     Ctrl-C). SIGINT lets the hub stop its services, servers and proxy itself; whatever of
     the data folder still runs after HUB_GRACE s (a service that ignores signals, a hub
     stuck in its clean-up) gets SIGTERM, then SIGKILL."""
-    from youthlab.hub import recovery
-
     try:
         tree = {proc.pid} | {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
     except psutil.NoSuchProcess:
@@ -213,8 +208,6 @@ def plan_https(ip: str, self_signed: bool, ssl_cert: Path | None, ssl_key: Path 
     key its own, valid now), True for a self-signed one (made once the data folder
     exists), or False for plain HTTP — on loopback, or on the network only with
     ``--insecure-http-on-network`` (else :class:`youthlab.hub.tls.HttpsNeeded`)."""
-    from youthlab.hub import tls
-
     if bool(ssl_cert) != bool(ssl_key):
         raise tls.CertificateProblem("hall.cert.both_needed", "hall.cert.both_needed.hint")
     if ssl_cert and ssl_key:
@@ -228,8 +221,6 @@ def plan_https(ip: str, self_signed: bool, ssl_cert: Path | None, ssl_key: Path 
 def https_environment(env: dict[str, str], cert, ip: str, insecure: bool) -> None:
     """Tell hub_config/jupyterhub_config.py the certificate (or that plain HTTP on the
     network was accepted); whatever the operator's shell had is replaced."""
-    from youthlab.hub import tls
-
     for key in ("YOUTHLAB_SSL_CERT", "YOUTHLAB_SSL_KEY", "YOUTHLAB_INSECURE_HTTP_ON_NETWORK"):
         env.pop(key, None)
     if cert:
@@ -241,9 +232,6 @@ def https_environment(env: dict[str, str], cert, ip: str, insecure: bool) -> Non
 def print_network(ip: str, port: int, cert, data: Path, isolated: bool = False) -> None:
     """Where the data lives, the certificate and its fingerprint, and the address students
     should open (this machine's hall address, never 0.0.0.0)."""
-    from youthlab.hub import tls
-    from youthlab.paths import closed_to_others, project_root, shared_data_dir
-
     click.echo(t("hall.banner.data_dir", path=data))
     closed = closed_to_others(data) if isolated else None
     if closed is not None:  # the accounts' own users must reach the exchange and the board locks
@@ -320,15 +308,10 @@ def up(port: int, hub_api_port: int, proxy_api_port: int, kiosk_port: int, ip: s
             raise PortInUse(port=p)
     plan = load_plan(Path(HubSettings.from_env(env).accounts or hub_config_dir() / "accounts.yaml"))
     prepare_data_dir(data, isolated=mode == identity.ISOLATED)
-    from youthlab.hub import tls
-    from youthlab.paths import SHARED_DATA_BASE
-
     if data.parent == SHARED_DATA_BASE:  # the accounts pass through it to the exchange and board locks
         SHARED_DATA_BASE.chmod(0o755)
     cert = https if isinstance(https, tls.HubCertificate) else tls.self_signed(data) if https else None
     https_environment(env, cert, ip, insecure_http)
-    from youthlab.hub.lab_settings import install_overrides
-
     install_overrides()  # Lab: no news or update checks, Korean by default (before the mirror copies the venv)
     secret_lines = prepare_services(chosen, data, env)  # shown once, with the accounts
     if mode == identity.ISOLATED:

@@ -38,6 +38,7 @@ from traitlets import Bool, Integer, Unicode
 from traitlets.config import LoggingConfigurable
 
 from youthlab.errors import YouthLabError
+from youthlab.i18n import t
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 V1_CONTROLLERS = ("memory", "pids", "cpu")  # memory and pids are required, cpu is optional
@@ -521,7 +522,6 @@ def doctor_line(environ: dict[str, str] | None = None) -> str | None:
     """What ``youthlab doctor`` shows: the active cgroup backend, or None for rlimits only."""
     from youthlab.config import SettingError
     from youthlab.hub.settings import HubSettings
-    from youthlab.i18n import t
 
     try:
         name = HubSettings.setting("limits", environ)

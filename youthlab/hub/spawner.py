@@ -33,8 +33,11 @@ from traitlets import Bool, Integer, List, Unicode, default
 
 from youthlab.errors import YouthLabError
 from youthlab.hub import identity
+from youthlab.hub.datadir import prepare_data_dir
 from youthlab.hub.limits import AccountLimits, LimitsBackend, make_backend
+from youthlab.hub.settings import HubSettings
 from youthlab.hub.student_home import HomeReport, prepare_home
+from youthlab.paths import accounts_file, data_dir
 
 
 class RootServerRefused(YouthLabError):
@@ -47,7 +50,6 @@ class RootServerRefused(YouthLabError):
 def _student_classes(username: str) -> list[str]:
     """Classes ``username`` studies in, from the hub's accounts plan (none if unreadable)."""
     from youthlab.hub.accounts import load_plan
-    from youthlab.paths import accounts_file
 
     try:
         plan = load_plan(accounts_file())
@@ -63,8 +65,6 @@ def share_with_system_users(data: Path) -> None:
     but not list it; the hub database is private (an empty file is a valid new SQLite
     database, so it can be made before the hub opens it); the boards' locks are shared.
     """
-    from youthlab.hub.datadir import prepare_data_dir
-
     prepare_data_dir(data, isolated=True)  # 0711; database, secret, pid files 0600
     locks = data / "boards" / "locks"
     locks.mkdir(parents=True, exist_ok=True)
@@ -95,8 +95,6 @@ class _YouthLabSpawnerMixin(LocalProcessSpawner):
 
     def _prepare_home(self, home: Path, owner: tuple[int, int] | None = None) -> HomeReport:
         """Settings, labs and the class's released assignments (youthlab.hub.student_home)."""
-        from youthlab.paths import data_dir
-
         data = self.environment.get("YOUTHLAB_DATA_DIR") if isinstance(self.environment, dict) else None
         report = prepare_home(home, self.labs_dir, self.default_locale, Path(data) if data else data_dir(),
                               _student_classes(self.user.name), owner)
@@ -137,8 +135,6 @@ class _YouthLabSpawnerMixin(LocalProcessSpawner):
 
     @default("start_cpu_weight")
     def _default_start_cpu_weight(self) -> int:
-        from youthlab.hub.settings import HubSettings
-
         return HubSettings.from_env().start_cpu_weight
 
     def account_limits(self) -> AccountLimits:

@@ -30,7 +30,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from youthlab.hub.labs import copy_labs
+from youthlab.hub.labs import copy_labs, student_version
 
 IPYTHON_KERNEL_CONFIG = Path(".ipython/profile_default/ipython_kernel_config.py")
 LAB_LOCALE_SETTINGS = Path(".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings")
@@ -176,7 +176,6 @@ def _handed_out(original_lab: Path | None, name: str) -> dict[str, str]:
     """The answer cells as ``copy_labs`` handed them out from ``original_lab``."""
     if original_lab is None or not (original_lab / name).is_file():
         return {}
-    from youthlab.hub.labs import student_version
 
     try:
         return _answers(student_version(original_lab / name))

@@ -27,6 +27,8 @@ from youthlab.kiosk import security
 from youthlab.kiosk.environment import (PIN_FD_VAR, exec_without_secrets, handed_over_pin,
                                         restrict_for_kernels)
 from youthlab.kiosk.settings import KioskSettings
+from youthlab.paths import data_dir
+from youthlab.stamp.kiosk_print import kiosk_printing_enabled
 
 
 class KioskCommandLine(Application):
@@ -57,9 +59,6 @@ def _fail(exc: YouthLabError) -> None:
 
 def _hand_over_secrets(argv: list[str]) -> None:
     """First start: read or make the staff PIN, then start again without secrets (no return)."""
-    from youthlab.paths import data_dir
-    from youthlab.stamp.kiosk_print import kiosk_printing_enabled
-
     try:  # the staff PIN: the operator's (if strong enough), else made once and kept 0600
         pin, made = security.ensure_staff_pin(data_dir())
     except YouthLabError as exc:

@@ -12,8 +12,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from youthlab.boards.session import Session
 from youthlab.robot.checker import Report, check
+from youthlab.robot.deploy import deploy
 from youthlab.robot.runner import RunResult, run_fast, run_virtual
+from youthlab.robot.views import RobotView, _encode, result_frames
 from youthlab.robot.worlds import World, load_world
 
 
@@ -52,8 +55,6 @@ def show_world(world: str | World = "town", lang: str | None = None) -> None:
 def player(result: RunResult, every: float = 0.5, fps: int = 8, scale: float = 1.5):
     """A widget that replays a run: ▶ button, time slider, top-down picture."""
     import ipywidgets as widgets
-
-    from youthlab.robot.views import _encode, result_frames
 
     frames = [_encode(img) for img in result_frames(result, every=every, scale=scale)]
     image = widgets.Image(value=frames[-1], format="jpeg")
@@ -94,8 +95,6 @@ def score(program: str | os.PathLike, world: str | World = "line", **kw: Any) ->
 def on_virtual_board(program: str | os.PathLike, world: str | World = "line", seconds: float = 20,
                      **kw: Any) -> RunResult:
     """Run the same file on a virtual MicroPython board, watching the robot live."""
-    from youthlab.robot.views import RobotView
-
     w = load_world(world) if isinstance(world, str) else world
     view = RobotView(w, scale=1.5)
     _display(view)
@@ -112,9 +111,6 @@ def on_virtual_board(program: str | os.PathLike, world: str | World = "line", se
 
 def to_robot(program: str | os.PathLike, port: str, kit: str | None = None, run: bool = True) -> Any:
     """Copy the program (as main.py) and the robot library to the robot at ``port``."""
-    from youthlab.boards.session import Session
-    from youthlab.robot.deploy import deploy
-
     with Session(port) as session:
         result, _ = deploy(program, session, kit, run=run, on_output=lambda s: print(s, end=""))
     print(result.summary())

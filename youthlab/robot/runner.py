@@ -32,6 +32,8 @@ from typing import Any, Callable
 
 from youthlab.boards.errors import BoardCodeError, BoardTimeout
 from youthlab.boards.inprocess import InProcessTransport, Sandbox
+from youthlab.boards.registry import start_virtual
+from youthlab.boards.session import Session
 from youthlab.paths import hardware_dir
 from youthlab.robot.errors import RobotError
 from youthlab.robot.kinematics import Pose, RobotParams
@@ -240,9 +242,6 @@ def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit:
     ``stop`` is set; then the board is switched off. ``echo`` gets its output as it comes.
     """
     import tempfile
-
-    from youthlab.boards.registry import start_virtual
-    from youthlab.boards.session import Session
 
     source, filename = _read_program(program)
     w = load_world(world) if isinstance(world, str) else world

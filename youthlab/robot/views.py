@@ -22,7 +22,7 @@ from typing import Any, Iterable, Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from youthlab.i18n import both, current_language, normalize_language, t
-from youthlab.robot.kinematics import Pose, RobotParams
+from youthlab.robot.kinematics import Pose, RobotBody, RobotParams
 from youthlab.robot.worlds import LINE, World
 
 ROBOT_COLOUR = (0, 90, 200)
@@ -213,8 +213,6 @@ def plot_run(result: Any, ax: Any = None, lang: str | None = None):
 
 def sensor_history(result: Any) -> dict[str, list[float]]:
     """Line sensors (0/1) and ultrasonic distance (cm) at every traced pose."""
-    from youthlab.robot.kinematics import RobotBody
-
     body = RobotBody(result.world, result.sim.body.p)
     out: dict[str, list[float]] = {"t": [], "left": [], "centre": [], "right": [], "distance": []}
     for pose in result.trace:

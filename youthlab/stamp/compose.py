@@ -13,8 +13,10 @@ from shapely.affinity import scale as _scale
 from shapely.affinity import translate as _translate
 from shapely.geometry import MultiPolygon, Point, box
 
-from youthlab.stamp.errors import BadSize, EmptyText
+from youthlab.stamp.errors import BadSize, EmptyText, TextTooWide
+from youthlab.stamp.export import ink_preview, save, summary_html
 from youthlab.stamp.mesh import check_solid, extrude, frustum, mirror_x, to_trimesh
+from youthlab.stamp.text import text_outline
 
 PLATES = ("rect", "round", "oval")
 
@@ -50,8 +52,6 @@ class Stamp:
         return float(ext[0]), float(ext[1]), float(ext[2])
 
     def save(self, path: str | Path) -> Path:
-        from youthlab.stamp.export import save
-
         return save(self, path)
 
     def check(self, **kwargs):
@@ -60,13 +60,9 @@ class Stamp:
         return check(self, **kwargs)
 
     def ink_preview(self, **kwargs):
-        from youthlab.stamp.export import ink_preview
-
         return ink_preview(self, **kwargs)
 
     def _repr_html_(self) -> str:
-        from youthlab.stamp.export import summary_html
-
         return summary_html(self)
 
 
@@ -155,8 +151,6 @@ def compose(design: shapely.Geometry, options: StampOptions | None = None, name:
 def text_stamp(text: str, size: float = 10.0, font: str | None = None, vertical: bool = False,
                **options) -> Stamp:
     """A rubber stamp of ``text`` (``size`` = letter height in mm), mirrored by default."""
-    from youthlab.stamp.text import text_outline
-
     design = text_outline(text, size=size, font=font, vertical=vertical)
     st = compose(design, StampOptions(**options), name=text.strip().replace("\n", " "))
     st.meta.update(kind="text", text=text, size=size, font=font, vertical=vertical)
@@ -186,8 +180,6 @@ def postage_stamp(picture: shapely.Geometry | None = None, denomination: str = "
     ``picture`` (outlines in mm, e.g. from :func:`youthlab.stamp.image.image_outline`) is
     scaled to fit the window. ``mirror=True`` makes it a rubber stamp instead of a plaque.
     """
-    from youthlab.stamp.text import text_outline
-
     if width < 15 or height < 15 or width > 200 or height > 200:
         raise BadSize(detail=f"{width}×{height} mm")
     plate = perforated_rect(width, height)
@@ -201,8 +193,6 @@ def postage_stamp(picture: shapely.Geometry | None = None, denomination: str = "
         d = text_outline(denomination, size=label_h, font=font)
         room = inner_w - 3.6
         if d.bounds[2] > room:  # it would run over the frame and off the plaque
-            from youthlab.stamp.errors import TextTooWide
-
             raise TextTooWide(text=denomination, width=f"{d.bounds[2]:.0f}", room=f"{room:.0f}")
         parts.append(_translate(d, inner_w / 2 - 1.8 - d.bounds[2], -inner_h / 2 + 1.6))
     if country:

@@ -20,8 +20,10 @@ from PIL import Image, ImageDraw
 from shapely.geometry import Polygon
 
 from youthlab.i18n import t
-from youthlab.stamp.errors import MeshError, StampError
+from youthlab.stamp.errors import MeshError, NotAModel, StampError
 from youthlab.stamp.mesh import mirror_x
+from youthlab.stamp.text import nonzero_fill
+from youthlab.stamp.threemf import read_3mf, write_3mf
 
 INK_RED = (200, 30, 40)  # 인주 (seal paste) red
 
@@ -36,8 +38,6 @@ def to_manifold(mesh: trimesh.Trimesh) -> Manifold:
 
 def face_outline(mesh: trimesh.Trimesh, depth: float = 0.05) -> shapely.Geometry:
     """The outline of the top face of the relief (``depth`` mm below the top), mesh x/y."""
-    from youthlab.stamp.text import nonzero_fill
-
     top = float(mesh.bounds[1][2])
     cs = to_manifold(mesh).slice(top - depth)
     rings = [np.asarray(p) for p in cs.to_polygons() if len(p) >= 3]
@@ -94,8 +94,6 @@ def save(stamp, path: str | Path) -> Path:
     if suffix == ".stl":
         mesh.export(path, file_type="stl")
     elif suffix == ".3mf":
-        from youthlab.stamp.threemf import write_3mf
-
         write_3mf(mesh, path, name=getattr(stamp, "name", "stamp"))
     elif suffix == ".png":
         ink_preview(stamp).save(path)
@@ -113,14 +111,10 @@ MODEL_SUFFIXES = (".stl", ".3mf")
 
 def load_mesh(path: str | Path) -> trimesh.Trimesh:
     """Read an STL/3MF back as one mesh; anything else is :class:`NotAModel`."""
-    from youthlab.stamp.errors import NotAModel
-
     path = Path(path)
     if path.suffix.lower() not in MODEL_SUFFIXES:
         raise NotAModel(name=path.name)
     if path.suffix.lower() == ".3mf":
-        from youthlab.stamp.threemf import read_3mf
-
         try:
             return read_3mf(path)
         except (MeshError, MemoryError):

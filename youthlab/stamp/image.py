@@ -20,7 +20,7 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from shapely.affinity import scale as _scale
 from shapely.geometry import MultiPolygon, Polygon
 
-from youthlab.stamp.errors import CorruptImage, EmptyDrawing, ImageTooLarge, NotAnImage, TooDetailed
+from youthlab.stamp.errors import BadSize, CorruptImage, EmptyDrawing, ImageTooLarge, NotAnImage, TooDetailed
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
 MAX_PIXELS = 16_000_000  # 16 MP: a phone photo; anything larger is refused
@@ -190,8 +190,6 @@ def image_levels(source: Source | Image.Image, width: float = 30.0, levels: int 
     height field (dark = high, or light = high with ``invert``).
     """
     if not 1 <= levels <= 6:
-        from youthlab.stamp.errors import BadSize
-
         raise BadSize(detail=f"levels={levels} (1–6)")
     im = source if isinstance(source, Image.Image) else load_image(source)
     out = []

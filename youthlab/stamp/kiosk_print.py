@@ -13,7 +13,10 @@ from typing import Any
 
 from youthlab.paths import data_dir
 from youthlab.stamp.errors import StampError
+from youthlab.stamp.printers import UnknownPrinterKind, printer_class
+from youthlab.stamp.printers.hall import load_printers
 from youthlab.stamp.settings import PrintClientSettings
+from youthlab.stamp.slicer import slice_stamp
 
 log = logging.getLogger("youthlab.stamp.kiosk")
 
@@ -30,9 +33,6 @@ def kiosk_printing_enabled() -> bool:
     client = PrintClientSettings.from_env()
     if client.url:
         return bool(client.token)
-    from youthlab.stamp.printers import UnknownPrinterKind, printer_class
-    from youthlab.stamp.printers.hall import load_printers
-
     try:
         printers = load_printers()
     except (OSError, ValueError, KeyError, TypeError):
@@ -83,7 +83,6 @@ def queue_stamp(stamp: Any, owner: str | None = None) -> int:
         answer = submit_stamp(stamp, url=client.url, token=client.token or None)
         return int(answer["job"]["id"])
     from youthlab.stamp.queue import PrintQueue, default_queue_file
-    from youthlab.stamp.slicer import slice_stamp
 
     owner = owner or time.strftime("kiosk-%H%M%S")
     folder = data_dir() / "stamp" / "kiosk"

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from youthlab.errors import YouthLabError
 from youthlab.stamp.print_errors import BadModel
 
 MEMORY_BYTES = 1536 * 1024 * 1024
@@ -68,8 +69,6 @@ def check_in_subprocess(path: str | Path) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    from youthlab.errors import YouthLabError
-
     try:
         model = check_model(argv[0])
     except YouthLabError as exc:

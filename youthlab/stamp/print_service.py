@@ -34,13 +34,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from youthlab.errors import YouthLabError, error_body
+from youthlab.errors import ConfigError, YouthLabError, error_body
+from youthlab.paths import accounts_file, data_dir
 from youthlab.service_answer import JsonAnswers, not_found_handler
+from youthlab.stamp.model_check import check_in_subprocess
 from youthlab.stamp.print_errors import (FileTooBig, NoSuchJob, NotYourJob, OwnerQueueFull, PrintRequestError,
-                                         QueueFull, RawGcodeRefused, http_status)
+                                         PrintServiceForbidden, QueueFull, RawGcodeRefused, http_status)
+from youthlab.stamp.printers import printer_class
 from youthlab.stamp.printers.base import PrinterLike
+from youthlab.stamp.printers.hall import load_printers, printers_file
 from youthlab.stamp.queue import PrintJob, PrintQueue
 from youthlab.stamp.settings import MAX_MODEL_BYTES, PrintQueueSettings
+from youthlab.stamp.slicer import slice_file
 
 MESH_SUFFIXES = (".stl", ".3mf")
 KIOSK_OWNER = "kiosk"
@@ -197,14 +202,10 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def _slice(model: Path, gcode: Path) -> Any:
-    from youthlab.stamp.slicer import slice_file
-
     return slice_file(model, out=gcode, timeout=120)
 
 
 def _check_in_subprocess(model: Path) -> dict[str, Any]:
-    from youthlab.stamp.model_check import check_in_subprocess
-
     return check_in_subprocess(model)
 
 
@@ -215,8 +216,6 @@ def make_app(desk: PrintDesk, prefix: str = "/", hub_auth: Any = None, plan: Any
     from tornado import web
     from tornado.ioloop import IOLoop
     from tornado.log import app_log
-
-    from youthlab.stamp.print_errors import PrintServiceForbidden
 
     kiosk_services = tuple(kiosk_services)
 
@@ -278,8 +277,6 @@ PRINT_SERVICE_VARS = ("YOUTHLAB_LANG", "YOUTHLAB_ROOT", "YOUTHLAB_ACCOUNTS", "PA
 def print_service_environment(environ: Mapping[str, str], data: Path) -> dict[str, str]:
     """The service's environment under the hub: its settings and the printers' API keys
     (the variables named by ``api_key_env`` in printers.yaml), no other secret."""
-    from youthlab.stamp.printers.hall import printers_file
-
     env = {k: environ[k] for k in PRINT_SERVICE_VARS if k in environ}
     env["YOUTHLAB_DATA_DIR"] = str(data)
     try:
@@ -306,8 +303,6 @@ def prepare_service_folder(data: Path, user: str | None = None) -> Path:
 
         entry = pwd.getpwnam(user)
         if entry.pw_uid == 0:
-            from youthlab.errors import ConfigError
-
             raise ConfigError(detail=f"YOUTHLAB_PRINT_USER={user} is root")
         for path in [folder, *folder.rglob("*")]:
             os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
@@ -320,11 +315,7 @@ def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None) -> None:
     from tornado.httpserver import HTTPServer
     from tornado.ioloop import IOLoop
 
-    from youthlab.errors import ConfigError
     from youthlab.hub.accounts import load_plan
-    from youthlab.paths import accounts_file, data_dir
-    from youthlab.stamp.printers import printer_class
-    from youthlab.stamp.printers.hall import load_printers
 
     if not (os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_SERVICE_NAME")):
         raise ConfigError(detail="the print service runs as a hub service (no JUPYTERHUB_API_TOKEN)")

@@ -17,7 +17,10 @@ import shapely
 import trimesh
 
 from youthlab.i18n import t
-from youthlab.stamp.errors import DesignTooComplex
+from youthlab.stamp.errors import DesignTooComplex, MeshError
+from youthlab.stamp.export import printed_outline
+from youthlab.stamp.fonts import resolve_font
+from youthlab.stamp.mesh import check_solid
 from youthlab.stamp.profiles import PrinterProfile, load_profile
 
 # A piece of lost/filled area smaller than this (mm²) is corner rounding, not a problem.
@@ -123,8 +126,6 @@ class Report:
 def _korean_font(size: float = 8):
     from matplotlib.font_manager import FontProperties
 
-    from youthlab.stamp.fonts import resolve_font
-
     try:
         return FontProperties(fname=str(resolve_font("nanum-gothic").path), size=size)
     except Exception:  # noqa: BLE001 - a legend without Hangul is still a legend
@@ -223,9 +224,6 @@ def overhangs(mesh: trimesh.Trimesh, max_angle: float = 45.0) -> tuple[float, np
 
 def _solid_problem(mesh: trimesh.Trimesh) -> str | None:
     """Why the mesh is not one closed, printable solid (None when it is)."""
-    from youthlab.stamp.errors import MeshError
-    from youthlab.stamp.mesh import check_solid
-
     try:
         check_solid(mesh)
     except MeshError as exc:
@@ -253,8 +251,6 @@ def check(stamp, nozzle: float | None = None, profile: str | PrinterProfile | No
                       volume_cm3=0.0, filament_g=0.0, filament_m=0.0, time_min=0.0, suggested_size=None,
                       findings=findings, ink=empty)
     else:
-        from youthlab.stamp.export import printed_outline
-
         ink, plate = printed_outline(mesh), None
     check_complexity(ink)
 

@@ -8,6 +8,8 @@ import numpy as np
 import shapely
 from shapely.geometry import Point, Polygon, box
 
+from youthlab.stamp.errors import BadSize
+
 SHAPES = ("circle", "star", "heart", "envelope", "ring")
 
 
@@ -48,8 +50,6 @@ def ring(size: float = 20.0, line: float = 2.0) -> shapely.Geometry:
 
 def shape(name: str, size: float = 20.0) -> shapely.Geometry:
     """A shape by name (one of :data:`SHAPES`), ``size`` mm across."""
-    from youthlab.stamp.errors import BadSize
-
     makers = {"circle": circle, "star": star, "heart": heart, "envelope": envelope, "ring": ring}
     if name not in makers:
         raise BadSize(detail=f"shape={name!r} ({', '.join(SHAPES)})")

@@ -16,7 +16,7 @@ from shapely.affinity import translate as _translate
 from shapely.geometry import MultiPolygon, Polygon
 
 from youthlab.stamp.errors import BadSize, EmptyText
-from youthlab.stamp.fonts import Font, check_coverage, resolve_font
+from youthlab.stamp.fonts import Font, check_coverage, missing_chars, resolve_font
 
 _EM = 100.0  # glyphs are traced at this size (font units) for smooth curves, then scaled
 MAX_CHARS = 40
@@ -70,8 +70,6 @@ def text_outline(
 @lru_cache(maxsize=16)
 def _reference_height(font: Font) -> float:
     """Ink height (font units at _EM) of the glyph that defines ``size``."""
-    from youthlab.stamp.fonts import missing_chars
-
     ref = "한" if not missing_chars("한", font) else "H"
     b = _line_outline(ref, font).bounds
     return (b[3] - b[1]) if b and not np.isnan(b[1]) else _EM

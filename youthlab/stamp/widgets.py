@@ -11,6 +11,10 @@ import functools
 
 import numpy as np
 
+from youthlab.errors import YouthLabError
+from youthlab.i18n import t
+from youthlab.stamp.errors import StampError
+
 try:
     import anywidget
     import traitlets
@@ -170,9 +174,6 @@ def _show_design(build, out, view, state: dict) -> None:
     (:func:`youthlab.stamp.jobs.budgeted`): a visitor's upload can be hostile."""
     from IPython.display import HTML, display
 
-    from youthlab.errors import YouthLabError
-    from youthlab.stamp.errors import StampError
-
     with out:
         out.clear_output(wait=True)
         try:
@@ -192,7 +193,6 @@ def designer(text: str = "우체국", size: float = 10.0):
     """A small text-stamp designer: type, pick size and plate, see 3-D, ink print and report."""
     import ipywidgets as w
 
-    from youthlab.i18n import t
     from youthlab.stamp.budget import start_in_background
     from youthlab.stamp.jobs import budgeted, text_job
 
@@ -226,7 +226,6 @@ def postage_designer(picture: str | None = None, denomination: str = "430원"):
     uploads and every change after that are built within the stamp budget."""
     import ipywidgets as w
 
-    from youthlab.i18n import t
     from youthlab.stamp.budget import start_in_background
     from youthlab.stamp.jobs import budgeted, postage_job
 

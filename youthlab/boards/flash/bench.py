@@ -16,7 +16,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from youthlab.boards.discover import list_boards
+from youthlab.boards.errors import BoardCodeError
+from youthlab.boards.flash.flow import flash_board
 from youthlab.boards.flash.names import BoardNames
+from youthlab.boards.session import Session
 from youthlab.errors import YouthLabError
 
 REPORT_PROBE = ("import sys, os, gc\n"
@@ -55,8 +59,6 @@ class BoardStatus:
 
 def attached_boards(names: BoardNames | None = None, include_virtual: bool = True) -> list[BenchBoard]:
     """Every board this machine reaches now, named from the bench's name table."""
-    from youthlab.boards.discover import list_boards
-
     names = names or BoardNames()
     out = []
     for info in list_boards(include_unknown=True):
@@ -123,9 +125,6 @@ def deploy_and_check(folder: str | Path | None = None, selftest: str | None = No
     import ast
 
     def job(board: BenchBoard, update: Callable[..., None]) -> None:
-        from youthlab.boards.errors import BoardCodeError
-        from youthlab.boards.session import Session
-
         with Session(board.port, serial_number=board.serial_number, notify=lambda m: None) as session:
             if folder is not None:
                 update(step="deploy")
@@ -157,8 +156,6 @@ def deploy_and_check(folder: str | Path | None = None, selftest: str | None = No
 
 def flash_job(family: str, **flash_kw: object) -> Job:
     """A job: flash ``family``'s pinned MicroPython (role-checked once by the caller)."""
-    from youthlab.boards.flash.flow import flash_board
-
     def job(board: BenchBoard, update: Callable[..., None]) -> None:
         def progress(stage: str, done: int, total: int) -> None:
             update(step=stage, percent=int(100 * done / total) if total else 0)

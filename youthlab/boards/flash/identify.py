@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from youthlab.boards.discover import find_port
+from youthlab.boards.errors import BoardError
 from youthlab.boards.flash.errors import NoAnswer
+from youthlab.boards.session import Session
 
 # Every MicroPython port has os.uname(); the unix port (virtual boards) has not, and
 # stands in with sys.platform.
@@ -21,15 +24,10 @@ def identify(port: str, timeout: float = 20.0, serial_number: str | None = None)
     """``sys.implementation`` and ``os.uname()`` of the board at ``port``, once it answers."""
     import ast
 
-    from youthlab.boards.errors import BoardError
-    from youthlab.boards.session import Session
-
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
         if serial_number:  # after a reboot a USB board may come back on another port name
-            from youthlab.boards.discover import find_port
-
             port = find_port(serial_number) or port
         try:
             with Session(port, serial_number=serial_number, connect_timeout=5.0, notify=lambda m: None) as board:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from youthlab.boards.flash.errors import FlashRefused
-from youthlab.errors import HubError
+from youthlab.errors import ConfigError, HubError
 
 FLASH_SCOPE = "custom:youthlab:flash"
 MENTOR_GROUP = "club-mentors"
@@ -66,7 +66,6 @@ def configure_mentor_role(c: Any, accounts_file: Path) -> list[str]:
     """Hub config for the mentor role: the custom scope, the ``club-mentors`` group and
     ``club-mentor`` role, and the scope in mentors' server tokens (a teacher's token
     already inherits all their rights). Returns the mentors."""
-    from youthlab.errors import ConfigError
     from youthlab.hub.accounts import load_plan
 
     mentors = mentors_from(accounts_file)

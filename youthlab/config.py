@@ -4,8 +4,7 @@ A settings class is a traitlets :class:`~traitlets.config.Configurable` whose kn
 tagged with the environment variable an operator sets::
 
     class FlightSettings(EnvConfigurable):
-        port = Int(8870, help="Loopback port of the flight service.").tag(
-            config=True, env="YOUTHLAB_FLIGHT_PORT")
+        port = knob(Int(8870, min=1, max=65535), "YOUTHLAB_FLIGHT_PORT")
 
     settings = FlightSettings.from_env()   # environment read here, once
 
@@ -15,8 +14,10 @@ take is a :class:`SettingError` naming the variable, in Korean and English.
 
 Settings classes are listed under the entry-point group ``youthlab.settings`` so that
 ``youthlab config`` shows every knob of every area: variable, default, current value
-(secrets masked) and help. Tags: ``env`` (the variable), ``secret=True`` (masked),
-``help_key`` (a catalogue key with the ko/en help shown to operators).
+(secrets masked) and help. Tags (:func:`knob` sets them): ``env`` (the variable),
+``secret=True`` (masked), ``help_key`` (the catalogue key of the ko/en help shown to
+operators, ``config.help.<variable in lower case>`` unless given). The help is the
+catalogue's only: a knob has no inline ``help=`` text to drift from it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 S = TypeVar("S", bound="EnvConfigurable")
+T = TypeVar("T", bound=TraitType)
 
 
 class SettingError(ConfigError):
@@ -59,6 +61,24 @@ def _parse(trait: TraitType, raw: str) -> Any:
             if isinstance(value, str) and value.lower() == raw.lower():
                 return value
     return trait.from_string(raw)
+
+
+def knob(trait: T, env: str, **tags: Any) -> T:
+    """``trait`` as a setting read from ``env``: its help is the catalogue's ``help_key``
+    (default ``config.help.<env in lower case>``); other tags (``secret=True``) pass on."""
+    tags.setdefault("help_key", "config.help." + env.lower())
+    return trait.tag(config=True, env=env, **tags)
+
+
+def _help_key(trait: TraitType) -> str:
+    return trait.metadata.get("help_key") or "config.help." + trait.metadata["env"].lower()
+
+
+def _help(trait: TraitType, lang: str | None = None) -> str:
+    """The catalogue's help of an env-tagged ``trait`` in ``lang``: the only help a setting has."""
+    from youthlab.i18n import t
+
+    return t(_help_key(trait), lang)
 
 
 class EnvConfigurable(Configurable):
@@ -124,6 +144,13 @@ class EnvConfigurable(Configurable):
             merged.merge(config)
         return cls(config=merged, **kwargs)
 
+    @classmethod
+    def class_get_trait_help(cls, trait: TraitType, inst: Any = None, helptext: str | None = None) -> str:
+        """A command line's ``--help`` of a knob shows the catalogue's help, as ``youthlab config`` does."""
+        if helptext is None and trait.metadata.get("env"):
+            helptext = _help(trait)
+        return super().class_get_trait_help(trait, inst, helptext)
+
     def knobs(self) -> Iterator["Knob"]:
         """Every env-tagged knob with its default and current value, for ``youthlab config``."""
         for name, trait in sorted(self.env_traits().items(), key=lambda kv: kv[1].metadata["env"]):
@@ -159,11 +186,12 @@ class Knob:
     def current(self) -> str:
         return self._shown(getattr(self.owner, self.name))
 
-    def help(self, lang: str | None = None) -> str:
-        from youthlab.i18n import t
+    @property
+    def help_key(self) -> str:
+        return _help_key(self.trait)
 
-        key = self.trait.metadata.get("help_key")
-        return t(key, lang) if key else (self.trait.help or "")
+    def help(self, lang: str | None = None) -> str:
+        return _help(self.trait, lang)
 
 
 def settings_class(area: str) -> type[EnvConfigurable]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from traitlets import Unicode
 
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 from youthlab.hub.settings import HubSettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -22,12 +22,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 class ProjectSettings(EnvConfigurable):
     """Where the project's files are, when not in this checkout."""
 
-    root = Unicode("", help="The checkout holding labs/, hardware/ and hub_config/ (empty: the "
-                            "one this package is in).").tag(config=True, env="YOUTHLAB_ROOT",
-                                                             help_key="config.help.youthlab_root")
-    labs_dir = Unicode("", help="The labs folder, e.g. a centre's own lab collection (empty: "
-                                "labs/ of the checkout).").tag(config=True, env="YOUTHLAB_LABS_DIR",
-                                                               help_key="config.help.youthlab_labs_dir")
+    root = knob(Unicode(""), "YOUTHLAB_ROOT")
+    labs_dir = knob(Unicode(""), "YOUTHLAB_LABS_DIR")
 
 
 def project_root() -> Path:

@@ -12,7 +12,7 @@ import pytest
 from traitlets import Bool, Int, Unicode
 from traitlets.config import Config
 
-from youthlab.config import EnvConfigurable, SettingError, settings_classes
+from youthlab.config import EnvConfigurable, SettingError, knob, settings_classes
 from youthlab.hub.settings import HubSettings
 from youthlab.i18n import catalogue
 
@@ -68,19 +68,63 @@ def test_knobs_show_default_current_and_mask_secrets():
     assert knobs["YLT_DEMO_PIN"].current == "***" and knobs["YLT_DEMO_ON"].current == "on"
 
 
-def test_every_registered_settings_class_documents_every_knob_in_both_languages():
+def _help_problems(cls: type[EnvConfigurable]) -> list[str]:
+    """What is wrong with the help of ``cls``'s settings: each has its ko and en help in the
+    catalogue, and there only (an inline ``help=`` text drifts from the catalogue's)."""
+    problems = []
+    for setting in cls.from_env({}).knobs():
+        if setting.trait.help:
+            problems.append(f"{setting.env}: inline help text; the catalogue's {setting.help_key} is the one help")
+        texts = catalogue().get(setting.help_key, {})
+        ko, en = texts.get("ko", ""), texts.get("en", "")
+        if not (en.strip() and re.search("[가-힣]", ko) and ko != en):
+            problems.append(f"{setting.env}: {setting.help_key} has no ko and en help in the catalogue")
+    return problems
+
+
+class InlineHelpSettings(EnvConfigurable):
+    port = knob(Int(8000, help="A drifted text."), "YOUTHLAB_HUB_PORT")
+    ip = Unicode("127.0.0.1", help="The proxy's address.").tag(config=True, env="YOUTHLAB_HUB_IP")  # no knob()
+
+
+class UncataloguedSettings(EnvConfigurable):
+    port = knob(Int(8000), "YLT_NOT_IN_THE_CATALOGUE")
+    pin = knob(Unicode(""), "YOUTHLAB_HUB_PORT", help_key="ylt.no.such.key", secret=True)
+
+
+class DocumentedSettings(EnvConfigurable):
+    port = knob(Int(8000), "YOUTHLAB_HUB_PORT")
+    url = knob(Unicode(""), "YOUTHLAB_PRINT_URL", help_key="stamp.setting.print_url")
+
+
+def test_the_help_check_finds_inline_help_and_uncatalogued_settings():
+    assert [p.split(":")[0] for p in _help_problems(InlineHelpSettings)] == ["YOUTHLAB_HUB_IP", "YOUTHLAB_HUB_PORT"]
+    assert all("inline help" in p for p in _help_problems(InlineHelpSettings))
+    shown = {k.env: k.help("en") for k in InlineHelpSettings().knobs()}  # the catalogue's, never the inline text
+    assert shown["YOUTHLAB_HUB_PORT"] == catalogue()["config.help.youthlab_hub_port"]["en"] != "A drifted text."
+    assert [p.split(":")[0] for p in _help_problems(UncataloguedSettings)] == ["YLT_NOT_IN_THE_CATALOGUE",
+                                                                                "YOUTHLAB_HUB_PORT"]
+    assert _help_problems(DocumentedSettings) == []
+    assert {k.env: k.help("ko") for k in DocumentedSettings().knobs()}["YOUTHLAB_HUB_PORT"] == "허브의 공개 포트."
+
+
+def test_a_command_lines_help_of_a_knob_is_the_catalogues():
+    # traitlets' --help (the kiosk server's options are KioskSettings traits) shows the same help
+    text = HubSettings.class_get_trait_help(HubSettings.class_traits()["port"])
+    assert "--HubSettings.port=<Int>" in text
+    assert any(help in text for help in catalogue()["config.help.youthlab_hub_port"].values())
+
+
+def test_every_registered_settings_class_documents_every_knob_in_both_languages_in_the_catalogue_only():
     classes = settings_classes()
     assert classes["hub"] is HubSettings
+    problems = []
     for name, cls in classes.items():
         assert issubclass(cls, EnvConfigurable), name
-        for knob in cls.from_env({}).knobs():
-            assert re.fullmatch(r"[A-Z][A-Z0-9_]+", knob.env), knob.env
-            ko, en = knob.help("ko"), knob.help("en")
-            assert en.strip() and ko.strip(), f"{name}.{knob.name} has no help"
-            key = knob.trait.metadata.get("help_key")
-            assert key, f"{knob.env} ({name}): help without a help_key is English in a Korean run"
-            assert set(catalogue().get(key, {})) >= {"ko", "en"}, f"{knob.env}: {key} is not in the catalogue"
-            assert ko != en and re.search("[가-힣]", ko), f"{knob.env}: no ko/en help"
+        for trait in cls.env_traits().values():
+            assert re.fullmatch(r"[A-Z][A-Z0-9_]+", trait.metadata["env"]), trait.metadata["env"]
+        problems += [f"{name}: {problem}" for problem in _help_problems(cls)]
+    assert problems == []
 
 
 def test_youthlab_config_in_korean_shows_every_help_in_korean():

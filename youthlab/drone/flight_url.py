@@ -12,14 +12,13 @@ from typing import Mapping
 
 from traitlets import Unicode
 
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 
 
 class FlightClientSettings(EnvConfigurable):
     """Where this server's real flights go (the hub sets it for every account's server)."""
 
-    url = Unicode("", help="The flight service's URL (empty: a club laptop flies its drone directly).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_URL", help_key="config.help.youthlab_flight_url")
+    url = knob(Unicode(""), "YOUTHLAB_FLIGHT_URL")
 
 
 def configured_url(environ: Mapping[str, str] | None = None) -> str | None:

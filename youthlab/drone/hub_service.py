@@ -13,7 +13,9 @@ from typing import Mapping
 
 from traitlets import Bool, Unicode
 
-from youthlab.drone.service import FlightSettings
+from youthlab.config import knob
+from youthlab.drone.secrets_guard import check_pin_strength
+from youthlab.drone.service import FlightSettings, ensure_service_pin, hub_runs_flight_service, prepare_service_folder
 from youthlab.hub.services import HubService, HubWiring
 from youthlab.i18n import t
 
@@ -24,16 +26,9 @@ class FlightServiceSettings(FlightSettings):
     """How the hub runs (or points at) the flight service; the service's own knobs (port,
     drone, token …) are :class:`~youthlab.drone.service.FlightSettings`, listed once here."""
 
-    enabled = Bool(True, help="Run the flight service behind the hub (/services/flight/).").tag(
-        config=True, env="YOUTHLAB_FLIGHT", help_key="config.help.youthlab_flight")
-    user = Unicode("", help="Run it as this system user (the hub must be root).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_USER", help_key="config.help.youthlab_flight_user")
-    station = Unicode("", help="URL of a separate flight station instead of the local service "
-                               "(its token: YOUTHLAB_FLIGHT_TOKEN, given to the accounts' servers).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_STATION", help_key="config.help.youthlab_flight_station")
-    teacher_pin = Unicode("", help="Teacher PIN (8+ characters) that overrides a failed simulator "
-                                   "check; empty: made once, kept in <data>/flight-service.").tag(
-        config=True, env="YOUTHLAB_TEACHER_PIN", help_key="config.help.youthlab_teacher_pin", secret=True)
+    enabled = knob(Bool(True), "YOUTHLAB_FLIGHT")
+    user = knob(Unicode(""), "YOUTHLAB_FLIGHT_USER")
+    station = knob(Unicode(""), "YOUTHLAB_FLIGHT_STATION")
 
 
 class FlightHubService(HubService):
@@ -42,8 +37,6 @@ class FlightHubService(HubService):
 
     @staticmethod
     def _local(environ: Mapping[str, str]) -> bool:
-        from youthlab.drone.service import hub_runs_flight_service
-
         return hub_runs_flight_service(environ)
 
     def enabled(self, environ: Mapping[str, str]) -> bool:
@@ -54,8 +47,6 @@ class FlightHubService(HubService):
         return [FlightServiceSettings.from_env(environ).port] if self._local(environ) else []
 
     def check(self, environ: Mapping[str, str]) -> None:
-        from youthlab.drone.secrets_guard import check_pin_strength
-
         pin = FlightServiceSettings.from_env(environ).teacher_pin
         if pin:
             check_pin_strength(pin)
@@ -63,7 +54,6 @@ class FlightHubService(HubService):
     def prepare(self, data: Path, environ: Mapping[str, str]) -> list[str]:
         if not self._local(environ):
             return []
-        from youthlab.drone.service import ensure_service_pin
 
         pin, made = ensure_service_pin(data, environ)
         path = data / "flight-service" / "teacher-pin"
@@ -95,8 +85,6 @@ class FlightHubService(HubService):
                             if k.startswith("YOUTHLAB_") and k not in ("YOUTHLAB_FLIGHT_URL", "YOUTHLAB_KIOSK_PIN")},
         }
         if settings.user:  # its own system user: see `youthlab drone firewall`
-            from youthlab.drone.service import prepare_service_folder
-
             entry.update(user=settings.user, cwd=str(prepare_service_folder(wiring.data, settings.user)))
         wiring.services.append(entry)
         wiring.roles.append({

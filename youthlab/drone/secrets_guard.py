@@ -17,8 +17,9 @@ from typing import Any, Mapping
 from traitlets import Unicode
 
 from youthlab import secrets_guard as _shared
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 from youthlab.drone.errors import DroneError
+from youthlab.paths import data_dir
 from youthlab.secrets_guard import well_formed
 
 MIN_PIN_LENGTH = 8
@@ -31,9 +32,7 @@ class TeacherPinSettings(EnvConfigurable):
     """The teacher's PIN: one knob for the flight service and the simulate-first gate
     (listed with the flight service's knobs, ``youthlab config --area flight-service``)."""
 
-    teacher_pin = Unicode("", help="Teacher PIN (8+ characters) that overrides a failed simulator "
-                                   "check; empty: made once, kept in <data>/flight-service.").tag(
-        config=True, env=PIN_VAR, secret=True, help_key="config.help.youthlab_teacher_pin")
+    teacher_pin = knob(Unicode(""), PIN_VAR, secret=True)
 
 
 class TooManyTries(DroneError, _shared.TooManyTries):
@@ -77,8 +76,6 @@ def ensure_teacher_pin(folder: Path, environ: Mapping[str, str] | None = None, *
 
 def service_folder(data: Path | None = None) -> Path:
     """The flight service's own folder (its PIN, key, ledger and pilot log)."""
-    from youthlab.paths import data_dir
-
     return Path(data if data is not None else data_dir()) / "flight-service"
 
 

@@ -20,9 +20,12 @@ from typing import Callable, Mapping
 
 from traitlets import Float, Int, Unicode
 
-from youthlab.config import settings_class
+from youthlab.config import knob, settings_class
 from youthlab.drone.backends import FlightBackend
+from youthlab.drone.missions import get_mission
 from youthlab.drone.secrets_guard import TeacherPinSettings, ensure_teacher_pin, service_folder
+from youthlab.errors import ConfigError
+from youthlab.i18n import t
 
 
 def hub_runs_flight_service(environ: Mapping[str, str] | None = None) -> bool:
@@ -74,24 +77,14 @@ class FlightSettings(TeacherPinSettings):
     """The flight service process's knobs, the teacher's PIN among them (listed by
     ``youthlab config --area flight-service``)."""
 
-    port = Int(8870, min=1, max=65535, help="The flight service's HTTP port (loopback under the hub).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_PORT", help_key="config.help.youthlab_flight_port")
-    drone = Unicode("emulator", help="The drone: 'emulator' (a virtual Tello on loopback, for demos) or the "
-                                     "Tello's address (192.168.10.1).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_DRONE", help_key="config.help.youthlab_flight_drone")
-    tello_port = Int(8889, min=1, max=65535, help="The Tello's command port (UDP).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_TELLO_PORT", help_key="config.help.youthlab_flight_tello_port")
-    state_port = Int(8890, min=1, max=65535, help="Local port for the Tello's state stream (UDP).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_STATE_PORT", help_key="config.help.youthlab_flight_state_port")
-    program_max_s = Float(300.0, min=1.0, help="Longest a program may run (simulation, then flight), seconds.").tag(
-        config=True, env="YOUTHLAB_FLIGHT_PROGRAM_MAX", help_key="config.help.youthlab_flight_program_max")
-    session_max_s = Float(600.0, min=1.0, help="Longest a board's session may hold the drone, seconds.").tag(
-        config=True, env="YOUTHLAB_FLIGHT_SESSION_MAX", help_key="config.help.youthlab_flight_session_max")
-    session_idle_s = Float(30.0, min=1.0, help="A session without a command for this long ends (and lands).").tag(
-        config=True, env="YOUTHLAB_FLIGHT_SESSION_IDLE", help_key="config.help.youthlab_flight_session_idle")
-    token = Unicode("", help="The token callers bring outside the hub (a flight station); under the hub the "
-                             "hub's own tokens are used.").tag(
-        config=True, env="YOUTHLAB_FLIGHT_TOKEN", help_key="config.help.youthlab_flight_token", secret=True)
+    port = knob(Int(8870, min=1, max=65535), "YOUTHLAB_FLIGHT_PORT")
+    drone = knob(Unicode("emulator"), "YOUTHLAB_FLIGHT_DRONE")
+    tello_port = knob(Int(8889, min=1, max=65535), "YOUTHLAB_FLIGHT_TELLO_PORT")
+    state_port = knob(Int(8890, min=1, max=65535), "YOUTHLAB_FLIGHT_STATE_PORT")
+    program_max_s = knob(Float(300.0, min=1.0), "YOUTHLAB_FLIGHT_PROGRAM_MAX")
+    session_max_s = knob(Float(600.0, min=1.0), "YOUTHLAB_FLIGHT_SESSION_MAX")
+    session_idle_s = knob(Float(30.0, min=1.0), "YOUTHLAB_FLIGHT_SESSION_IDLE")
+    token = knob(Unicode(""), "YOUTHLAB_FLIGHT_TOKEN", secret=True)
 
 
 def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None,
@@ -104,14 +97,12 @@ def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None,
 
     from youthlab.drone.desk import FlightDesk, flight_sandbox
     from youthlab.drone.http_api import MAX_BODY_BYTES, make_app
-    from youthlab.i18n import t
 
     settings = settings or FlightSettings.from_env()
     emulator = None
     host, tello_port = settings.drone, settings.tello_port
     if settings.drone == "emulator":
         from youthlab.drone.emulator import TelloEmulator
-        from youthlab.drone.missions import get_mission
 
         emulator = TelloEmulator(port=0, state_port=settings.state_port, **get_mission("hall").sim_options(0)).start()
         host, tello_port = emulator.address
@@ -131,8 +122,6 @@ def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None,
 
             hub_auth = HubAuth(cache_max_age=60)
         if hub_auth is None and not settings.token:
-            from youthlab.errors import ConfigError
-
             raise ConfigError(detail="YOUTHLAB_FLIGHT_TOKEN is not set (needed outside the hub)")
         app = make_app(desk, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), token=settings.token or None,
                        hub_auth=hub_auth)

@@ -13,18 +13,15 @@ from typing import Mapping
 
 from traitlets import CaselessStrEnum, Int
 
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 from youthlab.hub.services import HubService, HubWiring, free_loopback_port
 
 
 class GradingServiceSettings(EnvConfigurable):
     """How the hub runs the grading service."""
 
-    mode = CaselessStrEnum(["auto", "on", "off"], default_value="auto",
-                           help="auto: on in isolated mode (teachers' servers are not root).").tag(
-        config=True, env="YOUTHLAB_GRADING_SERVICE", help_key="config.help.youthlab_grading_service")
-    port = Int(0, min=0, max=65535, help="Its loopback port (0: a free one at each start).").tag(
-        config=True, env="YOUTHLAB_GRADING_PORT", help_key="config.help.youthlab_grading_port")
+    mode = knob(CaselessStrEnum(["auto", "on", "off"], default_value="auto"), "YOUTHLAB_GRADING_SERVICE")
+    port = knob(Int(0, min=0, max=65535), "YOUTHLAB_GRADING_PORT")
 
 
 class GradingHubService(HubService):

@@ -33,7 +33,7 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Dict, List, Unicode
 
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 from youthlab.hub.identity import NAME_MAX, system_user_prefix
 
 COMMENT = "YouthLab autograde sandbox"
@@ -53,9 +53,7 @@ DEFAULT_LOCK_DIR = "/run/youthlab-sandbox"
 class SandboxSettings(EnvConfigurable):
     """The autograde sandbox's knobs (``youthlab config --area grading-sandbox``)."""
 
-    lock_dir = Unicode(DEFAULT_LOCK_DIR, help="Folder of the sandbox users' lock files (root's, 0700): "
-                                              "one autograde run holds a user at a time.").tag(
-        config=True, env="YOUTHLAB_SANDBOX_LOCKS", help_key="config.help.youthlab_sandbox_locks")
+    lock_dir = knob(Unicode(DEFAULT_LOCK_DIR), "YOUTHLAB_SANDBOX_LOCKS")
 
 
 def lock_dir() -> Path:

@@ -33,11 +33,15 @@ from typing import Any, Callable, Mapping
 
 from traitlets import Int
 
-from youthlab.config import EnvConfigurable, settings_class
-from youthlab.errors import YouthLabError, error_body
+from youthlab.config import EnvConfigurable, knob, settings_class
+from youthlab.errors import ConfigError, YouthLabError, error_body
+from youthlab.grading.access import require_nbgrader_tools
+from youthlab.grading.errors import UnknownClass, UnknownLab
 from youthlab.grading.service_errors import GradingBusy, GradingForbidden, GradingRequestError, http_status
+from youthlab.hub.accounts import AccountPlan, load_plan
+from youthlab.hub.identity import isolated_mode
+from youthlab.paths import accounts_file, data_dir
 from youthlab.service_answer import JsonAnswers, not_found_handler
-from youthlab.hub.accounts import AccountPlan
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_BODY_BYTES = 16 * 1024
@@ -133,7 +137,6 @@ class GradingDesk:
 
     def _course(self, grader: Grader, cls: str, lab: str):
         from youthlab.grading.course import open_course
-        from youthlab.grading.errors import UnknownClass, UnknownLab
 
         if cls not in self.plan.classes:
             raise UnknownClass(cls=cls, known=", ".join(sorted(self.plan.classes)) or "-")
@@ -200,7 +203,6 @@ class GradingDesk:
 def _grade(course: Any, lab: str, **kw: Any) -> Any:
     """Root's CLI path; then, as root, the course folder's shared modes put back
     (new files belong to the class's teachers' group, as `operating` does for the CLI)."""
-    from youthlab.grading.access import require_nbgrader_tools
     from youthlab.grading.autograde import autograde
 
     require_nbgrader_tools()
@@ -272,8 +274,7 @@ class GradingSettings(EnvConfigurable):
     """The grading service process's knobs (``youthlab config --area grading``); how the
     hub runs it (on/off, port) is :class:`~youthlab.grading.hub_service.GradingServiceSettings`."""
 
-    max_jobs = Int(2, min=1, max=64, help="Classes graded at once (each job runs its own workers).").tag(
-        config=True, env="YOUTHLAB_GRADING_MAX_JOBS", help_key="config.help.youthlab_grading_max_jobs")
+    max_jobs = knob(Int(2, min=1, max=64), "YOUTHLAB_GRADING_MAX_JOBS")
 
 
 SERVICE_VARS = ("YOUTHLAB_LANG", "YOUTHLAB_ROOT", "YOUTHLAB_ACCOUNTS", "YOUTHLAB_SPAWNER",
@@ -293,7 +294,6 @@ def hub_runs_grading_service(environ: Mapping[str, str] | None = None) -> bool:
     """``YOUTHLAB_GRADING_SERVICE``: on, off, or auto (default: on in isolated mode, where
     teachers' servers are not root and could not sandbox submissions themselves)."""
     from youthlab.grading.sandbox import SandboxSettings
-    from youthlab.hub.identity import isolated_mode
 
     env = os.environ if environ is None else environ
     mode = settings_class("grading-service").setting("mode", env)
@@ -309,10 +309,6 @@ def serve(port: int, ip: str = "127.0.0.1") -> None:
     from jupyterhub.services.auth import HubAuth
     from tornado.httpserver import HTTPServer
     from tornado.ioloop import IOLoop
-
-    from youthlab.errors import ConfigError
-    from youthlab.hub.accounts import load_plan
-    from youthlab.paths import accounts_file, data_dir
 
     if not (os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_SERVICE_NAME")):
         raise ConfigError(detail="the grading service runs as a hub service (no JUPYTERHUB_API_TOKEN)")

@@ -11,15 +11,14 @@ from typing import Any, Callable
 import requests
 from traitlets import Unicode
 
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 from youthlab.grading.service_errors import GradingServiceRefused, GradingServiceUnreachable
 
 
 class GradingClientSettings(EnvConfigurable):
     """Where a teacher's server finds the hub's grading service (the hub sets it)."""
 
-    url = Unicode("", help="The grading service's URL (empty: grade in this process).").tag(
-        config=True, env="YOUTHLAB_GRADING_URL", help_key="config.help.youthlab_grading_url")
+    url = knob(Unicode(""), "YOUTHLAB_GRADING_URL")
 
 
 def service_url() -> str | None:

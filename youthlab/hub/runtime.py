@@ -37,7 +37,7 @@ from pathlib import Path
 
 from traitlets import CaselessStrEnum, Unicode
 
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 from youthlab.errors import SetupError
 from youthlab.paths import project_root
 
@@ -47,13 +47,8 @@ DEFAULT_RUNTIME_DIR = "/opt/youthlab"
 class RuntimeSettings(EnvConfigurable):
     """Where the runtime mirror goes and when it is used (``youthlab config --area runtime``)."""
 
-    runtime_dir = Unicode(DEFAULT_RUNTIME_DIR, help="Folder of the runtime mirrors (one per checkout), "
-                                                    "readable by every user, writable by root alone.").tag(
-        config=True, env="YOUTHLAB_RUNTIME_DIR", help_key="config.help.youthlab_runtime_dir")
-    mirror = CaselessStrEnum(["auto", "always"], default_value="auto",
-                             help="auto: mirror when the venv or checkout is closed to other users; "
-                                  "always: accounts' servers never run code from the checkout.").tag(
-        config=True, env="YOUTHLAB_RUNTIME_MIRROR", help_key="config.help.youthlab_runtime_mirror")
+    runtime_dir = knob(Unicode(DEFAULT_RUNTIME_DIR), "YOUTHLAB_RUNTIME_DIR")
+    mirror = knob(CaselessStrEnum(["auto", "always"], default_value="auto"), "YOUTHLAB_RUNTIME_MIRROR")
 
 
 PROJECT_PARTS = ("youthlab", "labs", "hardware", "hub_config", "games", "curricula")

@@ -13,7 +13,7 @@ from typing import Mapping
 
 from traitlets import Bool, Int, Unicode
 
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 from youthlab.hub.services import HubService, HubWiring
 from youthlab.i18n import t
 
@@ -22,13 +22,9 @@ class KioskServiceSettings(EnvConfigurable):
     """How the hub runs the kiosk (the kiosk's own knobs — idle, pool, language, public URL —
     are :class:`youthlab.kiosk.settings.KioskSettings`)."""
 
-    enabled = Bool(True, help="Serve the kiosk apps at /services/kiosk/.").tag(
-        config=True, env="YOUTHLAB_KIOSK", help_key="config.help.youthlab_kiosk")
-    port = Int(8866, min=1, max=65535, help="The kiosk service's loopback port.").tag(
-        config=True, env="YOUTHLAB_KIOSK_PORT", help_key="config.help.youthlab_kiosk_port")
-    staff_pin = Unicode("", help="Staff exit PIN (6+ characters; 'off': no staff exit; empty: made "
-                                 "once and kept in <data>/kiosk/staff-pin).").tag(
-        config=True, env="YOUTHLAB_KIOSK_PIN", help_key="config.help.youthlab_kiosk_pin", secret=True)
+    enabled = knob(Bool(True), "YOUTHLAB_KIOSK")
+    port = knob(Int(8866, min=1, max=65535), "YOUTHLAB_KIOSK_PORT")
+    staff_pin = knob(Unicode(""), "YOUTHLAB_KIOSK_PIN", secret=True)
 
 
 class KioskHubService(HubService):

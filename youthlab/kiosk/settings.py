@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 from traitlets import Enum, Float, Integer, TraitError, Unicode, default, validate
 
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 from youthlab.i18n import LANGUAGES
 
 
@@ -23,39 +23,20 @@ class KioskSettings(EnvConfigurable):
                    ).tag(config=True)
     ip = Unicode("127.0.0.1", help="Address the kiosk listens on (0.0.0.0 lets other screens connect)."
                  ).tag(config=True)
-    base_url = Unicode("/", help="URL prefix (under the hub: JUPYTERHUB_SERVICE_PREFIX, /services/kiosk/)."
-                       ).tag(config=True, env="JUPYTERHUB_SERVICE_PREFIX", help_key="kiosk.setting.base_url")
-    language = Enum(list(LANGUAGES), default_value="ko",
-                    help="The kiosk's own language: a visitor who asks for none gets it."
-                    ).tag(config=True, env="YOUTHLAB_KIOSK_LANG", help_key="kiosk.setting.language")
-    pool_languages = Unicode(",".join(LANGUAGES),
-                             help="Comma-separated languages that get preheated pages (one kernel per app, language and pool "
-                               "slot, ~54 MB each); a visitor of another language gets a fresh kernel."
-                          ).tag(config=True, env="YOUTHLAB_KIOSK_POOL_LANGS", help_key="kiosk.setting.pool_languages")
-    pool_size = Integer(1, min=0, help="Preheated kernels per app and language (0: none)."
-                        ).tag(config=True, env="YOUTHLAB_KIOSK_POOL", help_key="kiosk.setting.pool_size")
-    max_kernels = Integer(8, min=1, help="Visitors' kernels at once (preheated ones not counted); "
-                                         "more visitors get a polite wait page."
-                          ).tag(config=True, env="YOUTHLAB_KIOSK_MAX_KERNELS", help_key="kiosk.setting.max_kernels")
-    idle_seconds = Integer(90, min=5, help="Seconds without a touch before the app resets."
-                           ).tag(config=True, env="YOUTHLAB_KIOSK_IDLE", help_key="kiosk.setting.idle_seconds")
-    cull_seconds = Integer(120, min=5, help="Seconds a visitor's kernel may sit unconnected before it "
-                                             "is ended (preheated kernels are never culled)."
-                           ).tag(config=True, env="YOUTHLAB_KIOSK_CULL", help_key="kiosk.setting.cull_seconds")
-    public_url = Unicode("", help="Public origin for the QR codes, e.g. http://hall:8000 (empty: this "
-                                  "server's address); never taken from a request's Host header."
-                         ).tag(config=True, env="YOUTHLAB_KIOSK_PUBLIC_URL", help_key="kiosk.setting.public_url")
-    math = Enum(["plain", "mathjax"], default_value="plain",
-                help="How LaTeX in an app's text is shown: plain (as written; the page loads no math "
-                     "typesetter) or mathjax (MathJax 3 from Voila's own files, ~800 KB of scripts each "
-                     "page evaluates at its first label)."
-                ).tag(config=True, env="YOUTHLAB_KIOSK_MATH", help_key="kiosk.setting.math")
-    frontend_extensions = Enum(["app", "all"], default_value="app",
-                               help="Which JupyterLab front-end extensions an app's page loads: app (Voila's own and those "
-                                    "of the Python packages the app imports; anywidget's ~550 KB of scripts only for apps "
-                                    "that use it) or all (every installed one, as plain Voila)."
-                               ).tag(config=True, env="YOUTHLAB_KIOSK_FRONTEND_EXTENSIONS",
-                                     help_key="kiosk.setting.frontend_extensions")
+    base_url = knob(Unicode("/"), "JUPYTERHUB_SERVICE_PREFIX", help_key="kiosk.setting.base_url")
+    language = knob(Enum(list(LANGUAGES), default_value="ko"), "YOUTHLAB_KIOSK_LANG",
+                    help_key="kiosk.setting.language")
+    pool_languages = knob(Unicode(",".join(LANGUAGES)), "YOUTHLAB_KIOSK_POOL_LANGS",
+                          help_key="kiosk.setting.pool_languages")
+    pool_size = knob(Integer(1, min=0), "YOUTHLAB_KIOSK_POOL", help_key="kiosk.setting.pool_size")
+    max_kernels = knob(Integer(8, min=1), "YOUTHLAB_KIOSK_MAX_KERNELS", help_key="kiosk.setting.max_kernels")
+    idle_seconds = knob(Integer(90, min=5), "YOUTHLAB_KIOSK_IDLE", help_key="kiosk.setting.idle_seconds")
+    cull_seconds = knob(Integer(120, min=5), "YOUTHLAB_KIOSK_CULL", help_key="kiosk.setting.cull_seconds")
+    public_url = knob(Unicode(""), "YOUTHLAB_KIOSK_PUBLIC_URL", help_key="kiosk.setting.public_url")
+    math = knob(Enum(["plain", "mathjax"], default_value="plain"), "YOUTHLAB_KIOSK_MATH",
+                help_key="kiosk.setting.math")
+    frontend_extensions = knob(Enum(["app", "all"], default_value="app"), "YOUTHLAB_KIOSK_FRONTEND_EXTENSIONS",
+                               help_key="kiosk.setting.frontend_extensions")
     single_app = Unicode("", help="Serve (and preheat) one lab's app only, e.g. 00-welcome.").tag(config=True)
     render_budget = Float(90.0, min=1.0, help="Seconds a preheated kernel may take to run its app before "
                                               "it is replaced.").tag(config=True)

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from traitlets import Float, Int
 
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 from youthlab.errors import YouthLabError
 from youthlab.stamp.errors import StampError
 
@@ -61,10 +61,8 @@ last_usage = Usage()
 class StampBudgetSettings(EnvConfigurable):
     """What one stamp computation may use (``youthlab config --area stamp-budget``)."""
 
-    memory_mb = Int(1024, min=1, help="Memory one stamp computation may use, in MB.").tag(
-        config=True, env="YOUTHLAB_STAMP_MEMORY_MB", help_key="config.help.youthlab_stamp_memory_mb")
-    seconds = Float(60.0, min=0.1, help="Longest one stamp computation may take, in seconds.").tag(
-        config=True, env="YOUTHLAB_STAMP_SECONDS", help_key="config.help.youthlab_stamp_seconds")
+    memory_mb = knob(Int(1024, min=1), "YOUTHLAB_STAMP_MEMORY_MB")
+    seconds = knob(Float(60.0, min=0.1), "YOUTHLAB_STAMP_SECONDS")
 
 
 def memory_mb() -> int:

@@ -14,19 +14,16 @@ from typing import Mapping
 
 from traitlets import Bool, Int, Unicode
 
-from youthlab.config import EnvConfigurable
+from youthlab.config import EnvConfigurable, knob
 from youthlab.hub.services import HubService, HubWiring, free_loopback_port
 
 
 class PrintServiceSettings(EnvConfigurable):
     """How the hub runs the print queue (the queue's own limits are the service's)."""
 
-    enabled = Bool(True, help="Run the print queue behind the hub (/services/print/).").tag(
-        config=True, env="YOUTHLAB_PRINT", help_key="stamp.setting.service_enabled")
-    port = Int(0, min=0, max=65535, help="Its loopback port (0: a free one at each start).").tag(
-        config=True, env="YOUTHLAB_PRINT_PORT", help_key="stamp.setting.service_port")
-    user = Unicode("", help="Run it as this system user, not the hub's (the hub must be root).").tag(
-        config=True, env="YOUTHLAB_PRINT_USER", help_key="stamp.setting.service_user")
+    enabled = knob(Bool(True), "YOUTHLAB_PRINT", help_key="stamp.setting.service_enabled")
+    port = knob(Int(0, min=0, max=65535), "YOUTHLAB_PRINT_PORT", help_key="stamp.setting.service_port")
+    user = knob(Unicode(""), "YOUTHLAB_PRINT_USER", help_key="stamp.setting.service_user")
 
 
 class PrintHubService(HubService):

@@ -18,7 +18,6 @@ The last line, ``RATIO kiosk_soak <good/loads> goal >= 1.00``, is what CI reads.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess

@@ -7,7 +7,6 @@ import csv
 import os
 import shutil
 import tempfile
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient

@@ -7,7 +7,6 @@ and that what was saved before is byte-identical.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess

@@ -9,7 +9,6 @@ import glob
 import os
 import secrets
 import subprocess
-import sys
 import textwrap
 import time
 

@@ -8,13 +8,10 @@ matters. The last test prints ``kiosk attacks refused N of N``.
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
 import sqlite3
 import stat
 import time
-from pathlib import Path
 
 import pytest
 import requests

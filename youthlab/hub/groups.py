@@ -122,7 +122,5 @@ def remove_class_groups(plan: AccountPlan, classes: list[str] | None = None, pre
 def ensure_groups_for_spawn(account: str, prefix: str | None = None) -> list[str]:
     """:func:`ensure_account_groups` with the hub's plan (``YOUTHLAB_ACCOUNTS`` or
     ``hub_config/accounts.yaml``): what the spawner calls before a server starts."""
-    import os
-
     plan = load_plan(accounts_file())
     return ensure_account_groups(plan, account, prefix)

@@ -66,7 +66,6 @@ def _parse(trait: TraitType, raw: str) -> Any:
 def knob(trait: T, env: str, **tags: Any) -> T:
     """``trait`` as a setting read from ``env``: its help is the catalogue's ``help_key``
     (default ``config.help.<env in lower case>``); other tags (``secret=True``) pass on."""
-    tags.setdefault("help_key", "config.help." + env.lower())
     return trait.tag(config=True, env=env, **tags)
 
 

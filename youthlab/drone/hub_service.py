@@ -54,7 +54,6 @@ class FlightHubService(HubService):
     def prepare(self, data: Path, environ: Mapping[str, str]) -> list[str]:
         if not self._local(environ):
             return []
-
         pin, made = ensure_service_pin(data, environ)
         path = data / "flight-service" / "teacher-pin"
         if made:

@@ -221,7 +221,7 @@ def test_teacher_autogrades_from_own_server_through_the_sandboxed_service():
     env = {"YOUTHLAB_SYSTEM_USER_PREFIX": prefix, "YOUTHLAB_ACCOUNTS": str(accounts)}
     hub = None
     try:
-        hub = start_hub(data, env, timeout=300)  # a shared, loaded machine (load ~20 on 2 cores)
+        hub = start_hub(data, env)
         cli_env = dict(os.environ, YOUTHLAB_LANG="en", **env)
         r = subprocess.run([str(Path(sys.executable).parent / "youthlab"), "course", "create", "visit-90",
                             "--class", "class-a", "--data-dir", str(data)],

@@ -49,7 +49,7 @@ def test_the_released_lab_is_there_at_first_login_once_and_is_submitted_from_the
         assert r.returncode == 0, r.stdout + r.stderr
         return r.stdout
 
-    hub = start_hub(data, env, timeout=300)  # a busy machine: the hub's first start is slow
+    hub = start_hub(data, env)
     try:
         youthlab("course", "create", "visit-90", "--class", CLS)
         youthlab("course", "release", LAB, "--class", CLS)

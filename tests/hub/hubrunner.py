@@ -126,8 +126,11 @@ def remove_system_accounts(prefix: str) -> list[str]:
     return removed
 
 
-def start_hub(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 90,
+def start_hub(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 300,
               up_args: tuple[str, ...] = ()) -> RunningHub:
+    """Run ``youthlab up`` on loopback until it says it is ready. ``timeout`` is a backstop
+    as long as the launcher's own: on a loaded 2-core runner a hub with its services took
+    over 90 s to add its routes."""
     port = free_port()
     # The kiosk service preheats a kernel per kiosk app; only the kiosk tests turn it on.
     env = dict(os.environ, YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1", YOUTHLAB_KIOSK="off", YOUTHLAB_FLIGHT="off",

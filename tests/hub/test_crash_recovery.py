@@ -122,7 +122,7 @@ def test_kill_9_then_up_again_takes_the_students_over_and_sigterm_stops_everythi
 
     data, prefix, hubs = crash_data
     env = {"YOUTHLAB_SYSTEM_USER_PREFIX": prefix, "YOUTHLAB_CULL_IDLE": "3600"}
-    first = start_hub(data, env, timeout=180)
+    first = start_hub(data, env)
     hubs.append(first)
     students = ("student1", "student2")
     kernels = {}
@@ -159,7 +159,7 @@ def test_kill_9_then_up_again_takes_the_students_over_and_sigterm_stops_everythi
     args = first.proc.args
     same = tuple(x for opt in ("--port", "--hub-api-port", "--proxy-api-port", "--kiosk-port")
                  for x in (opt, args[args.index(opt) + 1]))  # given last, they win
-    second = start_hub(data, env, timeout=180, up_args=same)
+    second = start_hub(data, env, up_args=same)
     second.url = first.url
     hubs.append(second)
     out = "".join(second.output)
@@ -236,7 +236,7 @@ def test_hub_killed_under_youthlab_up_is_reported_as_stopped_unexpectedly_and_le
     from tests.hub.hubrunner import start_hub
 
     data, prefix, hubs = crash_data
-    hub = start_hub(data, {"YOUTHLAB_SYSTEM_USER_PREFIX": prefix}, timeout=300)
+    hub = start_hub(data, {"YOUTHLAB_SYSTEM_USER_PREFIX": prefix})
     hubs.append(hub)
     s = hub.login("student1")
     _start_server(hub, s, "student1")

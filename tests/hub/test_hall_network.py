@@ -245,7 +245,7 @@ def https_hub():
     env = {"YOUTHLAB_FLIGHT": "on", "YOUTHLAB_FLIGHT_PORT": str(free_port()),
            "YOUTHLAB_FLIGHT_STATE_PORT": str(udp_port()), "YOUTHLAB_FLIGHT_DRONE": "emulator",
            "YOUTHLAB_TEACHER_PIN": "", "YOUTHLAB_CULL_IDLE": "0"}
-    hub = start_hub(data, env, timeout=150, up_args=("--ssl",))
+    hub = start_hub(data, env, up_args=("--ssl",))
     hub.url = hub.url.replace("http://", "https://")
     hub.env = env
     try:
@@ -316,7 +316,7 @@ def test_a_restart_with_the_operators_certificate_serves_it_and_shows_no_pin_aga
     first.stop()  # the same data folder, now with the operator's own certificate
     cert, key, ca = _signed_leaf(tmp_path / "operator")
     env = dict(first.env, YOUTHLAB_SSL_CERT=str(cert), YOUTHLAB_SSL_KEY=str(key))
-    hub = start_hub(first.data_dir, env, timeout=150)
+    hub = start_hub(first.data_dir, env)
     try:
         port = int(hub.url.rsplit(":", 1)[1].strip("/"))
         url = f"https://127.0.0.1:{port}/"

@@ -165,7 +165,7 @@ def test_the_hub_starts_the_labs_services_it_learns_from_entry_points(tmp_path):
            "YOUTHLAB_FLIGHT_PORT": str(free_port()), "YOUTHLAB_FLIGHT_STATE_PORT": str(free_port()),
            "YOUTHLAB_PRINT": "on", "YOUTHLAB_GRADING_SERVICE": "on",
            "YOUTHLAB_KIOSK_PIN": "730419x", "YOUTHLAB_TEACHER_PIN": "flight-730419"}
-    running = start_hub(tmp_path / "data", env, timeout=150)
+    running = start_hub(tmp_path / "data", env)
     try:
         banner = "".join(running.output)
         assert "services/flight/" in banner

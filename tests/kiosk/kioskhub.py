@@ -17,7 +17,7 @@ KIOSK_ENV = {"YOUTHLAB_KIOSK": "on", "YOUTHLAB_KIOSK_MAX_KERNELS": "12", "YOUTHL
              "YOUTHLAB_CULL_IDLE": "0"}
 
 
-def start_kiosk_hub(folder: Path, *, pool_wait: float = 90, timeout: float = 90, **env: str):
+def start_kiosk_hub(folder: Path, *, pool_wait: float = 90, timeout: float = 300, **env: str):
     """Start the hub in ``folder`` with the kiosk on (``env`` adds or overrides settings)."""
     running = start_hub(folder, extra_env={**KIOSK_ENV, **env}, timeout=timeout)
     status_url = f"{running.url}services/kiosk/kiosk/status"

@@ -49,7 +49,7 @@ _RAN: dict[str, list[str]] = defaultdict(list)
 def hub(tmp_path_factory):
     """One hub with the kiosk service for every app (as tests/kiosk/test_kiosk_hub.py's, with
     room for a slow start on a busy machine and enough visitor slots)."""
-    running = start_kiosk_hub(tmp_path_factory.mktemp("kioskdesignhub"), timeout=300, pool_wait=120)
+    running = start_kiosk_hub(tmp_path_factory.mktemp("kioskdesignhub"), pool_wait=120)
     yield running
     running.stop()
 

@@ -3,6 +3,7 @@ fast grader gives the same result."""
 
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -78,12 +79,24 @@ def test_wheel_encoders_and_the_echo_sensor_work_on_the_virtual_board_as_in_the_
     assert d0 < 400 and abs(d0 - f0) <= 3 and d1 < d0 and abs(d1 - f1) <= 5  # closer to the wall
 
 
-def test_the_stop_button_pressed_as_the_run_ends_is_no_error(tmp_path):
-    """The live view's window closed just as the program ended: the Ctrl-C finds the board
-    switched off and does nothing (before: a TypeError in the stop thread)."""
-    from youthlab.boards.registry import start_virtual
-    from youthlab.robot.runner import board_interrupt
+def test_the_stop_button_stops_a_silent_endless_program_at_once(tmp_path):
+    """A live view's stop button goes through the board's Session like Jupyter's interrupt:
+    a program that loops and prints nothing is stopped well before its time limit."""
+    program = tmp_path / "forever.py"
+    program.write_text("import time\nwhile True:\n    time.sleep_ms(5)\n", encoding="utf-8")
+    stop = threading.Event()
+    threading.Timer(1.5, stop.set).start()
+    result = run_virtual(program, "line", seconds=60, stop=stop)
+    assert result.ended == "stopped" and result.error is None, result.output
+    assert result.wall_time < 15  # the time limit (60 s) did not end it
 
-    board = start_virtual("robot-stop-late", fs_dir=tmp_path, publish=False)
-    board.stop()
-    board_interrupt(board)  # no exception: nothing left to stop
+
+def test_the_stop_button_pressed_as_the_run_ends_is_no_error(tmp_path):
+    """The live view's window closed just as the program ended: the run says it finished,
+    and the stop finds nothing to do (before: a TypeError in a stop thread)."""
+    program = tmp_path / "short.py"
+    program.write_text("print('bye')\n", encoding="utf-8")
+    stop = threading.Event()
+    result = run_virtual(program, "line", seconds=20, stop=stop)
+    stop.set()
+    assert result.ended == "finished" and result.output.startswith("bye\n"), result.output

@@ -7,6 +7,8 @@ next step — the raw REPL's ``>`` prompt — instead of swallowing them.
 
 from __future__ import annotations
 
+import select
+import time
 from typing import Any
 
 
@@ -29,18 +31,37 @@ class Link:
             return out
         return self.orig_serial.read(size)
 
-    def read_some(self) -> bytes:
-        """What has arrived (blocks up to the port's timeout for the first byte)."""
+    def read_some(self, wait: float | None = None) -> bytes:
+        """What has arrived: blocks up to the port's timeout for the first byte, or at most
+        ``wait`` seconds (without touching the port's settings, which over ``rfc2217://``
+        would cost round trips)."""
         if self._back:
             out = bytes(self._back)
             self._back.clear()
             return out
+        if wait is not None and not self._arrives_within(wait):
+            return b""
         data = self.orig_serial.read(1)
         if data:
             n = self.orig_serial.in_waiting
             if n:
                 data += self.orig_serial.read(n)
         return data
+
+    def _arrives_within(self, wait: float) -> bool:
+        """Whether a read would find something (or a lost port) within ``wait`` seconds."""
+        try:
+            fd = self.orig_serial.fileno()
+        except (AttributeError, OSError, ValueError, NotImplementedError):
+            fd = None
+        if fd is not None:  # a local port: select also wakes on a hang-up, which read reports
+            return bool(select.select([fd], [], [], wait)[0])
+        deadline = time.monotonic() + wait
+        while not self.orig_serial.in_waiting:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def inWaiting(self) -> int:  # noqa: N802 - pyserial's old name, used by mpremote
         return len(self._back) + self.orig_serial.in_waiting

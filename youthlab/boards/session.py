@@ -20,6 +20,7 @@ import ast
 import contextlib
 import io
 import os
+import threading
 import time
 from typing import Any, Callable
 
@@ -49,6 +50,8 @@ REBOOT_MARK = SOFT_REBOOT.rstrip()
 # A board with native USB is back this soon after machine.reset() (a Pico in ~1 s; its boot
 # then gets the usual connect time); later is a replug.
 REENUMERATE_SECONDS = 1.5
+# How soon a program that prints nothing sees a stop set by another thread.
+STOP_POLL_SECONDS = 0.05
 
 
 def _print(msg: str) -> None:
@@ -270,11 +273,13 @@ class Session:
         on_output: Callable[[str], None] | None = None,
         timeout: float | None = None,
         remember: bool = True,
+        stop: threading.Event | None = None,
     ) -> str:
         """Run ``code`` on the board; stream its output; return it as text.
 
         Raises :class:`BoardCodeError` if the code raised on the board,
-        ``KeyboardInterrupt`` after an interrupt stopped it, :class:`BoardTimeout` if it
+        ``KeyboardInterrupt`` after an interrupt stopped it (the kernel's, or ``stop`` set
+        by another thread: a live view's stop button), :class:`BoardTimeout` if it
         ran past ``timeout`` seconds (it is stopped first), :class:`BoardUnplugged`.
         """
         self._ensure_ready()
@@ -299,7 +304,7 @@ class Session:
         except (serial.SerialException, OSError):
             raise self._lost() from None
         try:
-            err, interrupted, rebooted = self._follow(splitter, timeout)
+            err, interrupted, rebooted = self._follow(splitter, timeout, stop)
         except BoardUnplugged:
             splitter.flush()
             if not self._back_after_reset():
@@ -370,9 +375,12 @@ class Session:
         except (serial.SerialException, OSError):
             raise self._lost() from None
 
-    def _follow(self, splitter: OutputSplitter, timeout: float | None) -> tuple[bytes, Any, bool]:
+    def _follow(self, splitter: OutputSplitter, timeout: float | None,
+                stop: threading.Event | None = None) -> tuple[bytes, Any, bool]:
         """Read the program's output until the raw REPL's two end markers."""
         link: Link = self.transport.serial
+        # A silent program must not hold a stop back for the port's 1 s read.
+        wait = STOP_POLL_SECONDS if stop is not None else None
         phase = 0
         err = bytearray()
         tail = b""
@@ -384,7 +392,7 @@ class Session:
         while True:
             try:
                 try:
-                    chunk = link.read_some()
+                    chunk = link.read_some(wait)
                 except (serial.SerialException, OSError):
                     raise self._lost() from None
                 while chunk and phase < 2:
@@ -432,6 +440,9 @@ class Session:
                 if timeout is not None and ctrlc_at is None and now - start > timeout:
                     link.write(b"\x03")
                     interrupted, ctrlc_at = "timeout", now
+                if stop is not None and ctrlc_at is None and stop.is_set():
+                    link.write(b"\x03")
+                    interrupted, ctrlc_at = True, now
             except KeyboardInterrupt:
                 try:
                     link.write(b"\x03")

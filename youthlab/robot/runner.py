@@ -262,26 +262,16 @@ def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit:
         name = board_name or f"robot-{os.getpid()}-{threading.get_ident() % 10000}"
         board = start_virtual(name, fs_dir=fs, simulator=sim, publish=False, profile=sim.profile_name)
         session = None
-        watcher_done = threading.Event()
         t0 = time.perf_counter()
         try:
             session = Session(board.port, name=name, serial_number=board.serial_number,
                               notify=lambda s: None)
-            if stop is not None:
-                def watch() -> None:  # Ctrl-C on the board when the caller says stop
-                    while not watcher_done.is_set():
-                        if stop.wait(0.05):
-                            if not watcher_done.is_set():  # a run that ended has no board to stop
-                                board_interrupt(board)
-                            return
-
-                threading.Thread(target=watch, daemon=True, name="ylab-robot-stop").start()
             sim.restart_clock()
             sim.run_clock()
             if on_start:
                 on_start(sim)
             try:
-                session.exec(source, on_output=collect, timeout=seconds, remember=False)
+                session.exec(source, on_output=collect, timeout=seconds, remember=False, stop=stop)
             except BoardTimeout:
                 ended = "time_limit"
             except KeyboardInterrupt:
@@ -289,7 +279,6 @@ def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit:
             except BoardCodeError as exc:
                 ended, error = "error", exc.traceback
         finally:
-            watcher_done.set()
             wall = time.perf_counter() - t0
             sim.stop_clock()
             if session is not None:
@@ -302,17 +291,3 @@ def run_virtual(program: str | os.PathLike, world: World | str = "line", *, kit:
     return RunResult(world=w, mode="virtual", sim=sim, ended=ended, sim_time=sim.now(), wall_time=wall,
                      output=text, error=error, trace=list(sim.body.trace))
 
-
-def board_interrupt(board: Any) -> None:
-    """Ctrl-C to a virtual board's port (what the stop button of a live view does); a board
-    already switched off has nothing to stop."""
-    if board.port is None:
-        return
-    try:
-        fd = os.open(board.port, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
-    except OSError:  # the port went with the board
-        return
-    try:
-        os.write(fd, b"\x03")
-    finally:
-        os.close(fd)

@@ -174,6 +174,11 @@ WIRING = HubWiring(environ=os.environ, data=DATA, accounts=[name for name, _ in 
                    hub_ip=c.JupyterHub.ip, hub_port=c.JupyterHub.port, https="ssl_cert" in c.JupyterHub)
 for _service in decide():
     _service.configure(WIRING)
+# JupyterHub starts the services one after the other and waits for each to answer (30 s by
+# default) before it adds its own routes, and exits if one never does: a small hall machine's
+# first start (cold disk, Voila's imports) may need longer. `youthlab up` waits for them all.
+for _entry in WIRING.services:
+    _entry.setdefault("timeout", 120)
 services += WIRING.services
 c.JupyterHub.load_roles.extend(WIRING.roles)
 c.Spawner.environment.update(WIRING.spawner_environment)

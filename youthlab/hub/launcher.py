@@ -129,11 +129,11 @@ def runtime_environment() -> dict[str, str]:
     return {"YOUTHLAB_SERVER_BIN": str(found.bin), "YOUTHLAB_SERVER_ROOT": str(found.root)}
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 300, verify: bool | str = True) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 600, verify: bool | str = True) -> None:
     """Wait for the hub's API through the proxy. The hub adds its routes only once every
-    service it manages answers (JupyterHub gives each up to 30 s, one after the other, and
-    exits if one never does), so on a busy machine this can take minutes; the timeout is
-    a backstop for a hub that hangs, not the hub's own bound."""
+    service it manages answers (it waits for each in turn, up to the time
+    ``hub_config/jupyterhub_config.py`` gives it, and exits if one never does), so on a busy
+    machine this can take minutes; the timeout is a backstop for a hub that hangs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

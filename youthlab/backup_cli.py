@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
+from youthlab.backup import backup, default_archive_name, restore
 from youthlab.i18n import t
+from youthlab.paths import data_dir as default_data_dir
 
 
 @click.command("backup")
@@ -23,9 +25,6 @@ def backup_cmd(output: Path | None, data_dir: Path | None, keep: int | None, qui
     Safe while the hub runs. For cron (every night at 02:30, the last 14 kept, on another disk):
     `30 2 * * * /path/to/youthlab/.venv/bin/youthlab backup --quiet -o /mnt/backup/ --keep 14`
     """
-    from youthlab.backup import backup, default_archive_name
-    from youthlab.paths import data_dir as default_data_dir
-
     out = output or default_archive_name(Path.cwd())
     if out.is_dir() or str(out).endswith("/"):
         out.mkdir(parents=True, exist_ok=True)
@@ -49,8 +48,6 @@ def backup_cmd(output: Path | None, data_dir: Path | None, keep: int | None, qui
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def restore_cmd(archive: Path, data_dir: Path, force: bool, quiet: bool) -> None:
     """Restore a `youthlab backup` archive (every file checked against its manifest first)."""
-    from youthlab.backup import restore
-
     manifest = restore(archive, data_dir, force=force, quiet=quiet)
     click.echo(t("backup.restore.done", path=str(data_dir), files=sum(e["type"] == "file" for e in manifest["entries"]),
                  homes=len(manifest.get("users", {}))))

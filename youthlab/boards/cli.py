@@ -9,7 +9,13 @@ import threading
 
 import click
 
-from youthlab.boards.errors import BoardCodeError
+from youthlab.boards import stations
+from youthlab.boards.bridge import Bridge
+from youthlab.boards.discover import find_port, list_boards, usb_boards
+from youthlab.boards.errors import BoardCodeError, BoardNotFound
+from youthlab.boards.registry import connect
+from youthlab.boards.targets import target_for
+from youthlab.boards.virtual import VirtualBoard
 from youthlab.i18n import t
 
 
@@ -23,8 +29,6 @@ def board() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_cmd(show_all: bool, as_json: bool) -> None:
     """Show connected and virtual boards (name, chip, port, serial number)."""
-    from youthlab.boards.discover import list_boards
-
     boards = list_boards(include_unknown=show_all)
     if as_json:
         click.echo(json.dumps([b.as_dict() for b in boards], indent=1))
@@ -55,8 +59,6 @@ def _wait_for_stop() -> None:
 @click.option("--profile", default=None, help="Board it stands in for: esp32 (default) or rp2040.")
 def virtual(name: str, baud: int, fs_dir: str | None, profile: str | None) -> None:
     """Run a virtual MicroPython board until Ctrl-C; prints its port."""
-    from youthlab.boards.virtual import VirtualBoard
-
     vb = VirtualBoard(name, fs_dir=fs_dir, baud=baud or None, profile=profile).start()
     try:
         click.echo(t("boards.virtual.ready", name=name, port=vb.port), err=True)
@@ -77,15 +79,8 @@ def virtual(name: str, baud: int, fs_dir: str | None, profile: str | None) -> No
 def bridge(port: str | None, serial_number: str | None, virtual_name: str | None,
            station: str | None, host: str, tcp_port: int) -> None:
     """Share this station's board over RFC 2217 (for a kernel on the hub)."""
-    from youthlab.boards import stations
-    from youthlab.boards.bridge import Bridge
-    from youthlab.boards.discover import find_port, usb_boards
-    from youthlab.boards.errors import BoardNotFound
-
     vb = None
     if virtual_name:
-        from youthlab.boards.virtual import VirtualBoard
-
         vb = VirtualBoard(virtual_name).start()
         port, serial_number = vb.port, vb.serial_number
     elif serial_number and not port:
@@ -121,8 +116,6 @@ def bridge(port: str | None, serial_number: str | None, virtual_name: str | None
 @click.option("--dest", default="", help="Folder on the board (default: its root).")
 def deploy(folder: str, target: str, delete: bool, dest: str) -> None:
     """Copy a lab folder to the board (only changed files)."""
-    from youthlab.boards.registry import connect
-
     session = connect(target, quiet=True)
     try:
         result = session.deploy(folder, delete=delete, dest=dest)
@@ -137,8 +130,6 @@ def deploy(folder: str, target: str, delete: bool, dest: str) -> None:
 @click.option("--timeout", type=float, default=None, help="Stop the program after this many seconds.")
 def run(file: str, target: str, timeout: float | None) -> None:
     """Run a local .py file on the board, showing its output (Ctrl-C stops it)."""
-    from youthlab.boards.registry import connect
-
     session = connect(target, quiet=True)
     try:
         session.run_file(file, timeout=timeout)
@@ -157,8 +148,6 @@ def run(file: str, target: str, timeout: float | None) -> None:
 @click.option("--port", "target", default="auto")
 def exec_cmd(code: str, target: str) -> None:
     """Run a line of code on the board."""
-    from youthlab.boards.registry import connect
-
     session = connect(target, quiet=True)
     try:
         session.exec(code)
@@ -172,8 +161,6 @@ def repl(target: str) -> None:
     """Open the board's interactive REPL (mpremote's; Ctrl-] or Ctrl-x to leave)."""
     import os
     from pathlib import Path
-
-    from youthlab.boards.targets import target_for
 
     kind = target_for(target)
     if kind.takes_board_options:  # a board this process would start, and stop on exec
@@ -190,8 +177,6 @@ def station() -> None:
 
 @station.command("list")
 def station_list() -> None:
-    from youthlab.boards import stations
-
     for sid, entry in sorted(stations.load().items()):
         click.echo(f"{sid}\t{entry.get('url')}\t{entry.get('serial_number') or '-'}")
 
@@ -200,6 +185,4 @@ def station_list() -> None:
 @click.argument("station_id")
 @click.argument("url")
 def station_set(station_id: str, url: str) -> None:
-    from youthlab.boards import stations
-
     stations.register(station_id, url)

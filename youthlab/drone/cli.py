@@ -9,7 +9,18 @@ from pathlib import Path
 
 import click
 
+from youthlab.drone import sdk
+from youthlab.drone.api import Drone
 from youthlab.drone.backends import backend_class, backend_names, make_backend
+from youthlab.drone.board_protocol import BoardBackend, SerialLines
+from youthlab.drone.checker import check_program
+from youthlab.drone.emulator import DEFAULT_PADS, TelloEmulator
+from youthlab.drone.flight_url import configured_url
+from youthlab.drone.gate import Gate
+from youthlab.drone.missions import get_mission
+from youthlab.drone.program import fly_real, run_program
+from youthlab.drone.service import FlightSettings
+from youthlab.drone.service import serve as serve_flights
 from youthlab.i18n import current_language, t
 
 
@@ -51,8 +62,6 @@ def fly(program: Path, backend: str, interpreter: str, mission: str, seed: int, 
 
     On the hub, `--backend tello` sends PROGRAM to the flight service, which checks it in
     the simulator and then flies the classroom drone with its own safety rules."""
-    from youthlab.drone.program import fly_real, run_program
-
     source = program.read_text(encoding="utf-8")
     if backend_class(backend).real and (service or _flight_service_configured()):
         _fly_via_service(source, mission, interpreter, teacher_pin, service)
@@ -61,8 +70,6 @@ def fly(program: Path, backend: str, interpreter: str, mission: str, seed: int, 
     if not real:
         record = run_program(source, backend, interpreter=interpreter, mission=mission, seed=seed, echo=True)
     else:
-        from youthlab.drone.missions import get_mission
-
         be = make_backend(backend, host=host, port=port, state_port=state_port)
         record = fly_real(source, be, teacher_pin=teacher_pin, interpreter=interpreter,
                           echo=True, limits=get_mission(mission).limits)
@@ -76,8 +83,6 @@ def fly(program: Path, backend: str, interpreter: str, mission: str, seed: int, 
 
 
 def _flight_service_configured() -> bool:
-    from youthlab.drone.flight_url import configured_url
-
     return configured_url() is not None
 
 
@@ -135,15 +140,13 @@ def service(port: int | None, ip: str, drone_at: str | None, tello_port: int | N
     The hub starts it (service `flight`); on a separate flight station run it by hand
     with YOUTHLAB_FLIGHT_TOKEN set and give students' servers its URL. Every setting:
     `youthlab config --area flight-service`."""
-    from youthlab.drone.service import FlightSettings, serve
-
     settings = FlightSettings.from_env()  # the environment, read once; options on top
     for name, value in (("port", port), ("drone", drone_at), ("tello_port", tello_port), ("state_port", state_port)):
         if value is not None:
             setattr(settings, name, value)
     click.echo(t("drone.service.serving", ip=ip, port=settings.port, drone=settings.drone,
                  prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")), err=True)
-    serve(settings.port, ip=ip, settings=settings)
+    serve_flights(settings.port, ip=ip, settings=settings)
 
 
 @drone.command()
@@ -181,17 +184,11 @@ def serve(url: str, backend: str, mission: str, seed: int, host: str, tello_port
 
     On the hub, `--backend tello` relays them to the flight service, which flies them
     under its own safety rules."""
-    from youthlab.drone.api import Drone
-    from youthlab.drone.board_protocol import BoardBackend, SerialLines
-
     real = backend_class(backend).real
     if real and (service or _flight_service_configured()):
         _serve_via_service(url, mission, teacher_pin, program, service)
         return
     if real:
-        from youthlab.drone.gate import Gate
-        from youthlab.drone.missions import get_mission
-
         clearance = Gate().clearance("board:" + url, teacher_pin=teacher_pin)
         flight = Drone(make_backend(backend, host=host, port=tello_port, state_port=state_port),
                        clearance=clearance, limits=get_mission(mission).limits)
@@ -217,7 +214,6 @@ def serve(url: str, backend: str, mission: str, seed: int, host: str, tello_port
 def _serve_via_service(url: str, mission: str, teacher_pin: str | None, program: Path | None,
                        service: str | None) -> None:
     from youthlab.drone import flight_client
-    from youthlab.drone.board_protocol import SerialLines
 
     source = program.read_text(encoding="utf-8") if program else None
     # The port first: opening it flushes its input (pyserial), so a command the board sent
@@ -261,10 +257,6 @@ def _serve_via_service(url: str, mission: str, teacher_pin: str | None, program:
 def emulator(host: str, port: int, state_port: int, time_scale: float, battery: float,
              mission: str, seed: int, pads: tuple[str, ...], share_port: bool) -> None:
     """Run a Tello SDK 2.0 emulator backed by the simulator (Ctrl-C to stop)."""
-    from youthlab.drone import sdk
-    from youthlab.drone.emulator import DEFAULT_PADS, TelloEmulator
-    from youthlab.drone.missions import get_mission
-
     options = get_mission(mission).sim_options(seed)
     options["battery_pct"] = battery
     try:
@@ -296,8 +288,6 @@ def emulator(host: str, port: int, state_port: int, time_scale: float, battery: 
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable result (for grading).")
 def check(program: Path, mission: str, seed: int, interpreter: str, as_json: bool) -> None:
     """Grade PROGRAM on a mission in the simulator: score and feedback."""
-    from youthlab.drone.checker import check_program
-
     result = check_program(program.read_text(encoding="utf-8"), mission, seed=seed,
                            interpreter=interpreter)
     if as_json:

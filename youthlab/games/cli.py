@@ -11,19 +11,19 @@ from __future__ import annotations
 import click
 
 from youthlab.games import catalog, game_names, make_game
+from youthlab.games.board_input import BoardController
 from youthlab.i18n import LANGUAGES, t
+from youthlab.kiosk.security import ensure_staff_pin
+from youthlab.kiosk.settings import KioskSettings
+from youthlab.paths import data_dir
 
 
 def _play(name: str, kiosk: bool, board: str | None, lang: str | None, size: str, seconds: float | None) -> None:
     from youthlab.games.shell import GameShell, init_pygame
-    from youthlab.kiosk.settings import KioskSettings
 
     settings = KioskSettings.from_env()
     staff_pin = None
     if kiosk:
-        from youthlab.kiosk.security import ensure_staff_pin
-        from youthlab.paths import data_dir
-
         staff_pin, _ = ensure_staff_pin(data_dir())
     width, height = (int(v) for v in size.lower().split("x"))
     init_pygame()
@@ -32,7 +32,6 @@ def _play(name: str, kiosk: bool, board: str | None, lang: str | None, size: str
     controller = None
     if board:
         from youthlab.boards import connect
-        from youthlab.games.board_input import BoardController
 
         session = connect(board, quiet=True)
         click.echo(t("games.board.connected", board=session.name))

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import click
 
+from youthlab.grading.errors import CurriculumError
+from youthlab.hub.singleuser import skip_unused_imports
 from youthlab.i18n import t
 from youthlab.paths import data_dir as default_data_dir
-from youthlab.paths import accounts_file
+from youthlab.paths import accounts_file, curricula_dir
 
 # readable=False: in isolated mode the data folder is 0711 (accounts pass through, never list it)
 DATA_OPTION = click.option("--data-dir", type=click.Path(path_type=Path, readable=False), default=None,
@@ -43,8 +45,6 @@ def course() -> None:
     # ``jupyter_events``) would build ``rfc3987_syntax``'s ~35 parsers at import (~2 CPU-s of
     # every command) for ``iri`` formats no schema here checks (curricula/schema.json has no
     # ``format``); nbgrader's own processes are not affected.
-    from youthlab.hub.singleuser import skip_unused_imports
-
     skip_unused_imports()
 
 
@@ -53,9 +53,6 @@ def course() -> None:
 def validate(files: tuple[Path, ...]) -> None:
     """Check curriculum files (default: all in curricula/); every problem with its line, in one pass."""
     from youthlab.grading.curriculum import available, check, problem_lines, read_text
-    from youthlab.grading.errors import CurriculumError
-
-    from youthlab.paths import curricula_dir
 
     failed = False
     for path in files or tuple(available()):

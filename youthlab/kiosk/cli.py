@@ -7,7 +7,11 @@ import click
 from youthlab.errors import YouthLabError
 from youthlab.i18n import t
 from youthlab.kiosk.apps import find_apps
-from youthlab.paths import labs_dir
+from youthlab.kiosk.environment import restrict_for_kernels
+from youthlab.kiosk.security import PIN_VAR, ensure_staff_pin, staff_pin_file
+from youthlab.kiosk.settings import KioskSettings
+from youthlab.paths import data_dir, labs_dir
+from youthlab.stamp.kiosk_print import kiosk_printing_enabled
 
 
 class UnknownKioskLab(YouthLabError):
@@ -38,11 +42,6 @@ def kiosk(lab: str | None, port: int | None, ip: str | None, idle_seconds: int |
     from traitlets.config import Config
 
     from youthlab.kiosk.app import make_app
-    from youthlab.kiosk.environment import restrict_for_kernels
-    from youthlab.kiosk.security import PIN_VAR, ensure_staff_pin, staff_pin_file
-    from youthlab.kiosk.settings import KioskSettings
-    from youthlab.paths import data_dir
-    from youthlab.stamp.kiosk_print import kiosk_printing_enabled
 
     apps = {a.lab: a for a in find_apps(labs_dir())}
     if lab is not None and lab not in apps:

@@ -17,6 +17,9 @@ from pathlib import Path
 import click
 
 from youthlab.i18n import t
+from youthlab.robot.checker import check as check_run
+from youthlab.robot.checker import grade
+from youthlab.robot.views import PygameView
 from youthlab.robot.worlds import available_worlds, load_world
 
 PROGRAM = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -81,8 +84,6 @@ def run(program: Path, world: str, kit: str | None, virtual: bool, interpreter: 
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report (for grading).")
 def check(program: Path, world: str, kit: str | None, interpreter: str, as_json: bool) -> None:
     """Grade PROGRAM on WORLD (exit status 0 when passed)."""
-    from youthlab.robot.checker import grade
-
     report = grade(program, world, kit=kit, interpreter=interpreter)
     if as_json:
         click.echo(json.dumps({"task": report.task, "passed": report.passed, "score": report.score,
@@ -104,9 +105,7 @@ def check(program: Path, world: str, kit: str | None, interpreter: str, as_json:
 def view(program: Path, world: str, kit: str | None, speed: float, scale: float, frames: int | None,
          live: bool) -> None:
     """Run PROGRAM fast, then replay it in a pygame window (the hall screen)."""
-    from youthlab.robot.checker import check as check_run
     from youthlab.robot.runner import run_fast
-    from youthlab.robot.views import PygameView
 
     if live:
         _view_live(program, world, kit, scale, frames)
@@ -127,9 +126,7 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
     """The board runs in a thread; the window (main thread) draws the simulator ~30×/s."""
     import threading
 
-    from youthlab.robot.checker import check as check_run
     from youthlab.robot.runner import run_virtual
-    from youthlab.robot.views import PygameView
 
     w = load_world(world)
     holder: dict = {}

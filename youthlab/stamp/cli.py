@@ -9,6 +9,13 @@ from pathlib import Path
 import click
 
 from youthlab.i18n import t
+from youthlab.stamp import budget
+from youthlab.stamp.errors import NotPrintable
+from youthlab.stamp.fonts import DEFAULT_FONT, available_fonts, resolve_font
+from youthlab.stamp.jobs import budgeted, check_file_job, image_job, postage_job, text_job
+from youthlab.stamp.print_errors import RawGcodeRefused
+from youthlab.stamp.printers import make_printer, printer_class
+from youthlab.stamp.slicer import slice_file
 
 _OUT_HELP = "Output file(s): .stl .3mf .png (ink print) .gcode — repeat -o for several."
 
@@ -45,8 +52,6 @@ def _safe_name(name: str) -> str:
 @click.group()
 def stamp() -> None:
     """Stamp lab: text or drawing → 3-D printable stamp → check → slice → print queue."""
-    from youthlab.stamp import budget
-
     budget.warm_start = False  # one build per command: no need to warm the budget's forkserver
 
 
@@ -59,8 +64,6 @@ def stamp() -> None:
 @_build_options
 def text_cmd(text, size, font, vertical, outputs, plate, border, margin, handle, mirror, nozzle) -> None:
     """A stamp from TEXT, e.g. youthlab stamp text "우체국" --size 10 -o stamp.stl"""
-    from youthlab.stamp.jobs import budgeted, text_job
-
     built = budgeted(text_job, text, size, nozzle=nozzle, font=font, vertical=vertical, plate=plate,
                      border=border, margin=margin, handle=handle, mirror=mirror)
     _finish(built, outputs)
@@ -77,8 +80,6 @@ def text_cmd(text, size, font, vertical, outputs, plate, border, margin, handle,
 def image_cmd(picture, width, threshold, invert, levels, outputs, plate, border, margin, handle, mirror,
               nozzle) -> None:
     """A stamp from a PNG/JPEG drawing."""
-    from youthlab.stamp.jobs import budgeted, image_job
-
     built = budgeted(image_job, picture, levels=levels, nozzle=nozzle, threshold=threshold, width=width,
                      invert=invert, plate=plate, border=border, margin=margin, handle=handle, mirror=mirror)
     _finish(built, outputs)
@@ -97,8 +98,6 @@ def image_cmd(picture, width, threshold, invert, levels, outputs, plate, border,
 @click.option("--nozzle", type=float, default=None)
 def postage_cmd(picture, denomination, country, width, height, shape, mirror, outputs, nozzle) -> None:
     """A postage-stamp plaque with a perforated edge, a picture and a denomination."""
-    from youthlab.stamp.jobs import budgeted, postage_job
-
     built = budgeted(postage_job, picture, shape=shape, picture_width=width, nozzle=nozzle,
                      denomination=denomination, country=country, width=width, height=height, mirror=mirror)
     _finish(built, outputs)
@@ -113,8 +112,6 @@ def check_cmd(model, nozzle, picture) -> None:
     if model is None:
         _check_tools()
         return
-    from youthlab.stamp.jobs import budgeted, check_file_job
-
     report = budgeted(check_file_job, model, nozzle=nozzle)
     click.echo(report.text())
     if picture:
@@ -125,8 +122,6 @@ def check_cmd(model, nozzle, picture) -> None:
 
 
 def _check_tools() -> None:
-    from youthlab.stamp.fonts import available_fonts
-
     rows = [
         (t("stamp.cli.tool.fonts"), ", ".join(available_fonts())),
         ("PrusaSlicer", shutil.which("prusa-slicer")),
@@ -143,8 +138,6 @@ def _check_tools() -> None:
 @stamp.command("fonts")
 def fonts_cmd() -> None:
     """List the installed stamp fonts."""
-    from youthlab.stamp.fonts import DEFAULT_FONT, available_fonts, resolve_font
-
     for name in available_fonts():
         click.echo(f"{'*' if name == DEFAULT_FONT else ' '} {name:<26} {resolve_font(name).path}")
 
@@ -163,7 +156,6 @@ def slice_cmd(model, printer, profile, output) -> None:
 
 def _slice(model, printer, profile, output):
     from youthlab.stamp.queue import get_printer
-    from youthlab.stamp.slicer import slice_file
 
     if printer and not profile:
         profile = get_printer(printer).profile
@@ -182,7 +174,6 @@ def _slice(model, printer, profile, output):
 @click.option("--force", is_flag=True, help="Print even if the printability check finds errors.")
 def print_cmd(model, printer, test_mode, watch, force) -> None:
     """Check, slice (if needed) and send to a hall printer through OctoPrint."""
-    from youthlab.stamp.printers import make_printer
     from youthlab.stamp.queue import get_printer, send_to_printer
     from youthlab.stamp.queue import watch as watch_job
 
@@ -208,9 +199,6 @@ def print_cmd(model, printer, test_mode, watch, force) -> None:
 
 def _check_before_printing(model: str, profile: str, force: bool) -> None:
     """A bad design is caught here, before it wastes filament and an hour of printer time."""
-    from youthlab.stamp.errors import NotPrintable
-    from youthlab.stamp.jobs import budgeted, check_file_job
-
     report = budgeted(check_file_job, model, profile=profile)  # someone's mesh: within the budget
     if not report.printable:
         click.echo(report.text())
@@ -222,7 +210,6 @@ def _check_before_printing(model: str, profile: str, force: bool) -> None:
 @click.option("--printer", required=True)
 def status_cmd(printer) -> None:
     """Show what a printer is doing."""
-    from youthlab.stamp.printers import make_printer
     from youthlab.stamp.queue import get_printer
 
     p = make_printer(get_printer(printer)).job()
@@ -233,7 +220,6 @@ def status_cmd(printer) -> None:
 @click.option("--printer", required=True)
 def cancel_cmd(printer) -> None:
     """Cancel the print on a printer."""
-    from youthlab.stamp.printers import make_printer
     from youthlab.stamp.queue import get_printer
 
     make_printer(get_printer(printer)).cancel()
@@ -246,7 +232,6 @@ def queue_group() -> None:
 
 
 def _queue(test_mode: bool = False, with_printers: bool = False):
-    from youthlab.stamp.printers import make_printer, printer_class
     from youthlab.stamp.queue import PrintQueue, default_queue_file, load_printers
 
     printers = []
@@ -283,7 +268,6 @@ def queue_add(model, owner, force) -> None:
         click.echo(t("print.service.added", id=job["id"], owner=job["owner"], position=job["position"] or "-",
                      time=f"{seconds // 60}m {seconds % 60}s" if isinstance(seconds, int) else "-"))
         return
-    from youthlab.stamp.print_errors import RawGcodeRefused
     from youthlab.stamp.queue import open_regular_nofollow
 
     if not owner:

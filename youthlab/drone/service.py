@@ -22,6 +22,8 @@ from traitlets import Float, Int, Unicode
 
 from youthlab.config import knob, settings_class
 from youthlab.drone.backends import FlightBackend
+from youthlab.drone.backends.tello import TelloBackend
+from youthlab.drone.emulator import TelloEmulator
 from youthlab.drone.missions import get_mission
 from youthlab.drone.secrets_guard import TeacherPinSettings, ensure_teacher_pin, service_folder
 from youthlab.errors import ConfigError
@@ -66,8 +68,6 @@ def prepare_service_folder(data: Path, user: str) -> Path:
 
 def tello_factory(host: str, port: int, state_port: int) -> Callable[[], FlightBackend]:
     def make() -> FlightBackend:
-        from youthlab.drone.backends.tello import TelloBackend
-
         return TelloBackend(host=host, port=port, state_port=state_port)
 
     return make
@@ -102,8 +102,6 @@ def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None,
     emulator = None
     host, tello_port = settings.drone, settings.tello_port
     if settings.drone == "emulator":
-        from youthlab.drone.emulator import TelloEmulator
-
         emulator = TelloEmulator(port=0, state_port=settings.state_port, **get_mission("hall").sim_options(0)).start()
         host, tello_port = emulator.address
     try:

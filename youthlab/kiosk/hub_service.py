@@ -16,6 +16,11 @@ from traitlets import Bool, Int, Unicode
 from youthlab.config import EnvConfigurable, knob
 from youthlab.hub.services import HubService, HubWiring
 from youthlab.i18n import t
+from youthlab.kiosk.environment import kiosk_service_environment
+from youthlab.kiosk.public_url import public_url
+from youthlab.kiosk.security import check_staff_pin, ensure_staff_pin, staff_pin_file
+from youthlab.kiosk.settings import KioskSettings
+from youthlab.paths import project_root
 
 
 class KioskServiceSettings(EnvConfigurable):
@@ -38,15 +43,11 @@ class KioskHubService(HubService):
         return [KioskServiceSettings.from_env(environ).port]
 
     def check(self, environ: Mapping[str, str]) -> None:
-        from youthlab.kiosk.security import check_staff_pin
-
         pin = KioskServiceSettings.from_env(environ).staff_pin
         if pin and pin.strip().lower() != "off":
             check_staff_pin(pin)
 
     def prepare(self, data: Path, environ: Mapping[str, str]) -> list[str]:
-        from youthlab.kiosk.security import ensure_staff_pin, staff_pin_file
-
         pin, made = ensure_staff_pin(data, environ)
         if made:
             return [t("kiosk.security.pin_made", pin=pin, path=staff_pin_file(data))]
@@ -58,11 +59,6 @@ class KioskHubService(HubService):
         return t("hub.kiosk_at", url=f"{url}services/kiosk/")
 
     def configure(self, wiring: HubWiring) -> None:
-        from youthlab.kiosk.environment import kiosk_service_environment
-        from youthlab.kiosk.public_url import public_url
-        from youthlab.kiosk.settings import KioskSettings
-        from youthlab.paths import project_root
-
         settings = KioskServiceSettings.from_env(wiring.environ)
         configured_url = KioskSettings.from_env(wiring.environ).public_url
         scheme = "https" if wiring.https else "http"

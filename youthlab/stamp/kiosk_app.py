@@ -25,6 +25,8 @@ import ipywidgets as w
 
 from youthlab.errors import YouthLabError
 from youthlab.kiosk.ui import KioskUI
+from youthlab.stamp.budget import start_in_background
+from youthlab.stamp.jobs import budgeted, postage_job, text_job
 from youthlab.stamp.kiosk_print import AlreadyQueued, kiosk_printing_enabled, queue_stamp
 
 #: Letter heights (mm) behind the name stamp's "small / medium / big" (Hangul below ~5 mm
@@ -77,8 +79,6 @@ def verdict(report: Any, app: str) -> Verdict:
 def built_within_budget(job: Callable, *args: Any, trusted: bool = False, **kwargs: Any) -> tuple[Any, Any]:
     """``job(*args, **kwargs)`` → (stamp, report): in this process for the notebook's own
     starting design (``trusted``), in a budgeted child for anything a visitor chose."""
-    from youthlab.stamp.jobs import budgeted
-
     return job(*args, **kwargs) if trusted else budgeted(job, *args, **kwargs)
 
 
@@ -196,9 +196,6 @@ def _label(ui: KioskUI, key: str) -> w.HTML:
 def name_stamp_app(lang: str | None = None, icon: str = "🔖") -> KioskUI:
     """The name stamp: a big name field, shape and letter size as big toggles, the stamp
     turning, what it prints on paper, and whether it will print."""
-    from youthlab.stamp.budget import start_in_background
-    from youthlab.stamp.jobs import text_job
-
     ui = KioskUI("stamp.kiosk.name.title", icon=icon, lang=lang)
     scene = StampScene(ui, NAME_COLOR, paper=True)
     name = ui.text_input("stamp.kiosk.name.placeholder", max_length=MAX_NAME)
@@ -232,9 +229,6 @@ def postage_app(picture: str | Path, lang: str | None = None, icon: str = "📮"
 
     Visitors do not upload files here: a file chooser on a hall's touch screen opens the
     kiosk machine's folders (the student lab's designer keeps uploads)."""
-    from youthlab.stamp.budget import start_in_background
-    from youthlab.stamp.jobs import postage_job
-
     ui = KioskUI("stamp.kiosk.postage.title", icon=icon, lang=lang)
     drawing = Path(picture).read_bytes()  # the lab's own asset
     scene = StampScene(ui, POSTAGE_COLOR, paper=False)

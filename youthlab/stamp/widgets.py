@@ -13,7 +13,9 @@ import numpy as np
 
 from youthlab.errors import YouthLabError
 from youthlab.i18n import t
+from youthlab.stamp.budget import start_in_background
 from youthlab.stamp.errors import StampError
+from youthlab.stamp.jobs import budgeted, postage_job, text_job
 
 try:
     import anywidget
@@ -193,9 +195,6 @@ def designer(text: str = "우체국", size: float = 10.0):
     """A small text-stamp designer: type, pick size and plate, see 3-D, ink print and report."""
     import ipywidgets as w
 
-    from youthlab.stamp.budget import start_in_background
-    from youthlab.stamp.jobs import budgeted, text_job
-
     txt = w.Text(value=text, description=t("stamp.widget.text"))
     sz = w.FloatSlider(value=size, min=3, max=30, step=0.5, description=t("stamp.widget.size"))
     plate = w.Dropdown(options=[("▭", "rect"), ("◯", "round"), ("⬭", "oval")], value="rect",
@@ -225,9 +224,6 @@ def postage_designer(picture: str | None = None, denomination: str = "430원"):
     ``picture`` is the notebook's own starting picture (trusted: built in this kernel);
     uploads and every change after that are built within the stamp budget."""
     import ipywidgets as w
-
-    from youthlab.stamp.budget import start_in_background
-    from youthlab.stamp.jobs import budgeted, postage_job
 
     upload = w.FileUpload(accept=".png,.jpg,.jpeg", multiple=False, description=t("stamp.widget.upload"))
     price = w.Text(value=denomination, description=t("stamp.widget.denomination"))

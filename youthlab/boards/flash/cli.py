@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import click
 
+from youthlab.boards.flash.bench import Bench, attached_boards, deploy_and_check, export_csv, flash_job
+from youthlab.boards.flash.catalog import cache_dir, fetch as fetch_one, firmware_for, load_catalog, verified_file
+from youthlab.boards.flash.errors import FlashError
+from youthlab.boards.flash.flow import flash_board, make_method
+from youthlab.boards.flash.names import BoardNames
+from youthlab.boards.flash.roles import require_flash_role
+from youthlab.boards.flash.views import rich_table
 from youthlab.i18n import t
 
 
@@ -17,9 +24,6 @@ def list_families() -> None:
     """Pinned firmware per board family, and whether the cache holds a good copy."""
     from rich.console import Console
     from rich.table import Table
-
-    from youthlab.boards.flash.catalog import cache_dir, load_catalog, verified_file
-    from youthlab.boards.flash.errors import FlashError
 
     table = Table(title=t("flash.list.title", folder=cache_dir()))
     for col in ("family", "method", "version", "file", "cache"):
@@ -38,9 +42,6 @@ def list_families() -> None:
 @click.argument("families", nargs=-1)
 def fetch(families: tuple[str, ...]) -> None:
     """Download pinned firmware into the cache (all families when none is named)."""
-    from youthlab.boards.flash.catalog import fetch as fetch_one
-    from youthlab.boards.flash.catalog import firmware_for, load_catalog
-
     names = families or tuple(load_catalog())
     for name in names:
         path = fetch_one(firmware_for(name))
@@ -80,9 +81,6 @@ def rich_progress():
 @click.option("--no-verify", is_flag=True, help="Do not connect to MicroPython afterwards.")
 def write(family: str, port: str | None, erase: bool, connect_mode: str, no_stub: bool, no_verify: bool) -> None:
     """Put the pinned MicroPython of FAMILY on one board."""
-    from youthlab.boards.flash.catalog import firmware_for
-    from youthlab.boards.flash.flow import flash_board, make_method
-
     fw = firmware_for(family)
     traits = {"erase": erase, "connect_mode": connect_mode, "stub": not no_stub} if fw.method == "esptool" else {}
     callback, stop = rich_progress()
@@ -102,8 +100,6 @@ def bench() -> None:
 
 
 def _selected(names: tuple[str, ...]):
-    from youthlab.boards.flash.bench import attached_boards
-
     boards = attached_boards()
     unknown = set(names) - {b.name for b in boards}
     if unknown:
@@ -112,14 +108,10 @@ def _selected(names: tuple[str, ...]):
 
 
 def _run_live(boards, job, csv_path: str | None) -> None:
-    from rich.live import Live
-
-    from youthlab.boards.flash.bench import Bench, export_csv
-    from youthlab.boards.flash.views import rich_table
-
     import sys
 
     from rich.console import Console
+    from rich.live import Live
 
     console = Console(file=sys.stdout)
     bench_ = Bench(boards)
@@ -151,8 +143,6 @@ def bench_list() -> None:
 @click.argument("name")
 def bench_name(serial_number: str, name: str) -> None:
     """Give the board with SERIAL_NUMBER a name, e.g. team-3-robot."""
-    from youthlab.boards.flash.names import BoardNames
-
     BoardNames().rename(serial_number, name)
     click.echo(t("flash.bench.renamed", serial=serial_number, name=name))
 
@@ -164,8 +154,6 @@ def bench_name(serial_number: str, name: str) -> None:
 @click.option("--csv", "csv_path", default=None, help="Write the report to this CSV file.")
 def bench_deploy(folder: str, boards: tuple[str, ...], selftest: str | None, csv_path: str | None) -> None:
     """Deploy FOLDER to the boards in parallel, self-test, report."""
-    from youthlab.boards.flash.bench import deploy_and_check
-
     _run_live(_selected(boards), deploy_and_check(folder, selftest), csv_path)
 
 
@@ -175,8 +163,5 @@ def bench_deploy(folder: str, boards: tuple[str, ...], selftest: str | None, csv
 @click.option("--csv", "csv_path", default=None, help="Write the report to this CSV file.")
 def bench_flash(family: str, boards: tuple[str, ...], csv_path: str | None) -> None:
     """Flash FAMILY's pinned MicroPython onto the boards in parallel."""
-    from youthlab.boards.flash.bench import flash_job
-    from youthlab.boards.flash.roles import require_flash_role
-
     require_flash_role()
     _run_live(_selected(boards), flash_job(family), csv_path)

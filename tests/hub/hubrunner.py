@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,11 +128,12 @@ def remove_system_accounts(prefix: str) -> list[str]:
     return removed
 
 
-def start_hub(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 300,
+def start_hub(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 240,
               up_args: tuple[str, ...] = ()) -> RunningHub:
-    """Run ``youthlab up`` on loopback until it says it is ready. ``timeout`` is a backstop
-    as long as the launcher's own: on a loaded 2-core runner a hub with its services took
-    over 90 s to add its routes."""
+    """Run ``youthlab up`` on loopback until it says it is ready, or give up after ``timeout``
+    seconds (on a loaded 2-core runner a hub with its services took over 90 s to add its
+    routes; under pytest-timeout's 300 s, so this gives up first). A hub that does not get
+    ready, for whatever reason (pytest-timeout's included), is stopped: nothing is left running."""
     port = free_port()
     # The kiosk service preheats a kernel per kiosk app; only the kiosk tests turn it on.
     env = dict(os.environ, YOUTHLAB_LANG="en", PYTHONUNBUFFERED="1", YOUTHLAB_KIOSK="off", YOUTHLAB_FLIGHT="off",
@@ -143,22 +146,47 @@ def start_hub(data_dir: Path, extra_env: dict[str, str] | None = None, timeout: 
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     hub = RunningHub(proc, f"http://127.0.0.1:{port}/", data_dir, {}, prefix=env["YOUTHLAB_SYSTEM_USER_PREFIX"])
-    deadline = time.monotonic() + timeout
-    for line in proc.stdout:
-        hub.output.append(line)
-        m = ACCOUNT_LINE.match(line)
-        if m:
-            hub.passwords[m.group(2)] = m.group(3)
-        if "Press Ctrl-C" in line:
-            break
-        if time.monotonic() > deadline:
-            break
+    try:
+        _read_until_ready(hub, time.monotonic() + timeout)
+    except BaseException:
+        hub.stop()
+        raise
     if proc.poll() is not None or "Press Ctrl-C" not in "".join(hub.output):
         hub.stop()
         log = (data_dir / "jupyterhub.log")
         raise RuntimeError("hub did not start:\n" + "".join(hub.output) +
                            (log.read_text()[-4000:] if log.exists() else ""))
     return hub
+
+
+def _read_until_ready(hub: RunningHub, deadline: float) -> None:
+    """Collect ``youthlab up``'s output (and the passwords it prints) until it says it is
+    ready, it ends, or ``deadline`` passes. The launcher prints nothing while it waits for
+    the hub, so the lines come through a thread; it stops reading at the ready line, and
+    the output after it stays on ``hub.proc.stdout`` for the test."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in hub.proc.stdout:
+            lines.put(line)
+            if "Press Ctrl-C" in line:
+                break
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True, name="hub-output").start()
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            return
+        if line is None:
+            return
+        hub.output.append(line)
+        m = ACCOUNT_LINE.match(line)
+        if m:
+            hub.passwords[m.group(2)] = m.group(3)
+        if "Press Ctrl-C" in line:
+            return
 
 
 def run_code(base: str, session: requests.Session, kernel_id: str, code: str, timeout: float = 60) -> str:

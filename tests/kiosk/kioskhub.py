@@ -17,19 +17,24 @@ KIOSK_ENV = {"YOUTHLAB_KIOSK": "on", "YOUTHLAB_KIOSK_MAX_KERNELS": "12", "YOUTHL
              "YOUTHLAB_CULL_IDLE": "0"}
 
 
-def start_kiosk_hub(folder: Path, *, pool_wait: float = 90, timeout: float = 300, **env: str):
-    """Start the hub in ``folder`` with the kiosk on (``env`` adds or overrides settings)."""
+def start_kiosk_hub(folder: Path, *, pool_wait: float = 90, timeout: float = 240, **env: str):
+    """Start the hub in ``folder`` with the kiosk on (``env`` adds or overrides settings); a
+    hub interrupted while its pool fills (pytest-timeout) is stopped, not left running."""
     running = start_hub(folder, extra_env={**KIOSK_ENV, **env}, timeout=timeout)
     status_url = f"{running.url}services/kiosk/kiosk/status"
     deadline = time.monotonic() + pool_wait
-    while time.monotonic() < deadline:
-        try:
-            status = requests.get(status_url, timeout=5)
-            if status.ok and status.json()["pooled_kernels"] >= 1:
-                break
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                status = requests.get(status_url, timeout=5)
+                if status.ok and status.json()["pooled_kernels"] >= 1:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+    except BaseException:
+        running.stop()
+        raise
     return running
 
 

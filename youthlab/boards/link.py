@@ -7,8 +7,8 @@ next step — the raw REPL's ``>`` prompt — instead of swallowing them.
 
 from __future__ import annotations
 
+import io
 import select
-import time
 from typing import Any
 
 
@@ -32,9 +32,9 @@ class Link:
         return self.orig_serial.read(size)
 
     def read_some(self, wait: float | None = None) -> bytes:
-        """What has arrived: blocks up to the port's timeout for the first byte, or at most
-        ``wait`` seconds (without touching the port's settings, which over ``rfc2217://``
-        would cost round trips)."""
+        """What has arrived: blocks up to the port's timeout for the first byte, or, on a
+        local port, at most ``wait`` seconds (other ports keep the blocking read, which is
+        also how they report a lost connection)."""
         if self._back:
             out = bytes(self._back)
             self._back.clear()
@@ -49,19 +49,13 @@ class Link:
         return data
 
     def _arrives_within(self, wait: float) -> bool:
-        """Whether a read would find something (or a lost port) within ``wait`` seconds."""
+        """Whether a read would find something within ``wait`` seconds: bytes or a hang-up,
+        which the read then reports (True too for a port without a file descriptor)."""
         try:
             fd = self.orig_serial.fileno()
-        except (AttributeError, OSError, ValueError, NotImplementedError):
-            fd = None
-        if fd is not None:  # a local port: select also wakes on a hang-up, which read reports
-            return bool(select.select([fd], [], [], wait)[0])
-        deadline = time.monotonic() + wait
-        while not self.orig_serial.in_waiting:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.01)
-        return True
+        except (io.UnsupportedOperation, AttributeError):  # rfc2217://, loop://, a closed socket://
+            return True
+        return bool(select.select([fd], [], [], wait)[0])
 
     def inWaiting(self) -> int:  # noqa: N802 - pyserial's old name, used by mpremote
         return len(self._back) + self.orig_serial.in_waiting

@@ -50,7 +50,8 @@ REBOOT_MARK = SOFT_REBOOT.rstrip()
 # A board with native USB is back this soon after machine.reset() (a Pico in ~1 s; its boot
 # then gets the usual connect time); later is a replug.
 REENUMERATE_SECONDS = 1.5
-# How soon a program that prints nothing sees a stop set by another thread.
+# How soon a program that prints nothing sees a stop set by another thread (on a local port;
+# over a station's bridge, within the port's read timeout).
 STOP_POLL_SECONDS = 0.05
 
 
@@ -279,7 +280,8 @@ class Session:
 
         Raises :class:`BoardCodeError` if the code raised on the board,
         ``KeyboardInterrupt`` after an interrupt stopped it (the kernel's, or ``stop`` set
-        by another thread: a live view's stop button), :class:`BoardTimeout` if it
+        by another thread: a live view's stop button; one already set stops the program as
+        it starts), :class:`BoardTimeout` if it
         ran past ``timeout`` seconds (it is stopped first), :class:`BoardUnplugged`.
         """
         self._ensure_ready()
@@ -379,7 +381,7 @@ class Session:
                 stop: threading.Event | None = None) -> tuple[bytes, Any, bool]:
         """Read the program's output until the raw REPL's two end markers."""
         link: Link = self.transport.serial
-        # A silent program must not hold a stop back for the port's 1 s read.
+        # A silent program must not hold a stop back for a local port's 1 s read.
         wait = STOP_POLL_SECONDS if stop is not None else None
         phase = 0
         err = bytearray()

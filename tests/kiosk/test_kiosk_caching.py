@@ -7,6 +7,7 @@ is read from the browser's own network log (Chrome DevTools Protocol).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -20,6 +21,10 @@ import requests
 
 from tests.kiosk.browser import CHROMIUM_ARGS, LOOPBACK_HOSTS, LOCAL_SCHEMES, chromium_path, kiosk_server
 from tests.kiosk.plays import PLAYS
+from youthlab.kiosk.app import SHARE_DIR
+from youthlab.kiosk.page_styles import (PAGE_CONFIG_KEY, PageStylesUnavailable, extract_page_styles, page_styles_hook,
+                                       voila_style_script)
+from youthlab.kiosk.voila_config import TEMPLATE
 from youthlab.kiosk.voila_handlers import IMMUTABLE, asset_build_id
 from youthlab.paths import labs_dir
 
@@ -176,3 +181,79 @@ def test_the_pool_refills_when_a_visitor_page_never_connects(kiosk):
         _ready(url, timeout=90)  # within the refill wait, plus a kernel's start
     finally:
         _reset(url, config)
+
+
+def test_voilas_page_styles_are_taken_out_of_its_script_in_order_with_their_fonts(monkeypatch):
+    monkeypatch.setenv("JUPYTER_PATH", str(SHARE_DIR))  # where the kiosk server finds its template
+    script = voila_style_script(TEMPLATE)
+    folder = f"/voila/templates/{TEMPLATE}/static/"
+    styles = extract_page_styles(script, folder)
+    css = styles.css.decode()
+    assert styles.digest == hashlib.sha256(styles.css).hexdigest()[:32]
+    # JupyterLab's widget base rules, the widgets' and Font Awesome 5's, as the script builds them.
+    assert ".lm-Widget" in css and ".jp-" in css and "Font Awesome 5 Free" in css
+    assert css.index("Font Awesome 5 Free") > css.index(".lm-Widget")  # the script's own order
+    assert "youthlab.invalid" not in css
+    fonts = {u.split("?")[0].split("#")[0] for u in re.findall(r"url\(['\"]?([^)'\"]+)", css)
+             if not u.startswith(("data:", "#", "%23"))}  # not inline, not a reference inside an SVG
+    assert len(fonts) >= 10
+    for url in fonts:  # every file the CSS names is one the kiosk serves from the template's static folders
+        assert url.startswith(folder), url
+        assert (script.parent / url[len(folder):]).is_file(), url
+
+
+def test_a_script_the_stand_in_cannot_run_or_no_node_leaves_voilas_script(tmp_path, monkeypatch):
+    throws = tmp_path / "throws.js"
+    throws.write_text("document.body.appendChild(document.createElement('style'));")  # no body in the stand-in
+    silent = tmp_path / "silent.js"
+    silent.write_text("var x = 1;")
+    for script in (throws, silent):
+        with pytest.raises(PageStylesUnavailable) as err:
+            extract_page_styles(script, "/static/")
+        assert err.value.code == "node_failed"
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(PageStylesUnavailable) as err:
+        extract_page_styles(silent, "/static/")
+    assert err.value.code == "node_missing"
+    config = page_styles_hook(None)({"baseUrl": "/"}, base_url="/")
+    assert PAGE_CONFIG_KEY not in config
+
+
+@pytest.mark.e2e
+def test_the_page_links_voilas_styles_as_one_stylesheet_kept_for_good(kiosk):
+    url, log = kiosk
+    page = requests.get(f"{url}{APP}?lang=ko", timeout=60)
+    config = _config(page.text)
+    try:
+        assert "voila-style.js" not in page.text
+        links = re.findall(r'<link rel="stylesheet" href="(/kiosk/page-styles/[0-9a-f]{32}\.css)"', page.text)
+        assert links == [config[PAGE_CONFIG_KEY]]
+        origin = f"http://{urlparse(url).netloc}"
+        sheet = requests.get(origin + links[0], timeout=30)
+        assert sheet.status_code == 200 and sheet.headers["Cache-Control"] == IMMUTABLE
+        assert sheet.headers["Content-Type"].startswith("text/css")
+        assert ".lm-Widget" in sheet.text
+        for font in sorted(set(re.findall(r"url\((/voila/templates/[^)?#'\"]+)", sheet.text)))[:5]:
+            assert requests.get(origin + font, timeout=30).status_code == 200, font
+        assert requests.get(f"{url}kiosk/page-styles/{'0' * 32}.css", timeout=30).status_code == 404
+    finally:
+        _reset(url, config)
+    assert "keep Voila's style script" not in Path(log).read_text()
+
+
+@pytest.mark.e2e
+def test_without_node_the_kiosk_pages_keep_voilas_style_script(tmp_path):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "node").write_text("#!/bin/sh\necho 'node: broken' >&2\nexit 1\n")
+    (fake / "node").chmod(0o755)
+    log = tmp_path / "kiosk.log"
+    env = {"PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"}
+    with kiosk_server(labs_dir(), "--pool-size", "0", "--app", "00-welcome", env=env, log=log) as url:
+        page = requests.get(f"{url}{APP}?lang=en", timeout=120)
+        config = _config(page.text)
+        _reset(url, config)
+    assert page.status_code == 200
+    assert "voila-style.js" in page.text and "/kiosk/page-styles/" not in page.text
+    assert PAGE_CONFIG_KEY not in config
+    assert "keep Voila's style script (node_failed: node: broken)" in log.read_text()

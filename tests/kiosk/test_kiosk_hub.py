@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import time
+from urllib.parse import urljoin, urlparse
 
 import pytest
 import requests
@@ -31,6 +33,15 @@ def test_visitor_plays_the_postcard_app_from_the_launcher(hub, tmp_path):
         assert "우체국 디지털 체험관" in page.inner_text("header")
         page.click("a.app[data-lab='00-welcome']")
         page.wait_for_selector(".youthlab-kiosk-app input", timeout=60_000)
+        # Voila's styles came as the kiosk's one stylesheet, under the service's prefix, and
+        # the fonts it names are found there too.
+        sheets = page.evaluate("Array.from(document.styleSheets).filter(s => s.href && s.href.includes("
+                               "'/kiosk/page-styles/')).map(s => [s.href, s.cssRules.length])")
+        assert len(sheets) == 1 and sheets[0][1] > 500, sheets
+        assert urlparse(sheets[0][0]).path.startswith("/services/kiosk/kiosk/page-styles/")
+        css = requests.get(sheets[0][0], timeout=30).text
+        font = re.search(r"url\((/services/kiosk/voila/templates/[^)?#'\"]+\.woff2?)", css).group(1)
+        assert requests.get(urljoin(hub.url, font), timeout=30).status_code == 200, font
         # An empty name gets a friendly hint, not an error.
         page.click("button:has-text('엽서 만들기')")
         page.wait_for_selector("text=이름을 먼저 써 주세요.", timeout=15_000)

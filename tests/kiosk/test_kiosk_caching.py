@@ -7,7 +7,6 @@ is read from the browser's own network log (Chrome DevTools Protocol).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -158,8 +157,10 @@ def test_a_kiosk_browser_that_stays_open_loads_the_front_end_once(kiosk):
                 _reset(url, json.loads(page.inner_text("#jupyter-config-data")))
             first, *later = visits
             assert sum("/voila/static/v-" in u for u in first) > 20  # the first visitor's browser fetched them
+            assert sum("/kiosk/page-styles/" in u for u in first) == 1  # Voila's styles, as one file
             for fetched in later:
-                assets = [u for u in fetched if "/voila/static/" in u or "/voila/labextensions/" in u]
+                assets = [u for u in fetched if "/voila/static/" in u or "/voila/labextensions/" in u
+                          or "/kiosk/page-styles/" in u]
                 assert assets == [], assets
                 assert len(fetched) <= 4, fetched  # the page, its kernel, kiosk.js's settings, ...
         finally:
@@ -183,16 +184,16 @@ def test_the_pool_refills_when_a_visitor_page_never_connects(kiosk):
         _reset(url, config)
 
 
-def test_voilas_page_styles_are_taken_out_of_its_script_in_order_with_their_fonts(monkeypatch):
+def test_voilas_page_styles_are_taken_out_of_its_script_with_the_fonts_they_name(monkeypatch):
     monkeypatch.setenv("JUPYTER_PATH", str(SHARE_DIR))  # where the kiosk server finds its template
     script = voila_style_script(TEMPLATE)
     folder = f"/voila/templates/{TEMPLATE}/static/"
     styles = extract_page_styles(script, folder)
     css = styles.css.decode()
-    assert styles.digest == hashlib.sha256(styles.css).hexdigest()[:32]
+    assert re.fullmatch(r"[0-9a-f]{32}", styles.digest)
+    assert styles.url("/services/kiosk/") == f"/services/kiosk/kiosk/page-styles/{styles.digest}.css"
     # JupyterLab's widget base rules, the widgets' and Font Awesome 5's, as the script builds them.
     assert ".lm-Widget" in css and ".jp-" in css and "Font Awesome 5 Free" in css
-    assert css.index("Font Awesome 5 Free") > css.index(".lm-Widget")  # the script's own order
     assert "youthlab.invalid" not in css
     fonts = {u.split("?")[0].split("#")[0] for u in re.findall(r"url\(['\"]?([^)'\"]+)", css)
              if not u.startswith(("data:", "#", "%23"))}  # not inline, not a reference inside an SVG
@@ -202,21 +203,60 @@ def test_voilas_page_styles_are_taken_out_of_its_script_in_order_with_their_font
         assert (script.parent / url[len(folder):]).is_file(), url
 
 
-def test_a_script_the_stand_in_cannot_run_or_no_node_leaves_voilas_script(tmp_path, monkeypatch):
-    throws = tmp_path / "throws.js"
-    throws.write_text("document.body.appendChild(document.createElement('style'));")  # no body in the stand-in
-    silent = tmp_path / "silent.js"
-    silent.write_text("var x = 1;")
-    for script in (throws, silent):
-        with pytest.raises(PageStylesUnavailable) as err:
-            extract_page_styles(script, "/static/")
-        assert err.value.code == "node_failed"
+def _bundle(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "bundle.js"
+    script.write_text(body)
+    return script
+
+
+def _style(css: str) -> str:
+    """What style-loader does for one stylesheet."""
+    return ("(() => { const s = document.createElement('style'); "
+            f"document.querySelector('head').appendChild(s); s.appendChild(document.createTextNode({css!r})); "
+            "return s; })()")
+
+
+def test_the_styles_come_out_in_the_order_the_page_would_have_them_and_removed_ones_do_not(tmp_path):
+    script = _bundle(tmp_path, _style(".a{x:1}") + "; const gone = " + _style(".b{y:2}") + "; "
+                     + _style(".c{z:3} .f{src:url(/s/f.woff)}") + "; gone.parentNode.removeChild(gone);")
+    styles = extract_page_styles(script, "/s/")
+    assert styles.css.decode() == ".a{x:1}\n.c{z:3} .f{src:url(/s/f.woff)}"
+
+
+@pytest.mark.parametrize("body, reason", [
+    ("document.body.appendChild(1);", "has no body"),  # the page's own DOM: not style-loader
+    ("const s = document.createElement('style'); s.textContent = '.a{}'; document.head.appendChild(s);",
+     "cannot set textContent"),  # CSS set another way would be lost
+    ("const s = document.createElement('style'); s.setAttribute('media', 'print');", "attribute media"),
+    ("document.createElement('link');", "creates a <link>"),
+    (_style(".a{color:red"), "leaves a block open"),  # it would swallow the next sheet's rules
+    (_style("@import url(x.css); .a{}"), "must come first"),
+    (_style(".a{background:url(img/x.png)}"), "cannot keep: img/x.png"),  # relative: the page's, not ours
+    (_style(".a{background:url('https://cdn.example/x.png')}"), "cannot keep: https://cdn"),  # not offline
+    ("var quiet = 1;", "no <style> element"),
+])
+def test_a_script_that_does_more_than_style_loader_leaves_voilas_script_and_says_why(tmp_path, body, reason):
+    with pytest.raises(PageStylesUnavailable) as err:
+        extract_page_styles(_bundle(tmp_path, body), "/s/")
+    assert err.value.code == "node_failed"
+    assert reason in str(err.value)
+
+
+def test_no_node_or_an_upgraded_script_leaves_voilas_script(tmp_path, monkeypatch):
+    script = _bundle(tmp_path, _style(".a{x:1}"))
+    styles = extract_page_styles(script, "/s/")
+    told: list[str] = []
+    hook = page_styles_hook(styles, lambda: told.append("stale"))
+    assert hook({}, base_url="/")[PAGE_CONFIG_KEY] == styles.url("/")
+    script.write_text(_style(".a{x:1} .b{y:2}"))  # Voila upgraded under the running kiosk
+    assert PAGE_CONFIG_KEY not in hook({}, base_url="/")
+    assert PAGE_CONFIG_KEY not in hook({}, base_url="/")
+    assert told == ["stale"]  # the log says so once
+    assert PAGE_CONFIG_KEY not in page_styles_hook(None)({}, base_url="/")
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(PageStylesUnavailable) as err:
-        extract_page_styles(silent, "/static/")
+        extract_page_styles(script, "/s/")
     assert err.value.code == "node_missing"
-    config = page_styles_hook(None)({"baseUrl": "/"}, base_url="/")
-    assert PAGE_CONFIG_KEY not in config
 
 
 @pytest.mark.e2e
@@ -235,6 +275,7 @@ def test_the_page_links_voilas_styles_as_one_stylesheet_kept_for_good(kiosk):
         assert ".lm-Widget" in sheet.text
         for font in sorted(set(re.findall(r"url\((/voila/templates/[^)?#'\"]+)", sheet.text)))[:5]:
             assert requests.get(origin + font, timeout=30).status_code == 200, font
+        assert requests.head(origin + links[0], timeout=30).status_code == 200
         assert requests.get(f"{url}kiosk/page-styles/{'0' * 32}.css", timeout=30).status_code == 404
     finally:
         _reset(url, config)
@@ -242,7 +283,7 @@ def test_the_page_links_voilas_styles_as_one_stylesheet_kept_for_good(kiosk):
 
 
 @pytest.mark.e2e
-def test_without_node_the_kiosk_pages_keep_voilas_style_script(tmp_path):
+def test_when_node_fails_the_kiosk_pages_keep_voilas_style_script(tmp_path):
     fake = tmp_path / "bin"
     fake.mkdir()
     (fake / "node").write_text("#!/bin/sh\necho 'node: broken' >&2\nexit 1\n")

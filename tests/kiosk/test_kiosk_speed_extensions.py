@@ -100,17 +100,18 @@ def test_the_setting_all_keeps_every_extension_and_an_unknown_page_keeps_them_to
                                      ["federated_extensions"])
 
 
-def _anywidget_files() -> set[str]:
+def _extension_files(name: str) -> set[str]:
     from jupyter_core.paths import jupyter_path
 
-    folder = next(Path(p) / "anywidget" / "static" for p in jupyter_path("labextensions")
-                  if (Path(p) / "anywidget" / "static").is_dir())
+    folder = next(Path(p) / name / "static" for p in jupyter_path("labextensions")
+                  if (Path(p) / name / "static").is_dir())
     return {f.name for f in folder.glob("*.js")}
 
 
 @pytest.mark.e2e
 def test_the_postcard_page_loads_no_anywidget_and_the_stamp_page_shows_its_anywidget():
-    anywidget = _anywidget_files()
+    anywidget = _extension_files("anywidget")
+    code_colours = _extension_files("jupyterlab_pygments")  # a kiosk page shows no code
     with kiosk_server(labs_dir(), "--pool-size", "0") as url, browser() as b:
         page = b.new_page()
         fetched: list[str] = []
@@ -121,6 +122,7 @@ def test_the_postcard_page_loads_no_anywidget_and_the_stamp_page_shows_its_anywi
                                          timeout=120_000)
             page.wait_for_load_state("networkidle")
             assert set(fetched) & anywidget == set(), sorted(set(fetched) & anywidget)
+            assert code_colours and set(fetched) & code_colours == set(), sorted(set(fetched) & code_colours)
             box.fill("민지")
             assert box.input_value() == "민지"
         finally:

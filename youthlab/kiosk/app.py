@@ -85,10 +85,13 @@ class KioskVoila(Voila):
         # (youthlab.kiosk.voila_handlers); set before Voila hands the hook to the pool.
         self.asset_build = asset_build_id(self.asset_roots())
         self.page_styles = self.load_page_styles()
-        # the page's LaTeX typesetter (youthlab.kiosk.typesetting), and only the front-end
-        # extensions the app can use (youthlab.kiosk.frontend_extensions).
+        # Voila's page styles as one stylesheet (youthlab.kiosk.page_styles), the page's LaTeX
+        # typesetter (youthlab.kiosk.typesetting), and only the front-end extensions the app
+        # can use (youthlab.kiosk.frontend_extensions).
         self.voila_configuration.page_config_hook = _chain(
-            build_stamped_page_config(self.asset_build), page_styles_hook(self.page_styles),
+            build_stamped_page_config(self.asset_build),
+            page_styles_hook(self.page_styles, lambda: self.log.warning(
+                "kiosk: Voila's style script changed since start; pages run it until the kiosk restarts")),
             typesetter_hook(TEMPLATE, self.kiosk_settings.math),
             frontend_extensions_hook(self.kiosk_settings.frontend_extensions,
                                      lambda path: kiosk_notebook_file(Path(self.root_dir), path)))

@@ -1,51 +1,115 @@
 // Runs a webpack style-loader bundle (Voila's voila-style.js) against a stand-in
-// `document` and prints, in order, the CSS of the <style> elements it inserts.
+// `document` and prints, in order, the CSS of the <style> elements it leaves in <head>.
 // Usage: node collect_page_styles.js <bundle.js> <the bundle's own URL folder, ending in />
-// Anything the stand-in lacks makes the bundle throw: Node then exits non-zero and the
-// kiosk keeps Voila's script (youthlab/kiosk/page_styles.py).
+// The stand-in knows only what style-loader does: anything else the bundle tries (another
+// element, an attribute such as media, CSS set another way, a rule that cannot be joined
+// with the others) ends this with one line on stderr and exit 2, and the kiosk keeps
+// Voila's script (youthlab/kiosk/page_styles.py).
 "use strict";
 const fs = require("fs");
 const vm = require("vm");
 
 const [bundlePath, folderUrl] = process.argv.slice(2);
-const inserted = [];
 
-function element(tagName) {
-  return {
+function fail(message) {
+  process.stderr.write(String(message).split("\n")[0] + "\n");
+  process.exit(2);
+}
+
+// Only what style-loader reads or writes exists; any other property is an error.
+function strict(target, what) {
+  return new Proxy(target, {
+    get(obj, key) {
+      if (key in obj || typeof key === "symbol") return obj[key];
+      if (key === "styleSheet") return undefined; // old IE's API: style-loader asks for it
+      throw new Error(`the stand-in ${what} has no ${String(key)}`);
+    },
+    set(obj, key, value) {
+      if (!(key in obj)) throw new Error(`the stand-in ${what} cannot set ${String(key)}`);
+      obj[key] = value;
+      return true;
+    },
+  });
+}
+
+function textNode(text) {
+  return strict({ nodeType: 3, nodeValue: String(text), parentNode: null }, "text");
+}
+
+function element(tagName, childTag) {
+  const node = {
     tagName: tagName.toUpperCase(),
+    nodeType: 1,
     childNodes: [],
-    attributes: {},
+    parentNode: null,
     get firstChild() { return this.childNodes[0] || null; },
-    setAttribute(name, value) { this.attributes[name] = String(value); },
-    removeAttribute(name) { delete this.attributes[name]; },
+    setAttribute(name, value) {
+      if (name !== "nonce") throw new Error(`the bundle sets the attribute ${name}`);
+    },
+    removeAttribute() {},
     appendChild(child) {
+      if (childTag === "#text" ? child.nodeType !== 3 : child.tagName !== childTag) {
+        throw new Error(`the bundle adds a ${child.tagName || "text"} to a ${this.tagName}`);
+      }
       this.childNodes.push(child);
-      if (this.tagName === "HEAD" && child.tagName === "STYLE") inserted.push(child);
+      child.parentNode = this;
       return child;
     },
     removeChild(child) {
-      this.childNodes = this.childNodes.filter((node) => node !== child);
+      this.childNodes = this.childNodes.filter((n) => n !== child);
+      child.parentNode = null;
       return child;
     },
   };
+  return strict(node, tagName);
 }
 
-const head = element("head");
-const script = Object.assign(element("script"), { src: folderUrl + "voila-style.js" });
-const document = {
+const head = element("head", "STYLE");
+const script = strict({ tagName: "SCRIPT", src: folderUrl + "voila-style.js" }, "script");
+const document = strict({
   baseURI: folderUrl,
   head,
   currentScript: script,
-  createElement: element,
-  createTextNode: (text) => ({ nodeValue: String(text) }),
-  querySelector: (selector) => (selector === "head" ? head : null),
+  createElement: (tag) => {
+    if (String(tag).toLowerCase() !== "style") throw new Error(`the bundle creates a <${tag}>`);
+    return element("style", "#text");
+  },
+  createTextNode: textNode,
+  querySelector: (selector) => {
+    if (selector !== "head") throw new Error(`the bundle looks for ${selector}`);
+    return head;
+  },
   getElementsByTagName: (name) => (name === "script" ? [script] : []),
-};
+}, "document");
 const sandbox = { document, URL, location: { href: folderUrl } };
 sandbox.self = sandbox.window = sandbox;
-vm.runInNewContext(fs.readFileSync(bundlePath, "utf8"), sandbox, { filename: bundlePath });
-if (inserted.length === 0) {
-  process.stderr.write("the bundle inserted no <style> element\n");
-  process.exit(3);
+
+// One sheet of many: joined with the others it must mean what it meant alone.
+function checkSheet(css, n) {
+  if (!css.trim()) throw new Error(`style ${n} is empty`);
+  if (/@(import|charset|namespace)\b/i.test(css)) throw new Error(`style ${n} has a rule that must come first`);
+  const bare = css.replace(/\/\*[\s\S]*?\*\//g, "").replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, "");
+  if (bare.includes("/*")) throw new Error(`style ${n} leaves a comment open`);
+  let depth = 0;
+  for (const ch of bare) {
+    depth += ch === "{" ? 1 : ch === "}" ? -1 : 0;
+    if (depth < 0) break;
+  }
+  if (depth !== 0) throw new Error(`style ${n} leaves a block open`);
 }
-process.stdout.write(inserted.map((style) => style.childNodes.map((n) => n.nodeValue).join("")).join("\n"));
+
+try {
+  vm.runInNewContext(fs.readFileSync(bundlePath, "utf8"), sandbox, { filename: bundlePath });
+} catch (err) {
+  fail(err && err.message ? err.message : err);
+}
+setImmediate(() => { // what the bundle does a turn later counts too
+  try {
+    const sheets = head.childNodes.map((style) => style.childNodes.map((n) => n.nodeValue).join(""));
+    if (sheets.length === 0) throw new Error("the bundle inserted no <style> element");
+    sheets.forEach(checkSheet);
+    process.stdout.write(sheets.join("\n"));
+  } catch (err) {
+    fail(err.message);
+  }
+});

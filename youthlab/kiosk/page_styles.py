@@ -1,27 +1,32 @@
 """Voila's page styles as one stylesheet that a kiosk browser keeps between visitors.
 
 Voila's lab template starts every page with ``voila-style.js``: a ~340 KB script that
-builds ~300 KB of CSS (JupyterLab's, the widgets', Font Awesome 5) and inserts it as ~70
+builds ~300 KB of CSS (JupyterLab's, the widgets', Font Awesome 5) and inserts it as ~60
 ``<style>`` elements before the rest of the page is parsed, on every visit. A kiosk takes
 that CSS out of the script once, when it starts, and serves it as one stylesheet under a
 URL that names its content (``kiosk/page-styles/<digest>.css``). The page links it in the
 script's place (same order, same rules), and the browser keeps the file, and its parsed
 form, from one visitor to the next.
 
-Node (which the hub's proxy needs anyway) runs the script against a stand-in
-``document`` that only records the ``<style>`` elements (``collect_page_styles.js``).
-Without Node, or when the script does something the stand-in does not know, the kiosk
-logs why and its pages run Voila's script as before.
+Node (which ``make setup`` installs for the hub's proxy; the Kubernetes hub image installs
+it for the kiosk) runs the script against a stand-in ``document`` that knows only what
+style-loader does (``collect_page_styles.js``). Without Node, or when the script does
+anything else, the kiosk logs why and its pages run Voila's script as before. The script
+is the one Voila's own pages would run, found on the same Jupyter path, run with the
+kiosk's own rights (Node's ``vm`` is no sandbox): the same trust the kiosk already gives
+Voila's Python code and templates there. When Voila is upgraded under a running kiosk,
+the pages go back to the (new) script until the kiosk restarts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import tornado.web
 from voila.paths import collect_static_paths
@@ -38,6 +43,8 @@ ROUTE = "kiosk/page-styles/"
 #: (Font Awesome's and the code fonts' files) are root-relative, as the script made them.
 STAND_IN_ORIGIN = "http://youthlab.invalid"
 NODE_TIMEOUT = 60.0
+#: A ``url(…)`` in the CSS that names a file (not inline data, not a reference inside an SVG).
+_FILE_URL = re.compile(r"""url\(\s*['"]?(?!data:|#|%23)([^'")\s]+)""")
 
 
 class PageStylesUnavailable(Exception):
@@ -51,13 +58,27 @@ class PageStylesUnavailable(Exception):
 
 @dataclass(frozen=True)
 class PageStyles:
-    """The CSS and the digest its URL carries."""
+    """The CSS, the digest its URL carries, and the script it came from (as it was)."""
 
     css: bytes
     digest: str
+    script: Path
+    script_stamp: tuple[int, int]
 
     def url(self, base_url: str) -> str:
         return f"{base_url}{ROUTE}{self.digest}.css"
+
+    def current(self) -> bool:
+        """Is the script still the one the CSS came from (not upgraded since)?"""
+        try:
+            return _stamp(self.script) == self.script_stamp
+        except OSError:
+            return False
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
 
 
 def voila_style_script(template: str) -> Path:
@@ -77,6 +98,7 @@ def extract_page_styles(script: Path, folder_url: str, node: str | None = None,
     node = node or shutil.which("node")
     if not node:
         raise PageStylesUnavailable("node_missing")
+    stamp = _stamp(script)
     try:
         done = subprocess.run([node, str(HARNESS), str(script), STAND_IN_ORIGIN + folder_url],
                               capture_output=True, timeout=timeout, check=False)
@@ -84,18 +106,34 @@ def extract_page_styles(script: Path, folder_url: str, node: str | None = None,
         raise PageStylesUnavailable("node_failed", str(err)) from err
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines()
-        raise PageStylesUnavailable("node_failed", lines[-1] if lines else f"exit {done.returncode}")
-    css = done.stdout.replace(STAND_IN_ORIGIN.encode(), b"")
-    return PageStyles(css, hashlib.sha256(css).hexdigest()[:32])
+        raise PageStylesUnavailable("node_failed", lines[0] if lines else f"exit {done.returncode}")
+    css = done.stdout.decode("utf-8")
+    # The script's own URLs come out on the stand-in origin and become root-relative, which
+    # mean the same in a <style> and in our file. A relative URL would not (the page's folder
+    # there, ours here); another origin is not on a kiosk's network.
+    for url in _FILE_URL.findall(css):
+        if not (url.startswith((STAND_IN_ORIGIN + "/", "/")) and not url.startswith("//")):
+            raise PageStylesUnavailable("node_failed", f"a URL the stylesheet cannot keep: {url[:80]}")
+    data = css.replace(STAND_IN_ORIGIN + "/", "/").encode("utf-8")
+    return PageStyles(data, hashlib.sha256(data).hexdigest()[:32], script, stamp)
 
 
-def page_styles_hook(styles: PageStyles | None) -> Any:
+def page_styles_hook(styles: PageStyles | None, on_stale: Callable[[], None] | None = None) -> Any:
     """A Voila ``page_config_hook`` step that tells the template where the stylesheet is
-    (nothing with no stylesheet: the template keeps Voila's script)."""
+    (nothing with no stylesheet, or once Voila's script changed: the template keeps the
+    script; ``on_stale`` is called the first time)."""
+    stale_seen = False
 
     def hook(page_config: dict, base_url: str = "/", **_: Any) -> dict:
-        if styles is not None:
+        nonlocal stale_seen
+        if styles is None:
+            return page_config
+        if styles.current():
             page_config[PAGE_CONFIG_KEY] = styles.url(base_url)
+        elif not stale_seen:
+            stale_seen = True
+            if on_stale is not None:
+                on_stale()
         return page_config
 
     return hook
@@ -104,14 +142,21 @@ def page_styles_hook(styles: PageStyles | None) -> Any:
 class PageStylesHandler(KioskHandler):
     """The stylesheet, kept by the browser for good: its URL names its content."""
 
+    def head(self, digest: str) -> None:
+        self._answer(digest, with_body=False)
+
     def get(self, digest: str) -> None:
+        self._answer(digest, with_body=True)
+
+    def _answer(self, digest: str, with_body: bool) -> None:
         styles = self.kiosk.page_styles
         if styles is None or digest != styles.digest:
             raise tornado.web.HTTPError(404)
         self.set_header("Content-Type", "text/css; charset=utf-8")
         self.set_header("Cache-Control", IMMUTABLE)
-        self.finish(styles.css)
+        self.set_header("Content-Length", len(styles.css))
+        self.finish(styles.css if with_body else None)
 
 
 def page_styles_handlers(base: str) -> list[tuple]:
-    return [(base + ROUTE + r"([0-9a-f]+)\.css", PageStylesHandler)]
+    return [(base + ROUTE + r"([0-9a-f]{32})\.css", PageStylesHandler)]

@@ -20,9 +20,14 @@
     document.documentElement.lang = lang || "ko";
     const other = document.getElementById("youthlab-lang");
     if (other) other.lang = lang === "en" ? "ko" : "en";
-    // The app's header keeps the frame's buttons clear of its title.
-    const bar = document.getElementById("youthlab-kiosk-bar");
-    if (bar) document.documentElement.style.setProperty("--yk-bar-w", bar.offsetWidth + "px");
+  }
+  // The app's header keeps the frame's buttons clear of its title: their width, read after
+  // each layout that changed it (a new label), never by forcing a layout while the page loads.
+  const bar = document.getElementById("youthlab-kiosk-bar");
+  if (bar && window.ResizeObserver) {
+    new ResizeObserver(() => {
+      document.documentElement.style.setProperty("--yk-bar-w", bar.offsetWidth + "px");
+    }).observe(bar);
   }
   function kernelId() {
     try { return JSON.parse(document.getElementById("jupyter-config-data").textContent).kernelId; }

@@ -233,6 +233,12 @@ def test_the_styles_come_out_in_the_order_the_page_would_have_them_and_removed_o
     (_style("@import url(x.css); .a{}"), "must come first"),
     (_style(".a{background:url(img/x.png)}"), "cannot keep: img/x.png"),  # relative: the page's, not ours
     (_style(".a{background:url('https://cdn.example/x.png')}"), "cannot keep: https://cdn"),  # not offline
+    (_style(".a{background:URL( //cdn.example/x.png)}"), "cannot keep: //cdn"),
+    (_style(".a{color:red} /* unfinished"), "leaves a comment open"),
+    (_style(".a{content:'/*'} .b{}") + ";" + _style(".x"), "ends inside a rule"),  # ".x .next{}" joined
+    ("Promise.resolve().then(() => document.body);", "has no body"),  # an error a turn later, its reason kept
+    (_style(".a{}") + "; Promise.resolve().then(() => { " + _style(".late{}") + "; });",
+     "changes its styles after it ran"),  # a late style would land after the kiosk's own CSS
     ("var quiet = 1;", "no <style> element"),
 ])
 def test_a_script_that_does_more_than_style_loader_leaves_voilas_script_and_says_why(tmp_path, body, reason):

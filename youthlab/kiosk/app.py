@@ -77,6 +77,9 @@ class KioskVoila(Voila):
         except PageStylesUnavailable as err:
             self.log.warning("kiosk: pages keep Voila's style script (%s)", err)
             return None
+        except Exception:  # noqa: BLE001 - never a reason for the kiosk not to start
+            self.log.warning("kiosk: pages keep Voila's style script", exc_info=True)
+            return None
 
     def init_settings(self) -> dict:
         import voila.app

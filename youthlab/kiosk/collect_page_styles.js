@@ -11,10 +11,15 @@ const vm = require("vm");
 
 const [bundlePath, folderUrl] = process.argv.slice(2);
 
+// The kiosk logs the line that starts with this (the reason), whatever else Node prints.
+const MARK = "collect_page_styles: ";
+
 function fail(message) {
-  process.stderr.write(String(message).split("\n")[0] + "\n");
+  process.stderr.write(MARK + String(message).split("\n")[0] + "\n");
   process.exit(2);
 }
+process.on("uncaughtException", (err) => fail(err && err.message ? err.message : err));
+process.on("unhandledRejection", (err) => fail(err && err.message ? err.message : err));
 
 // Only what style-loader reads or writes exists; any other property is an error.
 function strict(target, what) {
@@ -86,9 +91,9 @@ sandbox.self = sandbox.window = sandbox;
 
 // One sheet of many: joined with the others it must mean what it meant alone.
 function checkSheet(css, n) {
-  if (!css.trim()) throw new Error(`style ${n} is empty`);
   if (/@(import|charset|namespace)\b/i.test(css)) throw new Error(`style ${n} has a rule that must come first`);
-  const bare = css.replace(/\/\*[\s\S]*?\*\//g, "").replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, "");
+  // Comments and strings out in one pass (a string may hold "/*", a comment a quote).
+  const bare = css.replace(/\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\[\s\S])*"|'(?:[^'\\\n]|\\[\s\S])*'/g, "");
   if (bare.includes("/*")) throw new Error(`style ${n} leaves a comment open`);
   let depth = 0;
   for (const ch of bare) {
@@ -96,20 +101,27 @@ function checkSheet(css, n) {
     if (depth < 0) break;
   }
   if (depth !== 0) throw new Error(`style ${n} leaves a block open`);
+  const tail = bare.trim();
+  if (tail && !/[};]$/.test(tail)) throw new Error(`style ${n} ends inside a rule`); // it would join the next
 }
 
+const sheetsNow = () => head.childNodes.map((style) => style.childNodes.map((n) => n.nodeValue).join(""));
+let sheets = [];
 try {
   vm.runInNewContext(fs.readFileSync(bundlePath, "utf8"), sandbox, { filename: bundlePath });
+  sheets = sheetsNow();
 } catch (err) {
   fail(err && err.message ? err.message : err);
 }
-setImmediate(() => { // what the bundle does a turn later counts too
+// A style added later would land at the end of the page's head, not in the script's place.
+setImmediate(() => {
+  if (JSON.stringify(sheetsNow()) !== JSON.stringify(sheets)) fail("the bundle changes its styles after it ran");
+  const kept = sheets.filter((css) => css.trim());
+  if (kept.length === 0) fail("the bundle inserted no <style> element");
   try {
-    const sheets = head.childNodes.map((style) => style.childNodes.map((n) => n.nodeValue).join(""));
-    if (sheets.length === 0) throw new Error("the bundle inserted no <style> element");
-    sheets.forEach(checkSheet);
-    process.stdout.write(sheets.join("\n"));
+    kept.forEach(checkSheet);
   } catch (err) {
     fail(err.message);
   }
+  process.stdout.write(kept.join("\n"));
 });

@@ -8,8 +8,8 @@ URL that names its content (``kiosk/page-styles/<digest>.css``). The page links 
 script's place (same order, same rules), and the browser keeps the file, and its parsed
 form, from one visitor to the next.
 
-Node (which ``make setup`` installs for the hub's proxy; the Kubernetes hub image installs
-it for the kiosk) runs the script against a stand-in ``document`` that knows only what
+Node.js (a prerequisite, which the hub's proxy needs anyway; the Kubernetes hub image
+installs it for the kiosk) runs the script against a stand-in ``document`` that knows only what
 style-loader does (``collect_page_styles.js``). Without Node, or when the script does
 anything else, the kiosk logs why and its pages run Voila's script as before. The script
 is the one Voila's own pages would run, found on the same Jupyter path, run with the
@@ -44,7 +44,9 @@ ROUTE = "kiosk/page-styles/"
 STAND_IN_ORIGIN = "http://youthlab.invalid"
 NODE_TIMEOUT = 60.0
 #: A ``url(…)`` in the CSS that names a file (not inline data, not a reference inside an SVG).
-_FILE_URL = re.compile(r"""url\(\s*['"]?(?!data:|#|%23)([^'")\s]+)""")
+_FILE_URL = re.compile(r"""url\(\s*['"]?\s*(?!data:|#|%23)([^'")\s]+)""", re.IGNORECASE)
+#: What the harness writes before its one line of reason (Node may print more).
+_REASON_MARK = "collect_page_styles: "
 
 
 class PageStylesUnavailable(Exception):
@@ -95,7 +97,7 @@ def extract_page_styles(script: Path, folder_url: str, node: str | None = None,
                         timeout: float = NODE_TIMEOUT) -> PageStyles:
     """The CSS that ``script`` inserts into a page, in order. ``folder_url`` is the URL
     folder the page loads the script from (root-relative); its fonts are found there."""
-    node = node or shutil.which("node")
+    node = node or shutil.which("node") or shutil.which("nodejs")
     if not node:
         raise PageStylesUnavailable("node_missing")
     stamp = _stamp(script)
@@ -106,13 +108,15 @@ def extract_page_styles(script: Path, folder_url: str, node: str | None = None,
         raise PageStylesUnavailable("node_failed", str(err)) from err
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines()
-        raise PageStylesUnavailable("node_failed", lines[0] if lines else f"exit {done.returncode}")
+        reasons = [line[len(_REASON_MARK):] for line in lines if line.startswith(_REASON_MARK)]
+        errors = [line for line in lines if "Error" in line]
+        raise PageStylesUnavailable("node_failed", (reasons or errors or lines or [f"exit {done.returncode}"])[0])
     css = done.stdout.decode("utf-8")
     # The script's own URLs come out on the stand-in origin and become root-relative, which
     # mean the same in a <style> and in our file. A relative URL would not (the page's folder
     # there, ours here); another origin is not on a kiosk's network.
     for url in _FILE_URL.findall(css):
-        if not (url.startswith((STAND_IN_ORIGIN + "/", "/")) and not url.startswith("//")):
+        if not url.startswith((STAND_IN_ORIGIN + "/", "/")) or url.startswith(("//", "/\\")):
             raise PageStylesUnavailable("node_failed", f"a URL the stylesheet cannot keep: {url[:80]}")
     data = css.replace(STAND_IN_ORIGIN + "/", "/").encode("utf-8")
     return PageStyles(data, hashlib.sha256(data).hexdigest()[:32], script, stamp)

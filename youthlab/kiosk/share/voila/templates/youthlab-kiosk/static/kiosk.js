@@ -24,11 +24,9 @@
   // The app's header keeps the frame's buttons clear of its title: their width, read after
   // each layout that changed it (a new label), never by forcing a layout while the page loads.
   const bar = document.getElementById("youthlab-kiosk-bar");
-  if (bar && window.ResizeObserver) {
-    new ResizeObserver(() => {
-      document.documentElement.style.setProperty("--yk-bar-w", bar.offsetWidth + "px");
-    }).observe(bar);
-  }
+  const setBarWidth = () => document.documentElement.style.setProperty("--yk-bar-w", bar.offsetWidth + "px");
+  if (bar && window.ResizeObserver) new ResizeObserver(setBarWidth).observe(bar);
+  else if (bar) window.addEventListener("load", setBarWidth);
   function kernelId() {
     try { return JSON.parse(document.getElementById("jupyter-config-data").textContent).kernelId; }
     catch (e) { return null; }

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from youthlab.robot.cli import robot
@@ -38,3 +39,40 @@ def test_live_view_on_a_virtual_board(tmp_path):
     r = CliRunner().invoke(robot, ["view", str(program), "--world", "town", "--live"])
     assert r.exit_code == 0, r.output
     assert "ok" in r.output
+
+
+def test_live_view_reports_a_board_pulled_mid_run(tmp_path, monkeypatch, capsys):
+    """The cable is pulled 1 s into a live run: the window closes and the command prints
+    the board's ko/en message and hint (exit 2), not a KeyError from the drawing loop."""
+    import sys
+    import threading
+
+    from youthlab.boards.errors import BoardUnplugged
+    from youthlab.cli import main
+    from youthlab.robot import runner
+
+    started_virtual = runner.start_virtual
+    pulled = threading.Event()
+
+    def start_then_pull(*args, **kwargs):
+        board = started_virtual(*args, **kwargs)
+
+        def pull() -> None:
+            board.unplug()
+            pulled.set()
+
+        threading.Timer(1.0, pull).start()
+        return board
+
+    monkeypatch.setattr(runner, "start_virtual", start_then_pull)
+    program = tmp_path / "long.py"
+    program.write_text("from robot import Robot\nbot = Robot()\nbot.forward(40, seconds=20)\nprint('ok')\n")
+    monkeypatch.setattr(sys, "argv", ["youthlab", "robot", "view", str(program), "--world", "town", "--live"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    out, err = capsys.readouterr()
+    assert pulled.is_set()
+    assert exit_.value.code == 2
+    lost = BoardUnplugged().message().split("{port}")[0]  # the port's name follows
+    assert err.startswith(f"✗ {lost}") and BoardUnplugged().hint() in err
+    assert "Traceback" not in out + err and "ok" not in out

@@ -139,12 +139,20 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
     closed = threading.Event()
 
     def board() -> None:
-        holder["result"] = run_virtual(program, w, kit=kit, seconds=w.time_limit, on_start=on_start,
-                                       stop=closed)
+        try:
+            holder["result"] = run_virtual(program, w, kit=kit, seconds=w.time_limit, on_start=on_start,
+                                           stop=closed)
+        except BaseException as exc:  # a board error (unplugged, stuck…): the main thread reports it
+            holder["error"] = exc
+        finally:
+            started.set()
 
     th = threading.Thread(target=board, daemon=True)
     th.start()
-    started.wait(30)
+    started.wait()
+    if "sim" not in holder:  # the board never started: nothing to draw
+        th.join()
+        raise holder["error"]
     pv = PygameView(w, scale=scale)
     clock = pv.pg.time.Clock()
     shown = 0
@@ -162,6 +170,8 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
         closed.set()  # window closed (or frames done): switch the board off too
         pv.close()
     th.join()
+    if "error" in holder:
+        raise holder["error"]
     result = holder["result"]
     click.echo(result.output.split("MicroPython")[0], nl=False)
     click.echo(check_run(result).text())

@@ -42,7 +42,7 @@ def test_live_view_on_a_virtual_board(tmp_path):
 
 
 def test_live_view_reports_a_board_pulled_mid_run(tmp_path, monkeypatch, capsys):
-    """The cable is pulled 1 s into a live run: the window closes and the command prints
+    """The cable is pulled 1 s into the program's run: the window closes and the command prints
     the board's ko/en message and hint (exit 2), not a KeyError from the drawing loop."""
     import sys
     import threading
@@ -52,19 +52,28 @@ def test_live_view_reports_a_board_pulled_mid_run(tmp_path, monkeypatch, capsys)
     from youthlab.robot import runner
 
     started_virtual = runner.start_virtual
+    boards = []
     pulled = threading.Event()
 
-    def start_then_pull(*args, **kwargs):
-        board = started_virtual(*args, **kwargs)
+    def start_and_keep(*args, **kwargs):
+        boards.append(started_virtual(*args, **kwargs))
+        return boards[-1]
 
-        def pull() -> None:
-            board.unplug()
-            pulled.set()
+    def pull() -> None:
+        boards[-1].unplug()
+        pulled.set()
 
-        threading.Timer(1.0, pull).start()
-        return board
+    class PulledMidRun(runner.Session):
+        def exec(self, *args, **kwargs):  # the program is running: pull the cable 1 s later
+            timer = threading.Timer(1.0, pull)
+            timer.start()
+            try:
+                return super().exec(*args, **kwargs)
+            finally:
+                timer.cancel()
 
-    monkeypatch.setattr(runner, "start_virtual", start_then_pull)
+    monkeypatch.setattr(runner, "start_virtual", start_and_keep)
+    monkeypatch.setattr(runner, "Session", PulledMidRun)
     program = tmp_path / "long.py"
     program.write_text("from robot import Robot\nbot = Robot()\nbot.forward(40, seconds=20)\nprint('ok')\n")
     monkeypatch.setattr(sys, "argv", ["youthlab", "robot", "view", str(program), "--world", "town", "--live"])
@@ -76,3 +85,29 @@ def test_live_view_reports_a_board_pulled_mid_run(tmp_path, monkeypatch, capsys)
     lost = BoardUnplugged().message().split("{port}")[0]  # the port's name follows
     assert err.startswith(f"✗ {lost}") and BoardUnplugged().hint() in err
     assert "Traceback" not in out + err and "ok" not in out
+
+
+def test_live_view_reports_a_board_that_cannot_start(tmp_path, monkeypatch, capsys):
+    """No MicroPython on the machine (start_virtual's own error): the message and hint at once,
+    no window and no KeyError."""
+    import sys
+    import time
+
+    from youthlab.boards.errors import VirtualBoardError
+    from youthlab.cli import main
+    from youthlab.robot import runner
+
+    def no_interpreter(*args, **kwargs):
+        raise VirtualBoardError(detail="micropython")
+
+    monkeypatch.setattr(runner, "start_virtual", no_interpreter)
+    program = tmp_path / "short.py"
+    program.write_text("print('ok')\n")
+    monkeypatch.setattr(sys, "argv", ["youthlab", "robot", "view", str(program), "--world", "town", "--live"])
+    t0 = time.monotonic()
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and time.monotonic() - t0 < 10
+    assert err.startswith(f"✗ {VirtualBoardError(detail='micropython').message()}")
+    assert VirtualBoardError().hint() in err and "Traceback" not in err

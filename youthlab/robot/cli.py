@@ -16,12 +16,15 @@ from pathlib import Path
 
 import click
 
+from youthlab.boards.errors import VirtualBoardError
 from youthlab.i18n import t
 from youthlab.robot.checker import check as check_run
 from youthlab.robot.checker import grade
 from youthlab.robot.views import PygameView
 from youthlab.robot.worlds import available_worlds, load_world
 
+#: How long the live view waits for the virtual board to run the program before giving up.
+BOARD_START_SECONDS = 60.0
 PROGRAM = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -149,14 +152,16 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
 
     th = threading.Thread(target=board, daemon=True)
     th.start()
-    started.wait()
-    if "sim" not in holder:  # the board never started: nothing to draw
-        th.join()
-        raise holder["error"]
-    pv = PygameView(w, scale=scale)
-    clock = pv.pg.time.Clock()
-    shown = 0
+    pv = None
     try:
+        if not started.wait(BOARD_START_SECONDS):
+            raise VirtualBoardError(detail="no REPL prompt")
+        if "sim" not in holder:  # the board never started: nothing to draw
+            th.join()
+            raise holder["error"]
+        pv = PygameView(w, scale=scale)
+        clock = pv.pg.time.Clock()
+        shown = 0
         while th.is_alive() and not pv.closed() and (frames is None or shown < frames):
             sim = holder["sim"]
             with sim.lock:
@@ -167,8 +172,9 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
             shown += 1
             clock.tick(30)
     finally:
-        closed.set()  # window closed (or frames done): switch the board off too
-        pv.close()
+        closed.set()  # window closed, frames done or a failure: switch the board off too
+        if pv is not None:
+            pv.close()
     th.join()
     if "error" in holder:
         raise holder["error"]

@@ -64,18 +64,26 @@ def test_live_view_reports_a_board_pulled_mid_run(tmp_path, monkeypatch, capsys)
         pulled.set()
 
     class PulledMidRun(runner.Session):
-        def exec(self, *args, **kwargs):  # the program is running: pull the cable 1 s later
-            timer = threading.Timer(1.0, pull)
-            timer.start()
+        def exec(self, *args, on_output=None, **kwargs):
+            timers: list[threading.Timer] = []
+
+            def output(text: str) -> None:  # the program says it runs: pull the cable 1 s later
+                if "go" in text and not timers:
+                    timers.append(threading.Timer(1.0, pull))
+                    timers[0].start()
+                if on_output is not None:
+                    on_output(text)
+
             try:
-                return super().exec(*args, **kwargs)
+                return super().exec(*args, on_output=output, **kwargs)
             finally:
-                timer.cancel()
+                for timer in timers:
+                    timer.cancel()
 
     monkeypatch.setattr(runner, "start_virtual", start_and_keep)
     monkeypatch.setattr(runner, "Session", PulledMidRun)
     program = tmp_path / "long.py"
-    program.write_text("from robot import Robot\nbot = Robot()\nbot.forward(40, seconds=20)\nprint('ok')\n")
+    program.write_text("from robot import Robot\nbot = Robot()\nprint('go')\nbot.forward(40, seconds=20)\nprint('ok')\n")
     monkeypatch.setattr(sys, "argv", ["youthlab", "robot", "view", str(program), "--world", "town", "--live"])
     with pytest.raises(SystemExit) as exit_:
         main()
@@ -100,7 +108,11 @@ def test_live_view_reports_a_board_that_cannot_start(tmp_path, monkeypatch, caps
     def no_interpreter(*args, **kwargs):
         raise VirtualBoardError(detail="micropython")
 
+    def no_window(*args, **kwargs):
+        raise AssertionError("a window opened for a board that never started")
+
     monkeypatch.setattr(runner, "start_virtual", no_interpreter)
+    monkeypatch.setattr("youthlab.robot.cli.PygameView", no_window)
     program = tmp_path / "short.py"
     program.write_text("print('ok')\n")
     monkeypatch.setattr(sys, "argv", ["youthlab", "robot", "view", str(program), "--world", "town", "--live"])

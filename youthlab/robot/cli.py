@@ -155,7 +155,7 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
     pv = None
     try:
         if not started.wait(BOARD_START_SECONDS):
-            raise VirtualBoardError(detail="no REPL prompt")
+            raise VirtualBoardError(detail=f"no answer in {BOARD_START_SECONDS:.0f} s")
         if "sim" not in holder:  # the board never started: nothing to draw
             th.join()
             raise holder["error"]
@@ -175,8 +175,8 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
         closed.set()  # window closed, frames done or a failure: switch the board off too
         if pv is not None:
             pv.close()
-    th.join()
-    if "error" in holder:
+        th.join(BOARD_START_SECONDS)  # the board is off (and its lock free) before the command ends
+    if "error" in holder:  # (an error of the window's own wins over the board's)
         raise holder["error"]
     result = holder["result"]
     click.echo(result.output.split("MicroPython")[0], nl=False)

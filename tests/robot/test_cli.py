@@ -66,9 +66,11 @@ def test_live_view_reports_a_board_pulled_mid_run(tmp_path, monkeypatch, capsys)
     class PulledMidRun(runner.Session):
         def exec(self, *args, on_output=None, **kwargs):
             timers: list[threading.Timer] = []
+            seen: list[str] = []
 
             def output(text: str) -> None:  # the program says it runs: pull the cable 1 s later
-                if "go" in text and not timers:
+                seen.append(text)
+                if "go" in "".join(seen) and not timers:
                     timers.append(threading.Timer(1.0, pull))
                     timers[0].start()
                 if on_output is not None:

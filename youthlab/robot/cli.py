@@ -153,8 +153,10 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
     th = threading.Thread(target=board, daemon=True)
     th.start()
     pv = None
+    stop_wait = BOARD_START_SECONDS
     try:
         if not started.wait(BOARD_START_SECONDS):
+            stop_wait = 5.0  # stuck starting: a stop cannot reach it, so wait no longer for it
             raise VirtualBoardError(detail=f"no answer in {BOARD_START_SECONDS:.0f} s")
         if "sim" not in holder:  # the board never started: nothing to draw
             th.join()
@@ -175,9 +177,11 @@ def _view_live(program: Path, world: str, kit: str | None, scale: float, frames:
         closed.set()  # window closed, frames done or a failure: switch the board off too
         if pv is not None:
             pv.close()
-        th.join(BOARD_START_SECONDS)  # the board is off (and its lock free) before the command ends
+        th.join(stop_wait)  # the board is off (and its lock free) before the command ends
     if "error" in holder:  # (an error of the window's own wins over the board's)
         raise holder["error"]
+    if th.is_alive():
+        raise VirtualBoardError(detail=f"no answer in {stop_wait:.0f} s")
     result = holder["result"]
     click.echo(result.output.split("MicroPython")[0], nl=False)
     click.echo(check_run(result).text())

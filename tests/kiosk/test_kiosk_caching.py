@@ -21,8 +21,10 @@ import requests
 from tests.kiosk.browser import CHROMIUM_ARGS, LOOPBACK_HOSTS, LOCAL_SCHEMES, chromium_path, kiosk_server
 from tests.kiosk.plays import PLAYS
 from youthlab.kiosk.app import SHARE_DIR
-from youthlab.kiosk.page_styles import (PAGE_CONFIG_KEY, PageStylesUnavailable, extract_page_styles, page_styles_hook,
-                                       voila_style_script)
+from youthlab.kiosk import page_scripts
+from youthlab.kiosk.page_assets import PageAssetUnavailable, page_asset_hook
+from youthlab.kiosk.page_scripts import bundle_start_chunks, start_chunks, voila_page_script
+from youthlab.kiosk.page_styles import PAGE_CONFIG_KEY, extract_page_styles, voila_style_script
 from youthlab.kiosk.voila_config import TEMPLATE
 from youthlab.kiosk.voila_handlers import IMMUTABLE, asset_build_id
 from youthlab.paths import labs_dir
@@ -119,6 +121,11 @@ class NetworkLog:
                                                                     or response.get("fromMemoryCache")))
 
     @property
+    def asked(self) -> list[str]:
+        """Every URL the page asked for, answered by the server or by the cache."""
+        return [url for url, _ in self.responses.values()]
+
+    @property
     def from_server(self) -> list[str]:
         return [url for rid, (url, cached) in self.responses.items()
                 if not cached and rid not in self.cached and not url.startswith(("blob:", "data:"))]
@@ -129,11 +136,13 @@ class NetworkLog:
 
 
 @pytest.mark.e2e
-def test_a_kiosk_browser_that_stays_open_loads_the_front_end_once(kiosk):
+def test_a_kiosk_browser_that_stays_open_loads_the_front_end_once(kiosk, monkeypatch):
     from playwright.sync_api import sync_playwright
 
     url, log = kiosk
-    left = []
+    monkeypatch.setenv("JUPYTER_PATH", str(SHARE_DIR))  # where the kiosk server finds its template
+    start_up = set(start_chunks(voila_page_script(TEMPLATE)))
+    left, chunks_asked = [], []
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
         # A kiosk screen's browser keeps its profile. No request routing here: Playwright
         # turns the browser's cache off when it routes.
@@ -152,15 +161,21 @@ def test_a_kiosk_browser_that_stays_open_loads_the_front_end_once(kiosk):
                 page.wait_for_selector(f"{WIDGET}:not([disabled])", state="visible", timeout=120_000)
                 page.wait_for_load_state("networkidle")
                 visits.append(list(network.from_server))
+                chunks_asked += [u for u in network.asked if urlparse(u).path.rsplit("/", 1)[-1] in start_up]
                 if visit == 2:  # the pre-connected channels carry a whole play-through
                     PLAYS["00-welcome"](page, lang)
                 _reset(url, json.loads(page.inner_text("#jupyter-config-data")))
             first, *later = visits
-            assert sum("/voila/static/v-" in u for u in first) > 20  # the first visitor's browser fetched them
-            assert sum("/kiosk/page-styles/" in u for u in first) == 1  # Voila's styles, as one file
+            # The first visitor's browser fetched them: voila.js, the widget bundles, Voila's
+            # styles as one file and its start-up chunks as one script.
+            assert sum("/voila/static/v-" in u for u in first) >= 1
+            assert sum("/voila/labextensions/v-" in u for u in first) > 5
+            assert sum("/kiosk/page-styles/" in u for u in first) == 1
+            assert sum("/kiosk/page-scripts/" in u for u in first) == 1
+            assert chunks_asked == []  # not one of those chunks asked for on its own, not even from the cache
             for fetched in later:
                 assets = [u for u in fetched if "/voila/static/" in u or "/voila/labextensions/" in u
-                          or "/kiosk/page-styles/" in u]
+                          or "/kiosk/page-styles/" in u or "/kiosk/page-scripts/" in u]
                 assert assets == [], assets
                 assert len(fetched) <= 4, fetched  # the page, its kernel, kiosk.js's settings, ...
         finally:
@@ -189,7 +204,7 @@ def test_voilas_page_styles_are_taken_out_of_its_script_with_the_fonts_they_name
     script = voila_style_script(TEMPLATE)
     folder = f"/voila/templates/{TEMPLATE}/static/"
     styles = extract_page_styles(script, folder)
-    css = styles.css.decode()
+    css = styles.data.decode()
     assert re.fullmatch(r"[0-9a-f]{32}", styles.digest)
     assert styles.url("/services/kiosk/") == f"/services/kiosk/kiosk/page-styles/{styles.digest}.css"
     # JupyterLab's widget base rules, the widgets' and Font Awesome 5's, as the script builds them.
@@ -220,7 +235,7 @@ def test_the_styles_come_out_in_the_order_the_page_would_have_them_and_removed_o
     script = _bundle(tmp_path, _style(".a{x:1}") + "; const gone = " + _style(".b{y:2}") + "; "
                      + _style(".c{z:3} .f{src:url(/s/f.woff)}") + "; gone.parentNode.removeChild(gone);")
     styles = extract_page_styles(script, "/s/")
-    assert styles.css.decode() == ".a{x:1}\n.c{z:3} .f{src:url(/s/f.woff)}"
+    assert styles.data.decode() == ".a{x:1}\n.c{z:3} .f{src:url(/s/f.woff)}"
 
 
 @pytest.mark.parametrize("body, reason", [
@@ -242,7 +257,7 @@ def test_the_styles_come_out_in_the_order_the_page_would_have_them_and_removed_o
     ("var quiet = 1;", "no <style> element"),
 ])
 def test_a_script_that_does_more_than_style_loader_leaves_voilas_script_and_says_why(tmp_path, body, reason):
-    with pytest.raises(PageStylesUnavailable) as err:
+    with pytest.raises(PageAssetUnavailable) as err:
         extract_page_styles(_bundle(tmp_path, body), "/s/")
     assert err.value.code == "node_failed"
     assert reason in str(err.value)
@@ -252,15 +267,15 @@ def test_no_node_or_an_upgraded_script_leaves_voilas_script(tmp_path, monkeypatc
     script = _bundle(tmp_path, _style(".a{x:1}"))
     styles = extract_page_styles(script, "/s/")
     told: list[str] = []
-    hook = page_styles_hook(styles, lambda: told.append("stale"))
+    hook = page_asset_hook(styles, PAGE_CONFIG_KEY, lambda: told.append("stale"))
     assert hook({}, base_url="/")[PAGE_CONFIG_KEY] == styles.url("/")
     script.write_text(_style(".a{x:1} .b{y:2}"))  # Voila upgraded under the running kiosk
     assert PAGE_CONFIG_KEY not in hook({}, base_url="/")
     assert PAGE_CONFIG_KEY not in hook({}, base_url="/")
     assert told == ["stale"]  # the log says so once
-    assert PAGE_CONFIG_KEY not in page_styles_hook(None)({}, base_url="/")
+    assert PAGE_CONFIG_KEY not in page_asset_hook(None, PAGE_CONFIG_KEY)({}, base_url="/")
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(PageStylesUnavailable) as err:
+    with pytest.raises(PageAssetUnavailable) as err:
         extract_page_styles(script, "/s/")
     assert err.value.code == "node_missing"
 
@@ -304,3 +319,96 @@ def test_when_node_fails_the_kiosk_pages_keep_voilas_style_script(tmp_path):
     assert "voila-style.js" in page.text and "/kiosk/page-styles/" not in page.text
     assert PAGE_CONFIG_KEY not in config
     assert "keep Voila's style script (node_failed: node: broken)" in log.read_text()
+    # The start-up chunks: the page loads them one by one, as Voila's does.
+    assert "/kiosk/page-scripts/" not in page.text and page_scripts.PAGE_CONFIG_KEY not in config
+    assert "keep Voila's chunk loading (node_failed: node: broken)" in log.read_text()
+    assert f'src="{config["fullStaticUrl"]}/voila.js"' in page.text
+
+
+def test_voilas_start_up_chunks_are_found_beside_its_page_script_and_bundled_in_order(monkeypatch):
+    monkeypatch.setenv("JUPYTER_PATH", str(SHARE_DIR))  # where the kiosk server finds its template
+    script = voila_page_script(TEMPLATE)
+    names = start_chunks(script)
+    assert len(names) > 20 and len(set(names)) == len(names)
+    assert all("/" not in name and (script.parent / name).is_file() for name in names)
+    # voila.js's entry asks for its chunks by number: every one that is a file is there (the
+    # others hold only modules shared with the extensions, which have no file of their own).
+    entry = re.search(r"Promise\.all\(\[((?:r\.e\(\d+\),?)+)\]\)", script.read_text()).group(1)
+    files = {f"{n}.voila.js" for n in re.findall(r"\d+", entry)} & {p.name for p in script.parent.iterdir()}
+    assert files and files <= set(names)
+    bundle = bundle_start_chunks(script)
+    text = bundle.data.decode()
+    places = [text.index((script.parent / name).read_text()) for name in names]  # each chunk whole ...
+    assert places == sorted(places)  # ... in the order voila.js asks for them
+    assert re.fullmatch(r"[0-9a-f]{32}", bundle.digest)
+    assert bundle.url("/services/kiosk/") == f"/services/kiosk/kiosk/page-scripts/{bundle.digest}.js"
+
+
+def _loader(*asks: str, later: tuple[str, ...] = ()) -> str:
+    """A page script that asks for chunks as webpack's loader does: a <script> in <head>
+    at the folder of its own URL, some of them a turn later."""
+    def ask(name: str) -> str:
+        return ("{ const s = document.createElement('script'); s.charset = 'utf-8'; "
+                f"s.setAttribute('data-webpack', 'x:' + {name!r}); s.src = base + {name!r}; "
+                "document.head.appendChild(s); }")
+
+    return ("const base = document.currentScript.src.replace(/[^/]+$/, ''); "
+            + " ".join(ask(name) for name in asks)
+            + " Promise.resolve().then(() => { " + " ".join(ask(name) for name in later) + " });")
+
+
+def _page_script(tmp_path: Path, body: str, *chunks: str) -> Path:
+    script = tmp_path / "voila.js"
+    script.write_text(body)
+    for name in chunks:
+        (tmp_path / name).write_text(f"/* {name} */")
+    return script
+
+
+def test_the_chunks_come_in_the_order_asked_each_once_a_turn_later_too(tmp_path):
+    script = _page_script(tmp_path, _loader("7.voila.js", "3.voila.js", later=("5.voila.js", "7.voila.js")),
+                          "3.voila.js", "5.voila.js", "7.voila.js", "9.voila.js")
+    assert start_chunks(script) == ["7.voila.js", "3.voila.js", "5.voila.js"]
+    assert bundle_start_chunks(script).data == b"/* 7.voila.js */\n;/* 3.voila.js */\n;/* 5.voila.js */\n"
+
+
+@pytest.mark.parametrize("body, reason", [
+    ("document.body.appendChild(1);", "has no body"),  # the page's own DOM: not the script loader
+    ("document.createElement('link');", "creates a <link>"),
+    (_loader("sub/1.voila.js"), "from elsewhere: http://youthlab.invalid/static/sub/"),
+    ("const s = document.createElement('script'); s.src = 'https://cdn.example/x.js'; document.head.appendChild(s);",
+     "from elsewhere: https://cdn.example/x.js"),
+    (_loader("9.voila.js"), "not beside voila.js: 9.voila.js"),  # no such file
+    (_loader("1.voila.css"), "not beside voila.js: 1.voila.css"),
+    ("var quiet = 1;", "asked for no chunk"),
+    ("Promise.resolve().then(() => document.body);", "has no body"),  # an error a turn later, its reason kept
+])
+def test_a_page_script_that_does_more_than_load_chunks_leaves_voilas_way_and_says_why(tmp_path, body, reason):
+    script = _page_script(tmp_path, body, "1.voila.js", "1.voila.css")
+    with pytest.raises(PageAssetUnavailable) as err:
+        bundle_start_chunks(script)
+    assert err.value.code == "node_failed"
+    assert reason in str(err.value)
+
+
+@pytest.mark.e2e
+def test_the_page_runs_voilas_start_up_chunks_as_one_script_kept_for_good(kiosk, monkeypatch):
+    url, log = kiosk
+    page = requests.get(f"{url}{APP}?lang=ko", timeout=60)
+    config = _config(page.text)
+    try:
+        bundle = config[page_scripts.PAGE_CONFIG_KEY]
+        assert re.fullmatch(r"/kiosk/page-scripts/[0-9a-f]{32}\.js", bundle)
+        scripts = re.findall(r'<script src="([^"]+)"', page.text)
+        assert scripts.index(bundle) + 1 == scripts.index(f"{config['fullStaticUrl']}/voila.js")  # just before
+        origin = f"http://{urlparse(url).netloc}"
+        answer = requests.get(origin + bundle, timeout=30)
+        assert answer.status_code == 200 and answer.headers["Cache-Control"] == IMMUTABLE
+        assert answer.headers["Content-Type"].startswith("text/javascript")
+        monkeypatch.setenv("JUPYTER_PATH", str(SHARE_DIR))
+        assert answer.content == bundle_start_chunks(voila_page_script(TEMPLATE)).data
+        assert requests.head(origin + bundle, timeout=30).status_code == 200
+        assert requests.get(f"{url}kiosk/page-scripts/{'0' * 32}.js", timeout=30).status_code == 404
+    finally:
+        _reset(url, config)
+    assert "keep Voila's chunk loading" not in Path(log).read_text()

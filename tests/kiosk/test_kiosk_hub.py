@@ -42,6 +42,10 @@ def test_visitor_plays_the_postcard_app_from_the_launcher(hub, tmp_path):
         css = requests.get(sheets[0][0], timeout=30).text
         font = re.search(r"url\((/services/kiosk/voila/templates/[^)?#'\"]+\.woff2?)", css).group(1)
         assert requests.get(urljoin(hub.url, font), timeout=30).status_code == 200, font
+        # Voila's start-up chunks came as the kiosk's one script, under the service's prefix too.
+        bundles = page.evaluate("performance.getEntriesByType('resource').map(r => r.name)"
+                                ".filter(n => n.includes('/kiosk/page-scripts/'))")
+        assert len(bundles) == 1 and urlparse(bundles[0]).path.startswith("/services/kiosk/kiosk/page-scripts/")
         # An empty name gets a friendly hint, not an error.
         page.click("button:has-text('엽서 만들기')")
         page.wait_for_selector("text=이름을 먼저 써 주세요.", timeout=15_000)

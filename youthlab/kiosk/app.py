@@ -21,8 +21,8 @@ from youthlab.kiosk.apps import kiosk_notebook_file
 from youthlab.kiosk.contents import KioskContentsManager
 from youthlab.kiosk.frontend_extensions import frontend_extensions_hook
 from youthlab.kiosk.handlers import kiosk_handlers
-from youthlab.kiosk.page_styles import (PageStyles, PageStylesUnavailable, extract_page_styles, page_styles_handlers,
-                                       page_styles_hook, voila_style_script)
+from youthlab.kiosk import page_scripts, page_styles
+from youthlab.kiosk.page_assets import PageAsset, PageAssetUnavailable, page_asset_hook
 from youthlab.kiosk.pool import kiosk_kernel_manager_factory
 from youthlab.kiosk.public_url import public_url
 from youthlab.kiosk.settings import KioskSettings
@@ -62,24 +62,24 @@ class KioskVoila(Voila):
         self.report_hall = security.report_throttle()
         self.report_hall.max_failures = 60
         self.asset_build = ""
-        self.page_styles: PageStyles | None = None
+        #: Voila's styles as one stylesheet, its start-up chunks as one script (or None).
+        self.page_styles: PageAsset | None = None
+        self.page_scripts: PageAsset | None = None
 
     def asset_roots(self) -> list[str]:
         """Where the page's front-end files come from: Voila's static folders, the widget bundles."""
         return [*self.static_paths, *self.labextensions_path]
 
-    def load_page_styles(self) -> PageStyles | None:
-        """Voila's page styles as one stylesheet (youthlab.kiosk.page_styles), or None (the
-        pages run Voila's script; the log says why)."""
+    def load_page_asset(self, what: str, derive: Callable[[], PageAsset]) -> PageAsset | None:
+        """A file derived from Voila's front end (youthlab.kiosk.page_assets), or None: the
+        pages do as Voila's do (``what`` says what they keep; the log says why)."""
         try:
-            script = voila_style_script(TEMPLATE)
-            return extract_page_styles(script, f"{self.base_url}voila/templates/{TEMPLATE}/static/")
-        except PageStylesUnavailable as err:
-            self.log.warning("kiosk: pages keep Voila's style script (%s)", err)
-            return None
+            return derive()
+        except PageAssetUnavailable as err:
+            self.log.warning("kiosk: pages keep Voila's %s (%s)", what, err)
         except Exception:  # noqa: BLE001 - never a reason for the kiosk not to start
-            self.log.warning("kiosk: pages keep Voila's style script", exc_info=True)
-            return None
+            self.log.warning("kiosk: pages keep Voila's %s", what, exc_info=True)
+        return None
 
     def init_settings(self) -> dict:
         import voila.app
@@ -87,14 +87,21 @@ class KioskVoila(Voila):
         # Front-end files under URLs that name the build, kept by a kiosk browser for good
         # (youthlab.kiosk.voila_handlers); set before Voila hands the hook to the pool.
         self.asset_build = asset_build_id(self.asset_roots())
-        self.page_styles = self.load_page_styles()
-        # Voila's page styles as one stylesheet (youthlab.kiosk.page_styles), the page's LaTeX
-        # typesetter (youthlab.kiosk.typesetting), and only the front-end extensions the app
-        # can use (youthlab.kiosk.frontend_extensions).
+        self.page_styles = self.load_page_asset("style script", lambda: page_styles.extract_page_styles(
+            page_styles.voila_style_script(TEMPLATE), f"{self.base_url}voila/templates/{TEMPLATE}/static/"))
+        self.page_scripts = self.load_page_asset("chunk loading", lambda: page_scripts.bundle_start_chunks(
+            page_scripts.voila_page_script(TEMPLATE)))
+        # Voila's page styles as one stylesheet (youthlab.kiosk.page_styles), its start-up
+        # chunks as one script (youthlab.kiosk.page_scripts), the page's LaTeX typesetter
+        # (youthlab.kiosk.typesetting), and only the front-end extensions the app can use
+        # (youthlab.kiosk.frontend_extensions).
         self.voila_configuration.page_config_hook = _chain(
             build_stamped_page_config(self.asset_build),
-            page_styles_hook(self.page_styles, lambda: self.log.warning(
+            page_asset_hook(self.page_styles, page_styles.PAGE_CONFIG_KEY, lambda: self.log.warning(
                 "kiosk: Voila's style script changed since start; pages run it until the kiosk restarts")),
+            page_asset_hook(self.page_scripts, page_scripts.PAGE_CONFIG_KEY, lambda: self.log.warning(
+                "kiosk: Voila's page script changed since start; pages load its chunks one by one until the "
+                "kiosk restarts")),
             typesetter_hook(TEMPLATE, self.kiosk_settings.math),
             frontend_extensions_hook(self.kiosk_settings.frontend_extensions,
                                      lambda path: kiosk_notebook_file(Path(self.root_dir), path)))
@@ -144,7 +151,8 @@ class KioskVoila(Voila):
             handlers.append(handler)
         stamped = build_stamped_handlers(self.server_url, self.asset_build, list(self.static_paths),
                                          list(self.labextensions_path))
-        return kiosk_handlers(self.server_url) + page_styles_handlers(self.server_url) + stamped + handlers
+        return (kiosk_handlers(self.server_url) + page_styles.page_styles_handlers(self.server_url)
+                + page_scripts.page_scripts_handlers(self.server_url) + stamped + handlers)
 
 
 def make_app(settings: KioskSettings, staff_pin: str = "", root: Path | None = None) -> KioskVoila:

@@ -1,0 +1,98 @@
+// Runs Voila's page script (voila.js: a webpack runtime and its entry) against a stand-in
+// `document` and prints, as a JSON list in request order, the chunk files it asks for
+// before any of them has run: the chunks every page of this Voila build loads at start.
+// Usage: node collect_page_scripts.js <voila.js>
+// The stand-in knows only what webpack's script loader does: anything else the script
+// tries ends this with one line on stderr and exit 2, and the kiosk's pages load the
+// chunks one by one as Voila's do (youthlab/kiosk/page_scripts.py).
+"use strict";
+const fs = require("fs");
+const vm = require("vm");
+
+const [bundlePath] = process.argv.slice(2);
+
+// The kiosk logs the line that starts with this (the reason), whatever else Node prints.
+const MARK = "collect_page_scripts: ";
+// Where the stand-in page says its static files are; every chunk must come from there.
+const STATIC = "http://youthlab.invalid/static";
+
+function fail(message) {
+  process.stderr.write(MARK + String(message).split("\n")[0] + "\n");
+  process.exit(2);
+}
+process.on("uncaughtException", (err) => fail(err && err.message ? err.message : err));
+process.on("unhandledRejection", (err) => fail(err && err.message ? err.message : err));
+
+// Only what the script loader reads or writes exists; any other property is an error.
+function strict(target, what) {
+  return new Proxy(target, {
+    get(obj, key) {
+      if (key in obj || typeof key === "symbol") return obj[key];
+      throw new Error(`the stand-in ${what} has no ${String(key)}`);
+    },
+  });
+}
+
+const scripts = [];
+function scriptElement() {
+  const attributes = {};
+  return strict({
+    tagName: "SCRIPT", charset: "", timeout: 0, src: "", onload: null, onerror: null, parentNode: null,
+    setAttribute(name, value) { attributes[name] = String(value); },
+    getAttribute(name) { return name === "src" ? this.src : (attributes[name] ?? null); },
+  }, "script");
+}
+const head = strict({
+  appendChild(child) {
+    if (child.tagName !== "SCRIPT") throw new Error(`the script adds a ${child.tagName} to the head`);
+    child.parentNode = head;
+    scripts.push(child);
+    return child;
+  },
+  removeChild(child) {
+    child.parentNode = null;
+    return child;
+  },
+}, "head");
+const configData = strict({ textContent: JSON.stringify({ fullStaticUrl: STATIC }) }, "config data");
+// The script's own element: webpack's automatic public path reads its src.
+const currentScript = scriptElement();
+currentScript.src = STATIC + "/voila.js";
+const document = strict({
+  head,
+  currentScript,
+  createElement: (tag) => {
+    if (String(tag).toLowerCase() !== "script") throw new Error(`the script creates a <${tag}>`);
+    return scriptElement();
+  },
+  getElementsByTagName: (name) => (String(name).toLowerCase() === "script" ? scripts.slice() : []),
+  getElementById: (id) => (id === "jupyter-config-data" ? configData : null),
+}, "document");
+// Timers never fire: no chunk ever loads, so nothing but the runtime and its entry runs.
+const sandbox = { document, setTimeout: () => 0, clearTimeout: () => {} };
+sandbox.self = sandbox.window = sandbox;
+
+try {
+  vm.runInNewContext(fs.readFileSync(bundlePath, "utf8"), sandbox, { filename: bundlePath });
+} catch (err) {
+  fail(err && err.message ? err.message : err);
+}
+
+// Requests made in promise callbacks come in later turns: wait until a turn adds none.
+let seen = -1;
+function settle(rounds) {
+  if (scripts.length === seen || rounds === 0) {
+    const names = scripts.map((element) => element.src);
+    for (const src of names) {
+      if (!src.startsWith(STATIC + "/") || src.slice(STATIC.length + 1).includes("/")) {
+        fail(`a chunk from elsewhere: ${src.slice(0, 80)}`);
+      }
+    }
+    if (names.length === 0) fail("the script asked for no chunk");
+    process.stdout.write(JSON.stringify(names.map((src) => src.slice(STATIC.length + 1))));
+    return;
+  }
+  seen = scripts.length;
+  setImmediate(() => settle(rounds - 1));
+}
+setImmediate(() => settle(100));

@@ -248,8 +248,12 @@ def test_isolated_homes_keep_owners_modes_and_links_and_users_come_back(tmp_path
         # ids from a band no other test's useradd reaches (they take the lowest free), so a
         # parallel test cannot take them between the removal and the restore below
         uid = _free_high_id()
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "--uid", str(uid), name],
-                       check=True, capture_output=True)
+        # the student's own group has an id of its own (not the user's), as on a machine
+        # where groups were made in another order
+        gid = uid if account == "teacher" else next(g for g in iter(_free_high_id, None) if g != uid)
+        subprocess.run(["groupadd", "--gid", str(gid), name], check=True, capture_output=True)
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "--uid", str(uid), "--gid", str(gid),
+                        name], check=True, capture_output=True)
         users[account] = pwd.getpwnam(name)
     home = Path(users["student1"].pw_dir)
     (home / "lab").mkdir()
@@ -286,7 +290,11 @@ def test_isolated_homes_keep_owners_modes_and_links_and_users_come_back(tmp_path
     assert r.returncode == 0, r.stdout + r.stderr
     back = pwd.getpwnam(prefix + "student1")
     old_uid, old_gid = names["student1"]
+    assert old_gid != old_uid
     assert (back.pw_uid, back.pw_gid) == (old_uid, old_gid)  # the old ids are kept: they are free
+    assert grp.getgrgid(back.pw_gid).gr_name == prefix + "student1"  # in its own group, as before
+    teacher = pwd.getpwnam(prefix + "teacher")
+    assert (teacher.pw_uid, teacher.pw_gid) == names["teacher"]
     assert Path(back.pw_dir) == home
     after = tree(home)
     ids = {old_uid: back.pw_uid}, {old_gid: back.pw_gid}

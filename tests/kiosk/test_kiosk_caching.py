@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -329,12 +330,14 @@ def test_voilas_start_up_chunks_are_found_beside_its_page_script_and_bundled_in_
     monkeypatch.setenv("JUPYTER_PATH", str(SHARE_DIR))  # where the kiosk server finds its template
     script = voila_page_script(TEMPLATE)
     names = start_chunks(script)
-    assert len(names) > 20 and len(set(names)) == len(names)
+    assert len(names) > 20
     assert all("/" not in name and (script.parent / name).is_file() for name in names)
     # voila.js's entry asks for its chunks by number: every one that is a file is there (the
     # others hold only modules shared with the extensions, which have no file of their own).
-    entry = re.search(r"Promise\.all\(\[((?:r\.e\(\d+\),?)+)\]\)", script.read_text()).group(1)
-    files = {f"{n}.voila.js" for n in re.findall(r"\d+", entry)} & {p.name for p in script.parent.iterdir()}
+    entry = re.search(r"Promise\.all\(\[((?:\w+\.e\(\d+\),?)+)\]\)", script.read_text())
+    assert entry, "voila.js's entry no longer asks for its chunks in one Promise.all"
+    asked = {f"{n}.voila.js" for n in re.findall(r"\((\d+)\)", entry.group(1))}
+    files = asked & {p.name for p in script.parent.iterdir()}
     assert files and files <= set(names)
     bundle = bundle_start_chunks(script)
     text = bundle.data.decode()
@@ -357,11 +360,18 @@ def _loader(*asks: str, later: tuple[str, ...] = ()) -> str:
             + " Promise.resolve().then(() => { " + " ".join(ask(name) for name in later) + " });")
 
 
-def _page_script(tmp_path: Path, body: str, *chunks: str) -> Path:
+def _chunk(name: str, body: str = "", strict: bool = False) -> str:
+    """A chunk as webpack writes one: it hands its one module to the runtime, nothing else."""
+    number = name.split(".")[0]
+    return (('"use strict";' if strict else "") + "(self.webpackChunk_t = self.webpackChunk_t || [])"
+            f".push([[{number}], {{{number}: function () {{ {body} }}}}]);")
+
+
+def _page_script(tmp_path: Path, body: str, *chunks: str, strict: tuple[str, ...] = ()) -> Path:
     script = tmp_path / "voila.js"
     script.write_text(body)
     for name in chunks:
-        (tmp_path / name).write_text(f"/* {name} */")
+        (tmp_path / name).write_text(_chunk(name, "return this;", strict=name in strict))
     return script
 
 
@@ -369,7 +379,26 @@ def test_the_chunks_come_in_the_order_asked_each_once_a_turn_later_too(tmp_path)
     script = _page_script(tmp_path, _loader("7.voila.js", "3.voila.js", later=("5.voila.js", "7.voila.js")),
                           "3.voila.js", "5.voila.js", "7.voila.js", "9.voila.js")
     assert start_chunks(script) == ["7.voila.js", "3.voila.js", "5.voila.js"]
-    assert bundle_start_chunks(script).data == b"/* 7.voila.js */\n;/* 3.voila.js */\n;/* 5.voila.js */\n"
+    text = bundle_start_chunks(script).data.decode()
+    places = [text.index(_chunk(name, "return this;")) for name in ("7.voila.js", "3.voila.js", "5.voila.js")]
+    assert places == sorted(places) and "[[9]]" not in text
+
+
+def test_each_chunk_keeps_its_own_strict_mode_in_the_bundle(tmp_path):
+    """A "use strict" counts only at the top of a script: joined as they are, every chunk
+    would take the first one's mode. Run the bundle as a page would (Node, one global scope)."""
+    script = _page_script(tmp_path, _loader("1.voila.js", "2.voila.js", "3.voila.js"),
+                          "1.voila.js", "2.voila.js", "3.voila.js", strict=("2.voila.js",))
+    bundle = tmp_path / "bundle.js"
+    bundle.write_bytes(bundle_start_chunks(script).data)
+    run = ("const vm = require('vm'); const page = {}; page.self = page; vm.createContext(page);"
+           f"vm.runInContext(require('fs').readFileSync({str(bundle)!r}, 'utf8'), page);"
+           "const modes = {}; for (const [[id], modules] of page.webpackChunk_t) "
+           "{ const factory = modules[id]; modes[id] = factory() === undefined ? 'strict' : 'sloppy'; }"
+           "process.stdout.write(JSON.stringify(modes));")
+    done = subprocess.run(["node", "-e", run], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"1": "sloppy", "2": "strict", "3": "sloppy"}
 
 
 @pytest.mark.parametrize("body, reason", [
@@ -380,15 +409,43 @@ def test_the_chunks_come_in_the_order_asked_each_once_a_turn_later_too(tmp_path)
      "from elsewhere: https://cdn.example/x.js"),
     (_loader("9.voila.js"), "not beside voila.js: 9.voila.js"),  # no such file
     (_loader("1.voila.css"), "not beside voila.js: 1.voila.css"),
+    (_loader("voila.js"), "the page script asks for itself"),  # the runtime, twice
     ("var quiet = 1;", "asked for no chunk"),
     ("Promise.resolve().then(() => document.body);", "has no body"),  # an error a turn later, its reason kept
+    # Chunks that do more than hand over their modules: inside a function they would mean otherwise.
+    (_loader("4.voila.js"), "chunk 4.voila.js does more than hand over its modules"),  # a global of its own
+    (_loader("5.voila.js"), "chunk 5.voila.js does more than hand over its modules"),  # a runtime part
+    (_loader("6.voila.js"), "chunk 6.voila.js does more than hand over its modules"),  # the page's window
 ])
 def test_a_page_script_that_does_more_than_load_chunks_leaves_voilas_way_and_says_why(tmp_path, body, reason):
     script = _page_script(tmp_path, body, "1.voila.js", "1.voila.css")
+    (tmp_path / "4.voila.js").write_text("var helper = 1; " + _chunk("4.voila.js"))
+    (tmp_path / "5.voila.js").write_text("(self.webpackChunk_t = self.webpackChunk_t || [])"
+                                         ".push([[5], {5: function () {}}, function (require) { require(5); }]);")
+    (tmp_path / "6.voila.js").write_text(_chunk("6.voila.js") + " window.started = true;")
     with pytest.raises(PageAssetUnavailable) as err:
         bundle_start_chunks(script)
     assert err.value.code == "node_failed"
     assert reason in str(err.value)
+
+
+def test_node_that_prints_no_list_leaves_voilas_way(tmp_path):
+    script = _page_script(tmp_path, _loader("1.voila.js"), "1.voila.js")
+    node = tmp_path / "node"
+    node.write_text("#!/bin/sh\necho 'Debugger listening on ws://127.0.0.1:9229/'\n")
+    node.chmod(0o755)
+    with pytest.raises(PageAssetUnavailable) as err:
+        bundle_start_chunks(script, node=str(node))
+    assert err.value.code == "node_failed" and "not a list of chunks" in str(err.value)
+
+
+def test_an_upgraded_chunk_leaves_voilas_way_until_the_kiosk_restarts(tmp_path):
+    script = _page_script(tmp_path, _loader("1.voila.js", "2.voila.js"), "1.voila.js", "2.voila.js")
+    bundle = bundle_start_chunks(script)
+    hook = page_asset_hook(bundle, page_scripts.PAGE_CONFIG_KEY)
+    assert hook({}, base_url="/")[page_scripts.PAGE_CONFIG_KEY] == bundle.url("/")
+    (tmp_path / "2.voila.js").write_text(_chunk("2.voila.js", "return 2;"))  # voila.js itself unchanged
+    assert page_scripts.PAGE_CONFIG_KEY not in hook({}, base_url="/")
 
 
 @pytest.mark.e2e

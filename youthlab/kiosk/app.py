@@ -62,23 +62,22 @@ class KioskVoila(Voila):
         self.report_hall = security.report_throttle()
         self.report_hall.max_failures = 60
         self.asset_build = ""
-        #: Voila's styles as one stylesheet, its start-up chunks as one script (or None).
-        self.page_styles: PageAsset | None = None
-        self.page_scripts: PageAsset | None = None
+        self.page_styles: PageAsset | None = None  # Voila's styles as one stylesheet (or None)
+        self.page_scripts: PageAsset | None = None  # its start-up chunks as one script (or None)
 
     def asset_roots(self) -> list[str]:
         """Where the page's front-end files come from: Voila's static folders, the widget bundles."""
         return [*self.static_paths, *self.labextensions_path]
 
-    def load_page_asset(self, what: str, derive: Callable[[], PageAsset]) -> PageAsset | None:
+    def load_page_asset(self, kept: str, derive: Callable[[], PageAsset]) -> PageAsset | None:
         """A file derived from Voila's front end (youthlab.kiosk.page_assets), or None: the
-        pages do as Voila's do (``what`` says what they keep; the log says why)."""
+        pages do as Voila's do (``kept`` says what they keep; the log says why)."""
         try:
             return derive()
         except PageAssetUnavailable as err:
-            self.log.warning("kiosk: pages keep Voila's %s (%s)", what, err)
+            self.log.warning("kiosk: pages keep Voila's %s (%s)", kept, err)
         except Exception:  # noqa: BLE001 - never a reason for the kiosk not to start
-            self.log.warning("kiosk: pages keep Voila's %s", what, exc_info=True)
+            self.log.warning("kiosk: pages keep Voila's %s", kept, exc_info=True)
         return None
 
     def init_settings(self) -> dict:
@@ -151,8 +150,9 @@ class KioskVoila(Voila):
             handlers.append(handler)
         stamped = build_stamped_handlers(self.server_url, self.asset_build, list(self.static_paths),
                                          list(self.labextensions_path))
-        return (kiosk_handlers(self.server_url) + page_styles.page_styles_handlers(self.server_url)
-                + page_scripts.page_scripts_handlers(self.server_url) + stamped + handlers)
+        assets = (page_styles.page_styles_handlers(self.server_url, lambda: self.page_styles)
+                  + page_scripts.page_scripts_handlers(self.server_url, lambda: self.page_scripts))
+        return kiosk_handlers(self.server_url) + assets + stamped + handlers
 
 
 def make_app(settings: KioskSettings, staff_pin: str = "", root: Path | None = None) -> KioskVoila:

@@ -7,6 +7,7 @@
 // chunks one by one as Voila's do (youthlab/kiosk/page_scripts.py).
 "use strict";
 const fs = require("fs");
+const path = require("path");
 const vm = require("vm");
 
 const [bundlePath] = process.argv.slice(2);
@@ -78,10 +79,45 @@ try {
   fail(err && err.message ? err.message : err);
 }
 
+// The kiosk runs each chunk inside a function of its own (so it keeps its own "use strict"):
+// that means the same only for a chunk that does nothing but hand its modules to the
+// runtime, so each must be one push of [ids, modules] (no runtime part) and nothing else.
+function checkChunk(name) {
+  const file = path.join(path.dirname(bundlePath), name);
+  if (name === path.basename(bundlePath)) fail("the page script asks for itself");
+  if (!/^[\w][\w.-]*\.js$/.test(name) || !fs.existsSync(file)) fail(`a chunk that is not beside voila.js: ${name.slice(0, 80)}`);
+  const globals = {};
+  const chunkSelf = new Proxy(globals, {
+    get: (obj, key) => (typeof key === "string" && key.startsWith("webpackChunk") ? obj[key] : undefined),
+    set: (obj, key, value) => {
+      if (typeof key !== "string" || !key.startsWith("webpackChunk") || !Array.isArray(value) || value.length) {
+        throw new Error(`sets self.${String(key)}`);
+      }
+      obj[key] = value;
+      return true;
+    },
+  });
+  const context = { self: chunkSelf };
+  const before = Object.keys(context).length;
+  try {
+    vm.runInNewContext(fs.readFileSync(file, "utf8"), context, { filename: file, timeout: 5000 });
+  } catch (err) {
+    fail(`chunk ${name} does more than hand over its modules (${err && err.message ? err.message : err})`);
+  }
+  const lists = Object.values(globals);
+  const pushed = lists.length === 1 ? lists[0] : [];
+  const [item] = pushed;
+  if (pushed.length !== 1 || !Array.isArray(item) || item.length !== 2 || !Array.isArray(item[0])
+      || typeof item[1] !== "object" || Object.keys(context).length !== before) {
+    fail(`chunk ${name} does more than hand over its modules`);
+  }
+}
+
 // Requests made in promise callbacks come in later turns: wait until a turn adds none.
 let seen = -1;
 function settle(rounds) {
-  if (scripts.length === seen || rounds === 0) {
+  if (rounds === 0) fail("the script kept asking for chunks");
+  if (scripts.length === seen) {
     const names = scripts.map((element) => element.src);
     for (const src of names) {
       if (!src.startsWith(STATIC + "/") || src.slice(STATIC.length + 1).includes("/")) {
@@ -89,7 +125,9 @@ function settle(rounds) {
       }
     }
     if (names.length === 0) fail("the script asked for no chunk");
-    process.stdout.write(JSON.stringify(names.map((src) => src.slice(STATIC.length + 1))));
+    const files = names.map((src) => src.slice(STATIC.length + 1));
+    files.forEach(checkChunk);
+    process.stdout.write(JSON.stringify(files));
     return;
   }
   seen = scripts.length;

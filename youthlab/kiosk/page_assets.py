@@ -10,8 +10,8 @@ to the next. Without Node, or when the script does anything the stand-in does no
 the kiosk logs why and its pages do as Voila's do. The script is the one Voila's own
 pages would run, found on the same Jupyter path, run with the kiosk's own rights (Node's
 ``vm`` is no sandbox): the same trust the kiosk already gives Voila's Python code and
-templates there. When Voila is upgraded under a running kiosk, its pages go back to
-Voila's way until the kiosk restarts.
+templates there (the Kubernetes hub image installs Node for the kiosk). When Voila is
+upgraded under a running kiosk, its pages go back to Voila's way until the kiosk restarts.
 """
 
 from __future__ import annotations
@@ -42,33 +42,34 @@ class PageAssetUnavailable(Exception):
 
 
 def file_stamp(path: Path) -> tuple[int, int]:
+    """Size and modification time: what changes when an upgrade rewrites the file."""
     info = path.stat()
     return info.st_size, info.st_mtime_ns
 
 
 @dataclass(frozen=True)
 class PageAsset:
-    """One derived file: its bytes, the digest its URL carries, and the Voila file it
-    came from (as it was when derived)."""
+    """One derived file: its bytes, the digest its URL carries, and the Voila files it
+    came from with their stamps as they were when read."""
 
     data: bytes
     digest: str
-    source: Path
-    source_stamp: tuple[int, int]
+    sources: tuple[tuple[Path, tuple[int, int]], ...]
     route: str
     suffix: str
 
     @classmethod
-    def derived(cls, data: bytes, source: Path, stamp: tuple[int, int], route: str, suffix: str) -> "PageAsset":
-        return cls(data, hashlib.sha256(data).hexdigest()[:32], source, stamp, route, suffix)
+    def derived(cls, data: bytes, sources: list[tuple[Path, tuple[int, int]]], route: str,
+                suffix: str) -> "PageAsset":
+        return cls(data, hashlib.sha256(data).hexdigest()[:32], tuple(sources), route, suffix)
 
     def url(self, base_url: str) -> str:
         return f"{base_url}{self.route}{self.digest}.{self.suffix}"
 
     def current(self) -> bool:
-        """Is Voila's file still the one this came from (not upgraded since)?"""
+        """Are Voila's files still the ones this came from (none upgraded since)?"""
         try:
-            return file_stamp(self.source) == self.source_stamp
+            return all(file_stamp(path) == stamp for path, stamp in self.sources)
         except OSError:
             return False
 
@@ -103,7 +104,7 @@ def run_node(harness: Path, args: list[str], reason_mark: str, node: str | None 
 
 
 def page_asset_hook(asset: PageAsset | None, page_config_key: str,
-                    on_stale: Callable[[], None] | None = None) -> Any:
+                    on_stale: Callable[[], None] | None = None) -> Callable[..., dict]:
     """A Voila ``page_config_hook`` step that tells the template the asset's URL under
     ``page_config_key`` (nothing with no asset, or once Voila's file changed: the page
     does as Voila's does; ``on_stale`` is called the first time)."""
@@ -127,8 +128,8 @@ def page_asset_hook(asset: PageAsset | None, page_config_key: str,
 class PageAssetHandler(KioskHandler):
     """A derived file, kept by the browser for good: its URL names its content."""
 
-    def initialize(self, attribute: str, content_type: str) -> None:
-        self.attribute = attribute  # the kiosk app's attribute holding the PageAsset
+    def initialize(self, asset: Callable[[], PageAsset | None], content_type: str) -> None:
+        self.asset = asset  # the kiosk's asset of this route, as it is now (None: there is none)
         self.content_type = content_type
 
     def head(self, digest: str) -> None:
@@ -138,7 +139,7 @@ class PageAssetHandler(KioskHandler):
         self._answer(digest, with_body=True)
 
     def _answer(self, digest: str, with_body: bool) -> None:
-        asset: PageAsset | None = getattr(self.kiosk, self.attribute)
+        asset = self.asset()
         if asset is None or digest != asset.digest:
             raise tornado.web.HTTPError(404)
         self.set_header("Content-Type", self.content_type)
@@ -147,6 +148,8 @@ class PageAssetHandler(KioskHandler):
         self.finish(asset.data if with_body else None)
 
 
-def page_asset_handler(base: str, route: str, suffix: str, attribute: str, content_type: str) -> tuple:
+def page_asset_handler(base: str, route: str, suffix: str, asset: Callable[[], PageAsset | None],
+                       content_type: str) -> tuple[str, type, dict]:
+    """The route of the files ``asset()`` gives: ``<base><route><digest>.<suffix>``."""
     return (base + route + r"([0-9a-f]{32})\." + suffix, PageAssetHandler,
-            {"attribute": attribute, "content_type": content_type})
+            {"asset": asset, "content_type": content_type})

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Callable
 
 from youthlab.kiosk.page_assets import (PageAsset, PageAssetUnavailable, file_stamp, page_asset_handler, run_node,
                                         voila_static_file)
@@ -53,8 +54,8 @@ def extract_page_styles(script: Path, folder_url: str, node: str | None = None) 
         if not url.startswith((STAND_IN_ORIGIN + "/", "/")) or url.startswith(("//", "/\\")):
             raise PageAssetUnavailable("node_failed", f"a URL the stylesheet cannot keep: {url[:80]}")
     data = css.replace(STAND_IN_ORIGIN + "/", "/").encode("utf-8")
-    return PageAsset.derived(data, script, stamp, ROUTE, "css")
+    return PageAsset.derived(data, [(script, stamp)], ROUTE, "css")
 
 
-def page_styles_handlers(base: str) -> list[tuple]:
-    return [page_asset_handler(base, ROUTE, "css", "page_styles", "text/css; charset=utf-8")]
+def page_styles_handlers(base: str, styles: Callable[[], PageAsset | None]) -> list[tuple]:
+    return [page_asset_handler(base, ROUTE, "css", styles, "text/css; charset=utf-8")]

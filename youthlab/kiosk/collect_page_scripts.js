@@ -12,27 +12,12 @@ const vm = require("vm");
 
 const [bundlePath] = process.argv.slice(2);
 
+const { failWith, strict } = require(path.join(__dirname, "stand_in.js"));
+
 // The kiosk logs the line that starts with this (the reason), whatever else Node prints.
-const MARK = "collect_page_scripts: ";
+const fail = failWith("collect_page_scripts: ");
 // Where the stand-in page says its static files are; every chunk must come from there.
 const STATIC = "http://youthlab.invalid/static";
-
-function fail(message) {
-  process.stderr.write(MARK + String(message).split("\n")[0] + "\n");
-  process.exit(2);
-}
-process.on("uncaughtException", (err) => fail(err && err.message ? err.message : err));
-process.on("unhandledRejection", (err) => fail(err && err.message ? err.message : err));
-
-// Only what the script loader reads or writes exists; any other property is an error.
-function strict(target, what) {
-  return new Proxy(target, {
-    get(obj, key) {
-      if (key in obj || typeof key === "symbol") return obj[key];
-      throw new Error(`the stand-in ${what} has no ${String(key)}`);
-    },
-  });
-}
 
 const scripts = [];
 function scriptElement() {

@@ -7,35 +7,19 @@
 // Voila's script (youthlab/kiosk/page_styles.py).
 "use strict";
 const fs = require("fs");
+const path = require("path");
 const vm = require("vm");
 
 const [bundlePath, folderUrl] = process.argv.slice(2);
 
+const { failWith, strict: standIn } = require(path.join(__dirname, "stand_in.js"));
+
 // The kiosk logs the line that starts with this (the reason), whatever else Node prints.
-const MARK = "collect_page_styles: ";
+const fail = failWith("collect_page_styles: ");
 
-function fail(message) {
-  process.stderr.write(MARK + String(message).split("\n")[0] + "\n");
-  process.exit(2);
-}
-process.on("uncaughtException", (err) => fail(err && err.message ? err.message : err));
-process.on("unhandledRejection", (err) => fail(err && err.message ? err.message : err));
-
-// Only what style-loader reads or writes exists; any other property is an error.
-function strict(target, what) {
-  return new Proxy(target, {
-    get(obj, key) {
-      if (key in obj || typeof key === "symbol") return obj[key];
-      if (key === "styleSheet") return undefined; // old IE's API: style-loader asks for it
-      throw new Error(`the stand-in ${what} has no ${String(key)}`);
-    },
-    set(obj, key, value) {
-      if (!(key in obj)) throw new Error(`the stand-in ${what} cannot set ${String(key)}`);
-      obj[key] = value;
-      return true;
-    },
-  });
-}
+// Only what style-loader reads or writes exists; any other property is an error ("styleSheet"
+// is old IE's API: style-loader asks for it).
+const strict = (target, what) => standIn(target, what, { absent: ["styleSheet"], fixed: true });
 
 function textNode(text) {
   return strict({ nodeType: 3, nodeValue: String(text), parentNode: null }, "text");

@@ -407,7 +407,7 @@ def test_each_chunk_keeps_its_own_strict_mode_in_the_bundle(tmp_path):
     (_loader("sub/1.voila.js"), "from elsewhere: http://youthlab.invalid/static/sub/"),
     ("const s = document.createElement('script'); s.src = 'https://cdn.example/x.js'; document.head.appendChild(s);",
      "from elsewhere: https://cdn.example/x.js"),
-    (_loader("9.voila.js"), "not beside voila.js: 9.voila.js"),  # no such file
+    (_loader("99.voila.js"), "not beside voila.js: 99.voila.js"),  # no such file
     (_loader("1.voila.css"), "not beside voila.js: 1.voila.css"),
     (_loader("voila.js"), "the page script asks for itself"),  # the runtime, twice
     ("var quiet = 1;", "asked for no chunk"),
@@ -416,6 +416,13 @@ def test_each_chunk_keeps_its_own_strict_mode_in_the_bundle(tmp_path):
     (_loader("4.voila.js"), "chunk 4.voila.js does more than hand over its modules"),  # a global of its own
     (_loader("5.voila.js"), "chunk 5.voila.js does more than hand over its modules"),  # a runtime part
     (_loader("6.voila.js"), "chunk 6.voila.js does more than hand over its modules"),  # the page's window
+    (_loader("7.voila.js"), "chunk 7.voila.js does more than hand over its modules"),  # a const in the page's scope
+    (_loader("8.voila.js"), "chunk 8.voila.js does more than hand over its modules"),  # a class there
+    (_loader("9.voila.js"), "chunk 9.voila.js does more than hand over its modules (reads arguments)"),
+    (_loader("1.voila.js").replace("document.head.appendChild(s);", "s.type = 'module'; document.head.appendChild(s);"),
+     "cannot set type"),  # a module script: wrapped in a classic one it would mean otherwise
+    (_loader("1.voila.js").replace("s.charset = 'utf-8';", "s.setAttribute('integrity', 'sha384-x');"),
+     "sets the attribute integrity"),
 ])
 def test_a_page_script_that_does_more_than_load_chunks_leaves_voilas_way_and_says_why(tmp_path, body, reason):
     script = _page_script(tmp_path, body, "1.voila.js", "1.voila.css")
@@ -423,6 +430,9 @@ def test_a_page_script_that_does_more_than_load_chunks_leaves_voilas_way_and_say
     (tmp_path / "5.voila.js").write_text("(self.webpackChunk_t = self.webpackChunk_t || [])"
                                          ".push([[5], {5: function () {}}, function (require) { require(5); }]);")
     (tmp_path / "6.voila.js").write_text(_chunk("6.voila.js") + " window.started = true;")
+    (tmp_path / "7.voila.js").write_text("const helper = 1; " + _chunk("7.voila.js"))
+    (tmp_path / "8.voila.js").write_text(_chunk("8.voila.js") + " class Late {}")
+    (tmp_path / "9.voila.js").write_text(_chunk("9.voila.js") + " if (typeof arguments === 'undefined') {}")
     with pytest.raises(PageAssetUnavailable) as err:
         bundle_start_chunks(script)
     assert err.value.code == "node_failed"

@@ -24,9 +24,13 @@ function scriptElement() {
   const attributes = {};
   return strict({
     tagName: "SCRIPT", charset: "", timeout: 0, src: "", onload: null, onerror: null, parentNode: null,
-    setAttribute(name, value) { attributes[name] = String(value); },
+    setAttribute(name, value) {
+      // what webpack's loader sets: its own mark, and a CSP nonce when the page has one
+      if (name !== "data-webpack" && name !== "nonce") throw new Error(`the script sets the attribute ${name}`);
+      attributes[name] = String(value);
+    },
     getAttribute(name) { return name === "src" ? this.src : (attributes[name] ?? null); },
-  }, "script");
+  }, "script", { fixed: true });
 }
 const head = strict({
   appendChild(child) {
@@ -39,8 +43,8 @@ const head = strict({
     child.parentNode = null;
     return child;
   },
-}, "head");
-const configData = strict({ textContent: JSON.stringify({ fullStaticUrl: STATIC }) }, "config data");
+}, "head", { fixed: true });
+const configData = strict({ textContent: JSON.stringify({ fullStaticUrl: STATIC }) }, "config data", { fixed: true });
 // The script's own element: webpack's automatic public path reads its src.
 const currentScript = scriptElement();
 currentScript.src = STATIC + "/voila.js";
@@ -53,7 +57,7 @@ const document = strict({
   },
   getElementsByTagName: (name) => (String(name).toLowerCase() === "script" ? scripts.slice() : []),
   getElementById: (id) => (id === "jupyter-config-data" ? configData : null),
-}, "document");
+}, "document", { fixed: true });
 // Timers never fire: no chunk ever loads, so nothing but the runtime and its entry runs.
 const sandbox = { document, setTimeout: () => 0, clearTimeout: () => {} };
 sandbox.self = sandbox.window = sandbox;
@@ -67,6 +71,12 @@ try {
 // The kiosk runs each chunk inside a function of its own (so it keeps its own "use strict"):
 // that means the same only for a chunk that does nothing but hand its modules to the
 // runtime, so each must be one push of [ids, modules] (no runtime part) and nothing else.
+// The kiosk runs each chunk inside a function of its own (so it keeps its own "use strict"):
+// that means the same only for a chunk that does nothing but hand its modules to the
+// runtime, so each must be one push of [ids, modules] (no runtime part) and nothing else:
+// no global of its own (a var, a function, a write to the global object), no declaration
+// in the page's shared scope (let, const, class: a second run of the chunk in the same
+// scope would fail), no use of `arguments` (inside a function it would mean the function's).
 function checkChunk(name) {
   const file = path.join(path.dirname(bundlePath), name);
   if (name === path.basename(bundlePath)) fail("the page script asks for itself");
@@ -75,7 +85,8 @@ function checkChunk(name) {
   const chunkSelf = new Proxy(globals, {
     get: (obj, key) => (typeof key === "string" && key.startsWith("webpackChunk") ? obj[key] : undefined),
     set: (obj, key, value) => {
-      if (typeof key !== "string" || !key.startsWith("webpackChunk") || !Array.isArray(value) || value.length) {
+      const fresh = Array.isArray(value) && (value.length === 0 || value === obj[key]);
+      if (typeof key !== "string" || !key.startsWith("webpackChunk") || !fresh) {
         throw new Error(`sets self.${String(key)}`);
       }
       obj[key] = value;
@@ -83,17 +94,21 @@ function checkChunk(name) {
     },
   });
   const context = { self: chunkSelf };
+  Object.defineProperty(context, "arguments", { get() { throw new Error("reads arguments"); } });
   const before = Object.keys(context).length;
   try {
-    vm.runInNewContext(fs.readFileSync(file, "utf8"), context, { filename: file, timeout: 5000 });
+    const script = new vm.Script(fs.readFileSync(file, "utf8"), { filename: file });
+    vm.createContext(context);
+    script.runInContext(context, { timeout: 5000 });
+    script.runInContext(context, { timeout: 5000 }); // a let/const/class of its own fails here
   } catch (err) {
     fail(`chunk ${name} does more than hand over its modules (${err && err.message ? err.message : err})`);
   }
   const lists = Object.values(globals);
   const pushed = lists.length === 1 ? lists[0] : [];
   const [item] = pushed;
-  if (pushed.length !== 1 || !Array.isArray(item) || item.length !== 2 || !Array.isArray(item[0])
-      || typeof item[1] !== "object" || Object.keys(context).length !== before) {
+  if (pushed.length !== 2 || !Array.isArray(item) || item.length !== 2 || !Array.isArray(item[0])
+      || typeof item[1] !== "object" || item[1] === null || Object.keys(context).length !== before) {
     fail(`chunk ${name} does more than hand over its modules`);
   }
 }

@@ -12,10 +12,10 @@ content (``kiosk/page-scripts/<digest>.js``); the page runs it just before ``voi
 Each chunk's file goes in as it is, inside a function of its own, so a chunk keeps its
 own ``"use strict"`` (a directive counts only at the top of a script or a function). That
 is the same as running the file only because a chunk does nothing but hand its modules to
-the runtime (one ``webpackChunk….push([ids, modules])``); the harness checks that of every
-chunk. Its modules run when the runtime's entry asks for them, as in Voila's page; only the
-wait for the files is gone, so the entry runs right after ``voila.js``. A chunk that is not
-in the list (an app's lazy widget code) loads the usual way.
+the runtime (one ``webpackChunk….push([ids, modules])``, nothing of its own in the page's
+scope, no ``arguments``); the harness checks that of every chunk. Its modules run when the runtime's entry asks for them, as in Voila's page; only the
+wait for the files is gone, so the entry runs right after ``voila.js``. A chunk asked for
+once the modules run (an app's widget code, among others) loads the usual way.
 
 Without Node, or when ``voila.js`` or a chunk does more than that, the kiosk logs why and
 its pages load the chunks one by one as Voila's do (``youthlab.kiosk.page_assets``).

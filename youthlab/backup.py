@@ -46,6 +46,7 @@ from pathlib import Path, PurePosixPath
 
 from youthlab.errors import YouthLabError
 from youthlab.hub import identity
+from youthlab.hub.groups import ensure_group, run_account_tool
 from youthlab.i18n import t
 from youthlab.paths import accounts_file, curricula_dir
 
@@ -367,34 +368,6 @@ def zlib_error() -> type[Exception]:
     return zlib.error
 
 
-def _account_tool(args: list[str]) -> subprocess.CompletedProcess:
-    """Run useradd/groupadd, again while another one holds /etc/passwd's or /etc/group's lock."""
-    for attempt in range(20):
-        r = subprocess.run(args, capture_output=True, text=True)
-        if r.returncode == 0 or "lock" not in r.stderr.lower():
-            break
-        time.sleep(0.1 * (attempt + 1))
-    return r
-
-
-def _ensure_group(user: str, group: str, gid: int | None) -> None:
-    """Make the restored user's group ``group`` if this machine lacks it, with its old id when free."""
-    try:
-        grp.getgrnam(group)
-        return
-    except KeyError:
-        pass
-    args = ["groupadd"]
-    if gid is not None:
-        try:
-            grp.getgrgid(gid)
-        except KeyError:
-            args += ["--gid", str(gid)]  # keep the old id when it is free
-    r = _account_tool([*args, group])
-    if r.returncode not in (0, 9):  # 9: another made it meanwhile
-        raise BackupError("backup.restore.useradd", "backup.restore.useradd.hint", user=user, detail=r.stderr.strip())
-
-
 def _ensure_user(name: str, info: dict) -> None:
     """Make the system user ``name`` of a restored home if this machine lacks it, in its old
     group, with its old user and group ids where they are free."""
@@ -409,10 +382,14 @@ def _ensure_user(name: str, info: dict) -> None:
         pwd.getpwuid(info["uid"])
     except KeyError:
         args += ["--uid", str(info["uid"])]  # keep the old id when it is free
-    if info.get("group"):
-        _ensure_group(name, info["group"], info.get("gid"))
+    if info.get("group"):  # its old group, with its old id where free
+        try:
+            ensure_group(info["group"], gid=info.get("gid"))
+        except (OSError, subprocess.CalledProcessError) as err:
+            detail = (getattr(err, "stderr", "") or str(err)).strip()
+            raise BackupError("backup.restore.useradd", "backup.restore.useradd.hint", user=name, detail=detail)
         args += ["--gid", info["group"]]
-    r = _account_tool([*args, name])
+    r = run_account_tool([*args, name])
     if r.returncode not in (0, 9):
         raise BackupError("backup.restore.useradd", "backup.restore.useradd.hint", user=name, detail=r.stderr.strip())
 

@@ -21,6 +21,7 @@ import pwd
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -59,13 +60,33 @@ def _user_exists(name: str) -> bool:
         return False
 
 
-def ensure_group(name: str) -> int:
-    """The gid of group ``name``, made with ``groupadd`` if missing."""
+def run_account_tool(args: list[str]) -> subprocess.CompletedProcess:
+    """Run useradd/groupadd/usermod, again while another one holds /etc/passwd's or /etc/group's lock."""
+    for attempt in range(20):
+        r = subprocess.run(args, capture_output=True, text=True)
+        if r.returncode == 0 or "lock" not in r.stderr.lower():
+            break
+        time.sleep(0.1 * (attempt + 1))
+    return r
+
+
+def ensure_group(name: str, gid: int | None = None) -> int:
+    """The gid of group ``name``, made with ``groupadd`` if missing (with id ``gid`` when
+    given and free)."""
     try:
         return grp.getgrnam(name).gr_gid
     except KeyError:
-        subprocess.run([_tool("groupadd"), name], check=True, capture_output=True)
-        return grp.getgrnam(name).gr_gid
+        pass
+    args = [_tool("groupadd")]
+    if gid is not None:
+        try:
+            grp.getgrgid(gid)
+        except KeyError:
+            args += ["--gid", str(gid)]
+    r = run_account_tool([*args, name])
+    if r.returncode not in (0, 9):  # 9: another made it meanwhile
+        raise subprocess.CalledProcessError(r.returncode, r.args, r.stdout, r.stderr)
+    return grp.getgrnam(name).gr_gid
 
 
 def _set_members(group: str, users: list[str]) -> None:

@@ -319,13 +319,11 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
         except KeyError:
             if not self.create_system_users:
                 raise
-        for attempt in range(20):  # another useradd (a hub or tool) may hold /etc/passwd's lock
-            r = subprocess.run(["useradd", "--create-home", "--shell", self.system_user_shell,
-                                "--comment", f"YouthLab account {self.user.name}", self.system_user],
-                               capture_output=True, text=True)
-            if r.returncode == 0 or "lock" not in r.stderr.lower():
-                break
-            time.sleep(0.1 * (attempt + 1))
+        from youthlab.hub.groups import run_account_tool
+
+        # another useradd (a hub or tool) may hold /etc/passwd's lock: run_account_tool waits
+        r = run_account_tool(["useradd", "--create-home", "--shell", self.system_user_shell,
+                              "--comment", f"YouthLab account {self.user.name}", self.system_user])
         if r.returncode not in (0, 9):  # 9: made meanwhile by another start of the same account
             raise subprocess.CalledProcessError(r.returncode, r.args, r.stdout, r.stderr)
         self.log.info("YouthLab: made system user %s for %s", self.system_user, self.user.name)

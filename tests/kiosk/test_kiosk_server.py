@@ -49,6 +49,16 @@ def test_an_app_that_raises_shows_a_friendly_message_not_a_traceback(tmp_path):
         visible = page.inner_text("body")
         assert "secret internal detail" not in visible and "Traceback" not in visible
         assert "secret internal detail" not in page.content()
+        # The page's own words come with the page: with kiosk/config.json slow or lost (a busy
+        # kiosk), the message and the frame's buttons are there all the same, in the kiosk's language.
+        cut = b.new_page(locale="ko-KR")
+        cut.route("**/kiosk/config.json", lambda route: route.abort())
+        cut.goto(f"{url}voila/render/02-broken/kiosk.ipynb")
+        cut.wait_for_selector("#youthlab-cell-error:not([hidden])", timeout=60_000)
+        assert "직원에게 알려 주세요" in cut.inner_text("#youthlab-cell-error")
+        assert cut.inner_text("#youthlab-home") == "처음으로"
+        assert cut.inner_text("#youthlab-lang") == "English"
+        assert cut.evaluate("document.documentElement.lang") == "ko"
 
 
 def test_only_lab_kiosk_notebooks_count_as_apps():

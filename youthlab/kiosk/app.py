@@ -23,6 +23,7 @@ from youthlab.kiosk.frontend_extensions import frontend_extensions_hook
 from youthlab.kiosk.handlers import kiosk_handlers
 from youthlab.kiosk import page_scripts, page_styles
 from youthlab.kiosk.page_assets import PageAsset, PageAssetUnavailable, page_asset_hook
+from youthlab.kiosk.page_words import frame_words_hook
 from youthlab.kiosk.pool import kiosk_kernel_manager_factory
 from youthlab.kiosk.public_url import public_url
 from youthlab.kiosk.settings import KioskSettings
@@ -92,8 +93,8 @@ class KioskVoila(Voila):
             page_scripts.voila_page_script(TEMPLATE)))
         # Voila's page styles as one stylesheet (youthlab.kiosk.page_styles), its start-up
         # chunks as one script (youthlab.kiosk.page_scripts), the page's LaTeX typesetter
-        # (youthlab.kiosk.typesetting), and only the front-end extensions the app can use
-        # (youthlab.kiosk.frontend_extensions).
+        # (youthlab.kiosk.typesetting), the frame's words (youthlab.kiosk.page_words), and
+        # only the front-end extensions the app can use (youthlab.kiosk.frontend_extensions).
         self.voila_configuration.page_config_hook = _chain(
             build_stamped_page_config(self.asset_build),
             page_asset_hook(self.page_styles, page_styles.PAGE_CONFIG_KEY, lambda: self.log.warning(
@@ -102,6 +103,7 @@ class KioskVoila(Voila):
                 "kiosk: Voila's page script changed since start; pages load its chunks one by one until the "
                 "kiosk restarts")),
             typesetter_hook(TEMPLATE, self.kiosk_settings.math),
+            frame_words_hook(self.kiosk_settings.language),
             frontend_extensions_hook(self.kiosk_settings.frontend_extensions,
                                      lambda path: kiosk_notebook_file(Path(self.root_dir), path)))
         # Voila builds its kernel manager class inside init_settings; ours keeps a pool per

@@ -2,8 +2,8 @@
 
 - ``/``: the launcher (the apps with big tiles and QR codes), or the one app;
 - ``kiosk/qr/<lab>.svg``: a QR code for a visitor's phone, at the configured origin only;
-- ``kiosk/config.json``: settings and messages for kiosk.js, and the token its staff-exit
-  POST must carry;
+- ``kiosk/config.json``: settings for kiosk.js, and the token its staff-exit POST must
+  carry (the frame's words come in the page itself, youthlab.kiosk.page_words);
 - ``kiosk/status``: counts only;
 - ``kiosk/reset/<kernel>``: the page ends its own kernel at idle reset;
 - ``kiosk/exit`` and ``kiosk/staff``: the staff PIN (checked here, never in the page) and
@@ -35,9 +35,6 @@ STAFF_COOKIE = "youthlab_kiosk_staff"
 # from elsewhere, never framed, forms post only here.
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'none'; "
             "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-#: What kiosk.js shows, in both languages (it switches without asking the server).
-PAGE_MESSAGES = ("kiosk.attract.title", "kiosk.error.cell", "kiosk.exit.pin", "kiosk.exit.wrong", "kiosk.home",
-                 "kiosk.other_language")
 
 
 def request_language(handler: tornado.web.RequestHandler) -> str:
@@ -128,8 +125,6 @@ class ConfigHandler(KioskHandler):
             "token": token,
             "idle_seconds": settings.idle_seconds,
             "exit_enabled": bool(self.kiosk.staff_pin),
-            "language": settings.language,
-            "messages": {key: {lang: t(key, lang) for lang in LANGUAGES} for key in PAGE_MESSAGES},
         }))
 
 

@@ -4,20 +4,27 @@
   "use strict";
   const base = document.body.getAttribute("data-base-url").replace(/voila\/$/, "");
   const params = new URLSearchParams(location.search);
-  let lang = params.get("lang") === "en" ? "en" : (params.get("lang") === "ko" ? "ko" : null);
-  let config = { idle_seconds: 90, exit_enabled: false, messages: {} };
+  function pageConfig() {
+    try { return JSON.parse(document.getElementById("jupyter-config-data").textContent); }
+    catch (e) { return {}; }
+  }
+  // The frame's words and the kiosk's language come in the page (youthlab.kiosk.page_words):
+  // the buttons and the error box are labelled from the start, whatever config.json does.
+  const frame = pageConfig().youthlabFrame || { language: "ko", messages: {} };
+  const lang = params.get("lang") === "en" ? "en" : (params.get("lang") === "ko" ? "ko" : frame.language);
+  let config = { idle_seconds: 90, exit_enabled: false };
   let lastTouch = Date.now();
   let resetting = false;
 
   function msg(key) {
-    const m = config.messages[key];
+    const m = frame.messages[key];
     return m ? m[lang] || m.ko : "";
   }
   function applyMessages() {
     document.querySelectorAll("[data-msg]").forEach((el) => { el.textContent = msg(el.dataset.msg); });
     // The page speaks one language (screen readers, fonts); the language button, named
     // in the other language, says so.
-    document.documentElement.lang = lang || "ko";
+    document.documentElement.lang = lang;
     const other = document.getElementById("youthlab-lang");
     if (other) other.lang = lang === "en" ? "ko" : "en";
   }
@@ -28,8 +35,7 @@
   if (bar && window.ResizeObserver) new ResizeObserver(setBarWidth).observe(bar);
   else if (bar) window.addEventListener("load", setBarWidth);
   function kernelId() {
-    try { return JSON.parse(document.getElementById("jupyter-config-data").textContent).kernelId; }
-    catch (e) { return null; }
+    return pageConfig().kernelId || null;
   }
   function report(what) {
     fetch(base + "kiosk/report", { method: "POST", body: JSON.stringify({ page: location.pathname, what: what }) })
@@ -41,7 +47,7 @@
     if (resetting) return;
     resetting = true;
     const kid = kernelId();
-    const done = () => { location.replace(location.pathname + "?lang=" + (config.language || "ko") + "&reset=" + Date.now()); };
+    const done = () => { location.replace(location.pathname + "?lang=" + frame.language + "&reset=" + Date.now()); };
     if (kid) fetch(base + "kiosk/reset/" + kid, { method: "POST", keepalive: true }).then(done, done);
     else done();
   }
@@ -104,6 +110,7 @@
       report("widget error");
     }
   }
+  applyMessages();
   new MutationObserver(checkCellErrors).observe(document.body, { childList: true, subtree: true });
 
   // Pictures an app draws (widget images, plots) come without a text for screen readers:
@@ -142,7 +149,7 @@
   document.addEventListener("contextmenu", (e) => e.preventDefault());
 
   fetch(base + "kiosk/config.json").then((r) => r.json())
-    .then((c) => { config = c; lang = lang || c.language || "ko"; applyMessages(); })
+    .then((c) => { config = c; })
     .catch(() => {});
 
   // The frame's language button: the app restarts in the other language (the kernel

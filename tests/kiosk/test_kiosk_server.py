@@ -50,8 +50,9 @@ def test_an_app_that_raises_shows_a_friendly_message_not_a_traceback(tmp_path):
         assert "secret internal detail" not in visible and "Traceback" not in visible
         assert "secret internal detail" not in page.content()
         # The page's own words come with the page: with kiosk/config.json slow or lost (a busy
-        # kiosk), the message and the frame's buttons are there all the same, in the kiosk's language.
-        cut = b.new_page(locale="ko-KR")
+        # kiosk), the message and the frame's buttons are there all the same, in the kiosk's
+        # language (Korean here, not the browser's English).
+        cut = b.new_page(locale="en-US")
         cut.route("**/kiosk/config.json", lambda route: route.abort())
         cut.goto(f"{url}voila/render/02-broken/kiosk.ipynb")
         cut.wait_for_selector("#youthlab-cell-error:not([hidden])", timeout=60_000)

@@ -78,3 +78,16 @@ def test_our_pages_render_in_both_languages_with_text_escaped():
         staff = render_page("staff.html.j2", lang, title=t("kiosk.staff.title", lang), base="/k/", apps=[app],
                             visitors=1, max_kernels=8, preheated=14)
         assert t("kiosk.staff.load", lang, visitors=1, max=8, preheated=14) in staff
+
+
+def test_the_page_carries_the_frames_words_in_both_languages_and_the_kiosks_language():
+    from youthlab.i18n import LANGUAGES
+    from youthlab.kiosk.page_words import FRAME_MESSAGES, PAGE_CONFIG_KEY, frame_words_hook
+
+    page_config = frame_words_hook("en")({"kernelId": "k"}, base_url="/")
+    frame = page_config[PAGE_CONFIG_KEY]
+    assert page_config["kernelId"] == "k" and frame["language"] == "en"
+    assert set(frame["messages"]) == set(FRAME_MESSAGES)
+    for key, texts in frame["messages"].items():  # a real text, not the key a missing message gives
+        assert set(texts) == set(LANGUAGES) and all(text and text != key for text in texts.values()), key
+    assert frame["messages"]["kiosk.home"] == {"ko": "처음으로", "en": "Home"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from youthlab.i18n import LANGUAGES, t
+from youthlab.i18n import both
 
 #: Where the template's page config holds them (read by static/kiosk.js).
 PAGE_CONFIG_KEY = "youthlabFrame"
@@ -25,7 +25,7 @@ def frame_words(language: str) -> dict:
     """The frame's messages in every language, and the kiosk's own language (a page
     without ``?lang=`` speaks it, and the next visitor starts in it)."""
     return {"language": language,
-            "messages": {key: {lang: t(key, lang) for lang in LANGUAGES} for key in FRAME_MESSAGES}}
+            "messages": {key: both(key) for key in FRAME_MESSAGES}}
 
 
 def frame_words_hook(language: str) -> Callable[..., dict]:

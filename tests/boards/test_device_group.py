@@ -100,14 +100,15 @@ print("OPENED")
 
 
 def test_only_a_user_in_the_device_group_opens_the_board(users, board):
-    from youthlab.boards.device_access import add_to_device_groups, device_groups
+    from youthlab.boards.device_access import device_groups
+    from youthlab.hub.groups import add_to_groups
 
     master, path = board
     s1, s2 = users + "student1", users + "student2"
     assert device_groups({}) == ["dialout"] and device_groups({"YOUTHLAB_DEVICE_GROUPS": ""}) == []
     # what the spawner does before a student's server starts
-    assert add_to_device_groups(s1, device_groups({})) == [GROUP]
-    assert add_to_device_groups(s1, [GROUP, "no-such-group-here"]) == []  # idempotent, unknown skipped
+    assert add_to_groups(s1, device_groups({})) == [GROUP]
+    assert add_to_groups(s1, [GROUP, "no-such-group-here"]) == []  # idempotent, unknown skipped
     assert s1 in grp.getgrnam(GROUP).gr_mem and s2 not in grp.getgrnam(GROUP).gr_mem
 
     out = as_user(s1, OPEN_BOARD.format(path=path))

@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from youthlab.hub.accounts import AccountPlan, load_plan
 from youthlab.hub.identity import class_group_for, system_user_for, teachers_group_for
@@ -45,7 +45,7 @@ def _locked() -> Iterator[None]:
 
 
 def _tool(name: str) -> str:
-    """groupadd and gpasswd live in /usr/sbin, which a plain PATH may not have."""
+    """groupadd, usermod and gpasswd live in /usr/sbin, which a plain PATH may not have."""
     import os
     import shutil
 
@@ -68,6 +68,26 @@ def run_account_tool(args: list[str]) -> subprocess.CompletedProcess:
             break
         time.sleep(0.1 * (attempt + 1))
     return r
+
+
+def add_to_groups(user: str, groups: Iterable[str]) -> list[str]:
+    """Make system user ``user`` a member of each existing group in ``groups`` (``usermod
+    --append``); returns the groups it was added to now (already a member, or no such
+    group: nothing to do). The spawner gives each account the station's device groups
+    this way (youthlab/boards/device_access.py)."""
+    added = []
+    for name in groups:
+        try:
+            members = grp.getgrnam(name).gr_mem
+        except KeyError:
+            continue
+        if user in members:
+            continue
+        r = run_account_tool([_tool("usermod"), "--append", "--groups", name, user])
+        if r.returncode != 0:
+            raise subprocess.CalledProcessError(r.returncode, r.args, r.stdout, r.stderr)
+        added.append(name)
+    return added
 
 
 def ensure_group(name: str, gid: int | None = None) -> int:

@@ -34,6 +34,7 @@ from traitlets import Bool, Integer, List, Unicode, default
 from youthlab.errors import YouthLabError
 from youthlab.hub import identity
 from youthlab.hub.datadir import prepare_data_dir
+from youthlab.hub.groups import add_to_groups, ensure_groups_for_spawn, run_account_tool
 from youthlab.hub.limits import AccountLimits, LimitsBackend, make_backend
 from youthlab.hub.settings import HubSettings
 from youthlab.hub.student_home import HomeReport, prepare_home
@@ -319,8 +320,6 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
         except KeyError:
             if not self.create_system_users:
                 raise
-        from youthlab.hub.groups import run_account_tool
-
         # another useradd (a hub or tool) may hold /etc/passwd's lock: run_account_tool waits
         r = run_account_tool(["useradd", "--create-home", "--shell", self.system_user_shell,
                               "--comment", f"YouthLab account {self.user.name}", self.system_user])
@@ -353,15 +352,11 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
         if entry.pw_uid == 0 or entry.pw_gid == 0:  # e.g. a hand-made user in group root
             raise RootServerRefused(user=self.user.name)
         try:  # class groups (course folder, exchange) before the server takes its groups
-            from youthlab.hub.groups import ensure_groups_for_spawn
-
             ensure_groups_for_spawn(self.user.name, self.system_user_prefix)
         except Exception:  # noqa: BLE001 — the server still starts; grading says what is missing
             self.log.exception("YouthLab: could not set the class groups of %s", self.user.name)
         try:  # a student's kernel may open the station's board (youthlab/boards/device_access.py)
-            from youthlab.boards.device_access import add_to_device_groups
-
-            add_to_device_groups(self.system_user, self.device_groups)
+            add_to_groups(self.system_user, self.device_groups)
         except Exception:  # noqa: BLE001 — the server still starts; `%board connect` says what is missing
             self.log.exception("YouthLab: could not add %s to %s", self.system_user, self.device_groups)
         home = Path(entry.pw_dir)

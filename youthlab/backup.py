@@ -46,7 +46,8 @@ from pathlib import Path, PurePosixPath
 
 from youthlab.errors import YouthLabError
 from youthlab.hub import identity
-from youthlab.hub.groups import ensure_group, run_account_tool
+from youthlab.hub.accounts import load_plan
+from youthlab.hub.groups import ensure_group, run_account_tool, sync_class_groups
 from youthlab.i18n import t
 from youthlab.paths import accounts_file, curricula_dir
 
@@ -113,8 +114,6 @@ def _accounts_file() -> Path:
 
 
 def _plan_accounts(accounts: Path) -> list[str]:
-    from youthlab.hub.accounts import load_plan
-
     return sorted({name for name, _role in load_plan(accounts).all_accounts()})
 
 
@@ -399,9 +398,6 @@ def _ensure_class_groups(manifest: dict) -> None:
     text = manifest.get("accounts_yaml")
     if not text:
         return
-    from youthlab.hub.accounts import load_plan
-    from youthlab.hub.groups import sync_class_groups
-
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()

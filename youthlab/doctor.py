@@ -20,6 +20,7 @@ from typing import Callable
 import click
 
 from youthlab.errors import YouthLabError
+from youthlab.hub import identity, recovery, runtime
 from youthlab.hub.limits import doctor_line as doctor_limits_line
 from youthlab.i18n import t
 from youthlab.paths import data_dir, node_bin, venv_bin
@@ -44,8 +45,6 @@ class Notice(str):
 
 
 def _mode() -> str | Missing:
-    from youthlab.hub import identity
-
     try:
         mode = identity.spawner_mode()
     except ValueError as exc:
@@ -58,8 +57,6 @@ def _mode() -> str | Missing:
 
 
 def _isolated() -> bool:
-    from youthlab.hub import identity
-
     try:
         return identity.isolated_mode() and os.geteuid() == 0
     except ValueError:
@@ -68,8 +65,6 @@ def _isolated() -> bool:
 
 def _runtime() -> str | Missing:
     """Can a system user run the servers' runtime? Tried for real as ``nobody``."""
-    from youthlab.hub import runtime
-
     try:
         found = runtime.student_runtime()
     except YouthLabError as exc:
@@ -159,8 +154,6 @@ CHECKS = [
 
 def _stale() -> str | Missing:
     """A hub of the data folder that died and left its proxy, services or servers running."""
-    from youthlab.hub import recovery
-
     data = data_dir()
     found = recovery.find(data)
     if found.hub:

@@ -24,6 +24,7 @@ import click
 from youthlab.errors import YouthLabError
 from youthlab.i18n import t
 from youthlab.korean import Word, words
+from youthlab.paths import curricula_dir, labs_dir
 
 LAB_ID = re.compile(r"^[0-9]{2}-[a-z0-9-]+$")
 FIRST_TEACHER_NUMBER = 40
@@ -188,8 +189,6 @@ def lab() -> None:
               help="Count it in the grade (only in a plan without weights: give weights by hand).")
 def add(folder: Path, name: str | None, curriculum: str | None, minutes: int, session: int, graded: bool) -> None:
     """Check FOLDER's nbgrader notebooks and add it as a lab next to the shipped ones."""
-    from youthlab.paths import curricula_dir, labs_dir
-
     root = labs_dir()
     plan = None
     if curriculum:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from youthlab.errors import YouthLabError
+from youthlab.hub.limits import prefer_this_process_on_oom
 
 
 def _show_youthlab_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
@@ -21,8 +22,6 @@ def _show_youthlab_error(shell: Any, etype: type, value: BaseException, tb: Any,
 
 def load_ipython_extension(ipython: Any) -> None:
     ipython.set_custom_exc((YouthLabError,), _show_youthlab_error)
-    from youthlab.hub.limits import prefer_this_process_on_oom
-
     prefer_this_process_on_oom()  # out of memory: this kernel goes before the student's server
     # Areas add their magics when they are installed (e.g. %%board).
     try:

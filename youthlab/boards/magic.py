@@ -15,6 +15,7 @@ from youthlab.boards import registry
 from youthlab.boards.discover import list_boards
 from youthlab.boards.errors import BoardCodeError
 from youthlab.boards.stations import my_station
+from youthlab.boards.widgets import BoardPicker, LivePlot, PixelStrip
 from youthlab.errors import YouthLabError
 from youthlab.i18n import t
 
@@ -67,12 +68,8 @@ def board_line(line: str) -> object:
                 print(f"{b.port} | {b.name} | {b.chip} | {b.serial_number or '-'}")
             return None
         if cmd == "picker":
-            from youthlab.boards.widgets import BoardPicker
-
             return BoardPicker()
         if cmd == "pixels":
-            from youthlab.boards.widgets import PixelStrip
-
             pins = [a for a in rest if not a.startswith("--")]
             pin = (int(pins[0]) if pins[0].isdigit() else pins[0]) if pins else None
             shape = "ring" if "--ring" in rest else "line" if "--line" in rest else "auto"
@@ -90,8 +87,6 @@ def board_line(line: str) -> object:
             s.interrupt()
             print(t("boards.interrupted"))
         elif cmd == "plot":
-            from youthlab.boards.widgets import LivePlot
-
             return LivePlot(s, columns=rest or None)
         elif cmd == "csv":
             s.data.to_csv(rest[0])

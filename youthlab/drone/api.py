@@ -21,6 +21,8 @@ from typing import Any, Callable
 from youthlab.drone import sdk
 from youthlab.drone.backends import FlightBackend, backend_class, make_backend
 from youthlab.drone.errors import CommandRefused, DroneError, RealFlightsViaService
+from youthlab.drone.flight_url import configured_url
+from youthlab.drone.gate import require_clearance
 from youthlab.drone.geometry import body_moves, to_world
 from youthlab.drone.missions import get_mission
 from youthlab.drone.safety import Limits, SafetyEvent, Supervisor, is_sdk_error
@@ -40,9 +42,6 @@ class Drone:
         limits = limits or (self.mission.limits if self.mission is not None else Limits())
         be = make_backend(backend, **backend_options) if isinstance(backend, str) else backend
         if be.real:
-            from youthlab.drone.flight_url import configured_url
-            from youthlab.drone.gate import require_clearance
-
             if configured_url():  # a student server: the flight service flies
                 raise RealFlightsViaService()
 

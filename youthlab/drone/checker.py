@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from youthlab.drone.api import Drone
 from youthlab.drone.missions import MissionSpec, get_mission
+from youthlab.drone.program import run_program
 from youthlab.errors import YouthLabError
 from youthlab.i18n import current_language, normalize_language, t
 
@@ -145,8 +146,6 @@ def check_program(source: str, mission: str | MissionSpec = "island", *, seed: i
                   interpreter: str = "python", timeout_s: float = 120.0) -> CheckResult:
     """Run a mission program in the simulator (own process) and score it: a delivery
     for missions with a target (island), the square of lab 10 otherwise (hall)."""
-    from youthlab.drone.program import run_program
-
     record = run_program(source, mission=mission, seed=seed, interpreter=interpreter,
                          timeout_s=timeout_s, watchdog=False)
     if get_mission(mission).target is None:

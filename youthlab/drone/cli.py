@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from youthlab.drone import sdk
+from youthlab.drone import flight_client, sdk
 from youthlab.drone.api import Drone
 from youthlab.drone.backends import backend_class, backend_names, make_backend
 from youthlab.drone.board_protocol import BoardBackend, SerialLines
@@ -88,8 +88,6 @@ def _flight_service_configured() -> bool:
 
 def _fly_via_service(source: str, mission: str, interpreter: str, teacher_pin: str | None,
                      url: str | None) -> None:
-    from youthlab.drone import flight_client
-
     click.echo(t("drone.service.sent", url=flight_client.service_url(url)), err=True)
     answer = flight_client.fly(source, mission=mission, interpreter=interpreter, teacher_pin=teacher_pin, url=url)
     if not answer["flown"]:
@@ -118,8 +116,6 @@ def _fly_via_service(source: str, mission: str, interpreter: str, teacher_pin: s
 @click.option("--service", default=None, metavar="URL", help="The flight service (default: YOUTHLAB_FLIGHT_URL).")
 def stop(service: str | None) -> None:
     """Emergency stop: the flight service stops the drone's motors now."""
-    from youthlab.drone import flight_client
-
     answer = flight_client.emergency(service)
     click.secho(t("drone.service.stopped" if answer.get("flying") else "drone.service.nothing_flying"),
                 fg="red", bold=True)
@@ -213,8 +209,6 @@ def serve(url: str, backend: str, mission: str, seed: int, host: str, tello_port
 
 def _serve_via_service(url: str, mission: str, teacher_pin: str | None, program: Path | None,
                        service: str | None) -> None:
-    from youthlab.drone import flight_client
-
     source = program.read_text(encoding="utf-8") if program else None
     # The port first: opening it flushes its input (pyserial), so a command the board sent
     # while the service was still checking the program would be lost and both would wait.

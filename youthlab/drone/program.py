@@ -23,6 +23,7 @@ from youthlab.drone.api import Drone
 from youthlab.drone.backends import FlightBackend
 from youthlab.drone.gate import Gate, program_hash
 from youthlab.drone.board_protocol import PREFIX, BoardBackend
+from youthlab.hub.runtime import reachable_by_others, student_runtime
 from youthlab.i18n import t
 from youthlab.paths import hardware_dir
 from youthlab.sandbox import Limits, Sandbox, capped, python_launcher_argv
@@ -50,8 +51,6 @@ def program_python() -> str:
 
     if os.geteuid() == 0:
         try:
-            from youthlab.hub.runtime import reachable_by_others, student_runtime
-
             runtime = student_runtime(build=False)
             candidate = runtime.bin / "python"
             if runtime.mirrored and reachable_by_others(candidate, execute=True):

@@ -23,7 +23,9 @@ from traitlets import Float, Int, Unicode
 from youthlab.config import knob, settings_class
 from youthlab.drone.backends import FlightBackend
 from youthlab.drone.backends.tello import TelloBackend
+from youthlab.drone.desk import FlightDesk, flight_sandbox
 from youthlab.drone.emulator import TelloEmulator
+from youthlab.drone.http_api import MAX_BODY_BYTES, make_app
 from youthlab.drone.missions import get_mission
 from youthlab.drone.secrets_guard import TeacherPinSettings, ensure_teacher_pin, service_folder
 from youthlab.errors import ConfigError
@@ -94,9 +96,6 @@ def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None,
     import sys
 
     from tornado.ioloop import IOLoop
-
-    from youthlab.drone.desk import FlightDesk, flight_sandbox
-    from youthlab.drone.http_api import MAX_BODY_BYTES, make_app
 
     settings = settings or FlightSettings.from_env()
     emulator = None

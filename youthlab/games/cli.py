@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import click
 
+from youthlab.boards import connect
 from youthlab.games import catalog, game_names, make_game
 from youthlab.games.board_input import BoardController
+from youthlab.games.shell import GameShell, init_pygame
 from youthlab.i18n import LANGUAGES, t
 from youthlab.kiosk.security import ensure_staff_pin
 from youthlab.kiosk.settings import KioskSettings
@@ -19,8 +21,6 @@ from youthlab.paths import data_dir
 
 
 def _play(name: str, kiosk: bool, board: str | None, lang: str | None, size: str, seconds: float | None) -> None:
-    from youthlab.games.shell import GameShell, init_pygame
-
     settings = KioskSettings.from_env()
     staff_pin = None
     if kiosk:
@@ -31,8 +31,6 @@ def _play(name: str, kiosk: bool, board: str | None, lang: str | None, size: str
                       idle_seconds=settings.idle_seconds, staff_pin=staff_pin)
     controller = None
     if board:
-        from youthlab.boards import connect
-
         session = connect(board, quiet=True)
         click.echo(t("games.board.connected", board=session.name))
         controller = BoardController(session, shell).start()

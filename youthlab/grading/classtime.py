@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from youthlab.korean import Word
+from youthlab.stamp.queue import load_printers
 
 Finding = tuple[list[Any], str, dict[str, Any]]
 
@@ -51,8 +52,6 @@ def minutes_needed(plan: dict[str, Any], youngest: int) -> int | None:
 def hall_printers() -> int:
     """How many 3-D printers the hall has (hardware/printers/printers.yaml)."""
     try:
-        from youthlab.stamp.queue import load_printers
-
         return len(load_printers())
     except Exception:  # no printers file: no printer
         return 0

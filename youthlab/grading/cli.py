@@ -17,6 +17,8 @@ from pathlib import Path
 import click
 
 from youthlab.grading.errors import CurriculumError
+from youthlab.grading.service_client import remote_autograde, service_url
+from youthlab.hub.accounts import load_plan
 from youthlab.hub.singleuser import skip_unused_imports
 from youthlab.i18n import t
 from youthlab.paths import data_dir as default_data_dir
@@ -33,8 +35,6 @@ def _data(data_dir: Path | None) -> Path:
 
 
 def _plan():
-    from youthlab.hub.accounts import load_plan
-
     return load_plan(accounts_file())
 
 
@@ -146,7 +146,6 @@ def autograde(lab: str, cls: str, data_dir: Path | None, workers: int | None, ti
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from youthlab.grading.autograde import autograde as do_autograde
-    from youthlab.grading.service_client import remote_autograde, service_url
 
     # In a teacher's own server (not root) the hub's grading service grades, sandboxed.
     url = service_url() if data_dir is None or _data(data_dir) == _data(None) else None

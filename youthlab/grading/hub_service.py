@@ -14,6 +14,7 @@ from typing import Mapping
 from traitlets import CaselessStrEnum, Int
 
 from youthlab.config import EnvConfigurable, knob
+from youthlab.grading.service import grading_service_environment, hub_runs_grading_service
 from youthlab.hub.services import HubService, HubWiring, free_loopback_port
 
 
@@ -29,8 +30,6 @@ class GradingHubService(HubService):
     order = 40
 
     def enabled(self, environ: Mapping[str, str]) -> bool:
-        from youthlab.grading.service import hub_runs_grading_service
-
         GradingServiceSettings.from_env(environ)  # a bad value is refused, with its variable
         return hub_runs_grading_service(environ)
 
@@ -39,8 +38,6 @@ class GradingHubService(HubService):
         return [port] if port else []
 
     def configure(self, wiring: HubWiring) -> None:
-        from youthlab.grading.service import grading_service_environment
-
         port = GradingServiceSettings.from_env(wiring.environ).port or free_loopback_port()
         wiring.services.append({
             "name": "grading",

@@ -17,6 +17,7 @@ from typing import Any
 
 import nbformat
 
+from youthlab.boards.locks import boards_in_use
 from youthlab.grading.course import Course
 from youthlab.i18n import t
 
@@ -116,7 +117,6 @@ def class_progress(course: Course, data: Path, hub_users: list[dict[str, Any]] |
 
     scores = {g.student: g for g in grades(course)}
     by_name = {u["name"]: u for u in hub_users or []}
-    from youthlab.boards.locks import boards_in_use
 
     boards = boards_in_use(data / "boards" / "locks")
     for row in rows:

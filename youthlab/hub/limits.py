@@ -37,7 +37,9 @@ from typing import Callable
 from traitlets import Bool, Integer, Unicode
 from traitlets.config import LoggingConfigurable
 
+from youthlab.config import SettingError
 from youthlab.errors import YouthLabError
+from youthlab.hub.settings import HubSettings
 from youthlab.i18n import t
 
 CGROUP_ROOT = "/sys/fs/cgroup"
@@ -520,9 +522,6 @@ def make_backend(name: str = "auto", **kwargs) -> LimitsBackend:
 
 def doctor_line(environ: dict[str, str] | None = None) -> str | None:
     """What ``youthlab doctor`` shows: the active cgroup backend, or None for rlimits only."""
-    from youthlab.config import SettingError
-    from youthlab.hub.settings import HubSettings
-
     try:
         name = HubSettings.setting("limits", environ)
     except SettingError:  # `youthlab up` names the bad value; here: what would be enforced

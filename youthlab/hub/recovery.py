@@ -37,6 +37,7 @@ from typing import Callable
 import psutil
 
 from youthlab.hub.datadir import HUB_PID, PROXY_PID
+from youthlab.hub.limits import CgroupBackend, make_backend
 
 # The stop's bounds (README): a first Ctrl-C or SIGTERM gives the hub HUB_GRACE seconds
 # to stop its servers and services itself, then everything left gets SIGTERM and, after
@@ -132,8 +133,6 @@ def cgroup_pids(data: Path) -> set[int]:
     hub_id = hashlib.sha256(str(data.resolve()).encode()).hexdigest()[:8]
     found: set[int] = set()
     try:
-        from youthlab.hub.limits import CgroupBackend, make_backend
-
         backend = make_backend("auto", hub_id=hub_id)
         if not isinstance(backend, CgroupBackend):
             return found

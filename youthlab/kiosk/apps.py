@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from youthlab.games import game_names
 from youthlab.paths import games_dir
 
 KIOSK_NOTEBOOK = "kiosk.ipynb"
@@ -61,8 +62,6 @@ def game_notebooks() -> dict[str, Path]:
 
     Names come from the entry points alone and the folders from ``youthlab.paths``, so
     the kiosk server never imports the games (nor pygame)."""
-    from youthlab.games import game_names
-
     found = {name: games_dir() / name / KIOSK_NOTEBOOK for name in game_names()}
     return {name: path for name, path in found.items() if path.is_file()}
 

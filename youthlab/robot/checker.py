@@ -21,6 +21,8 @@ from typing import Any, Callable
 from youthlab.i18n import current_language, normalize_language, t
 from youthlab.korean import Word
 from youthlab.plugins import PluginNotFound, plugin_class
+from youthlab.robot.mpyrun import run_micropython
+from youthlab.robot.runner import run_fast
 from youthlab.robot.worlds import World
 
 FOLLOW_RADIUS = 8.0  # cm: the axle counts as "on the line" near a checkpoint
@@ -301,10 +303,6 @@ def grade(program: str | os.PathLike, world: str | World = "line", *, interprete
     CPython (slower, but exact about what MicroPython accepts).
     """
     if interpreter == "micropython":
-        from youthlab.robot.mpyrun import run_micropython
-
         kw.pop("echo", None)
         return check(run_micropython(program, world, **kw))
-    from youthlab.robot.runner import run_fast
-
     return check(run_fast(program, world, **kw))

@@ -17,9 +17,13 @@ from pathlib import Path
 import click
 
 from youthlab.boards.errors import VirtualBoardError
+from youthlab.boards.session import Session
 from youthlab.i18n import t
 from youthlab.robot.checker import check as check_run
 from youthlab.robot.checker import grade
+from youthlab.robot.deploy import deploy as deploy_program
+from youthlab.robot.mpyrun import run_micropython
+from youthlab.robot.runner import run_fast, run_virtual
 from youthlab.robot.views import PygameView
 from youthlab.robot.worlds import available_worlds, load_world
 
@@ -59,14 +63,10 @@ def _summary(result) -> str:
 def run(program: Path, world: str, kit: str | None, virtual: bool, interpreter: str,
         seconds: float | None) -> None:
     """Run PROGRAM in the simulator and show what it printed."""
-    from youthlab.robot.runner import run_fast, run_virtual
-
     if virtual:
         result = run_virtual(program, world, kit=kit, seconds=seconds or load_world(world).time_limit)
         click.echo(result.output, nl=False)
     elif interpreter == "micropython":
-        from youthlab.robot.mpyrun import run_micropython
-
         result = run_micropython(program, world, kit=kit, time_limit=seconds, stop_when_done=False)
         click.echo(result.output, nl=False)
         if result.error:
@@ -108,8 +108,6 @@ def check(program: Path, world: str, kit: str | None, interpreter: str, as_json:
 def view(program: Path, world: str, kit: str | None, speed: float, scale: float, frames: int | None,
          live: bool) -> None:
     """Run PROGRAM fast, then replay it in a pygame window (the hall screen)."""
-    from youthlab.robot.runner import run_fast
-
     if live:
         _view_live(program, world, kit, scale, frames)
         return
@@ -128,8 +126,6 @@ def view(program: Path, world: str, kit: str | None, speed: float, scale: float,
 def _view_live(program: Path, world: str, kit: str | None, scale: float, frames: int | None) -> None:
     """The board runs in a thread; the window (main thread) draws the simulator ~30×/s."""
     import threading
-
-    from youthlab.robot.runner import run_virtual
 
     w = load_world(world)
     holder: dict = {}
@@ -204,9 +200,6 @@ def track(world: str, out: Path, scale: int) -> None:
 @click.option("--no-run", is_flag=True, help="Only copy the files; the robot runs them at next power-on.")
 def deploy(program: Path, port: str, kit: str | None, no_run: bool) -> None:
     """Copy PROGRAM (as main.py) and the robot library to a robot, then run it."""
-    from youthlab.boards.session import Session
-    from youthlab.robot.deploy import deploy as deploy_program
-
     with Session(port) as session:
         result, _ = deploy_program(program, session, kit, run=not no_run,
                                    on_output=lambda s: click.echo(s, nl=False))

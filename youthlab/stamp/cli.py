@@ -15,6 +15,9 @@ from youthlab.stamp.fonts import DEFAULT_FONT, available_fonts, resolve_font
 from youthlab.stamp.jobs import budgeted, check_file_job, image_job, postage_job, text_job
 from youthlab.stamp.print_errors import RawGcodeRefused
 from youthlab.stamp.printers import make_printer, printer_class
+from youthlab.stamp.queue import (PrintQueue, default_queue_file, get_printer, load_printers, open_regular_nofollow,
+                                  send_to_printer)
+from youthlab.stamp.queue import watch as watch_job
 from youthlab.stamp.slicer import slice_file
 
 _OUT_HELP = "Output file(s): .stl .3mf .png (ink print) .gcode — repeat -o for several."
@@ -155,8 +158,6 @@ def slice_cmd(model, printer, profile, output) -> None:
 
 
 def _slice(model, printer, profile, output):
-    from youthlab.stamp.queue import get_printer
-
     if printer and not profile:
         profile = get_printer(printer).profile
     with click.progressbar(length=1, label=t("stamp.cli.slicing")) as bar:
@@ -174,9 +175,6 @@ def _slice(model, printer, profile, output):
 @click.option("--force", is_flag=True, help="Print even if the printability check finds errors.")
 def print_cmd(model, printer, test_mode, watch, force) -> None:
     """Check, slice (if needed) and send to a hall printer through OctoPrint."""
-    from youthlab.stamp.queue import get_printer, send_to_printer
-    from youthlab.stamp.queue import watch as watch_job
-
     cfg = get_printer(printer)
     gcode = Path(model)
     if gcode.suffix.lower() != ".gcode":
@@ -210,8 +208,6 @@ def _check_before_printing(model: str, profile: str, force: bool) -> None:
 @click.option("--printer", required=True)
 def status_cmd(printer) -> None:
     """Show what a printer is doing."""
-    from youthlab.stamp.queue import get_printer
-
     p = make_printer(get_printer(printer)).job()
     click.echo(t("stamp.queue.progress", printer=printer, state=p.state, completion=f"{p.completion or 0:.1f}"))
 
@@ -220,8 +216,6 @@ def status_cmd(printer) -> None:
 @click.option("--printer", required=True)
 def cancel_cmd(printer) -> None:
     """Cancel the print on a printer."""
-    from youthlab.stamp.queue import get_printer
-
     make_printer(get_printer(printer)).cancel()
     click.echo(t("stamp.queue.cancelled", printer=printer))
 
@@ -232,8 +226,6 @@ def queue_group() -> None:
 
 
 def _queue(test_mode: bool = False, with_printers: bool = False):
-    from youthlab.stamp.queue import PrintQueue, default_queue_file, load_printers
-
     printers = []
     if with_printers:
         printers = [make_printer(c) for c in load_printers().values() if printer_class(c.kind).is_configured(c)]
@@ -268,7 +260,6 @@ def queue_add(model, owner, force) -> None:
         click.echo(t("print.service.added", id=job["id"], owner=job["owner"], position=job["position"] or "-",
                      time=f"{seconds // 60}m {seconds % 60}s" if isinstance(seconds, int) else "-"))
         return
-    from youthlab.stamp.queue import open_regular_nofollow
 
     if not owner:
         raise click.UsageError("--owner is needed without the hub's print service (YOUTHLAB_PRINT_URL)")

@@ -16,6 +16,7 @@ from shapely.geometry import MultiPolygon, Point, box
 from youthlab.stamp.errors import BadSize, EmptyText, TextTooWide
 from youthlab.stamp.export import ink_preview, save, summary_html
 from youthlab.stamp.mesh import check_solid, extrude, frustum, mirror_x, to_trimesh
+from youthlab.stamp.printability import check
 from youthlab.stamp.text import text_outline
 
 PLATES = ("rect", "round", "oval")
@@ -55,8 +56,6 @@ class Stamp:
         return save(self, path)
 
     def check(self, **kwargs):
-        from youthlab.stamp.printability import check
-
         return check(self, **kwargs)
 
     def ink_preview(self, **kwargs):

@@ -22,6 +22,7 @@ from shapely.geometry import Polygon
 from youthlab.i18n import t
 from youthlab.stamp.errors import MeshError, NotAModel, StampError
 from youthlab.stamp.mesh import mirror_x
+from youthlab.stamp.slicer import slice_stamp
 from youthlab.stamp.text import nonzero_fill
 from youthlab.stamp.threemf import read_3mf, write_3mf
 
@@ -98,8 +99,6 @@ def save(stamp, path: str | Path) -> Path:
     elif suffix == ".png":
         ink_preview(stamp).save(path)
     elif suffix == ".gcode":
-        from youthlab.stamp.slicer import slice_stamp
-
         slice_stamp(stamp, out=path)
     else:
         raise StampError(detail=f"unknown file type {suffix!r} (.stl .3mf .png .gcode)")

@@ -28,6 +28,7 @@ from youthlab.kiosk.ui import KioskUI
 from youthlab.stamp.budget import start_in_background
 from youthlab.stamp.jobs import budgeted, postage_job, text_job
 from youthlab.stamp.kiosk_print import AlreadyQueued, kiosk_printing_enabled, queue_stamp
+from youthlab.stamp.widgets import StampPreview
 
 #: Letter heights (mm) behind the name stamp's "small / medium / big" (Hangul below ~5 mm
 #: loses strokes at a 0.4 mm nozzle; "big" keeps a 10-letter name on the bed).
@@ -86,8 +87,6 @@ class StampScene:
     """The scene: the stamp turning in 3-D, and (for rubber stamps) what it prints on paper."""
 
     def __init__(self, ui: KioskUI, color: list[int], paper: bool) -> None:
-        from youthlab.stamp.widgets import StampPreview
-
         self.ui = ui
         self.view = StampPreview(color=color, spin=True, fill=True, layout=w.Layout(width="100%"))
         self.paper_caption = _label(ui, "stamp.kiosk.paper")

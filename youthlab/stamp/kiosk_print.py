@@ -15,6 +15,7 @@ from youthlab.paths import data_dir
 from youthlab.stamp.errors import StampError
 from youthlab.stamp.printers import UnknownPrinterKind, printer_class
 from youthlab.stamp.printers.hall import load_printers
+from youthlab.stamp.queue import PrintQueue, default_queue_file
 from youthlab.stamp.settings import PrintClientSettings
 from youthlab.stamp.slicer import slice_stamp
 
@@ -82,7 +83,6 @@ def queue_stamp(stamp: Any, owner: str | None = None) -> int:
 
         answer = submit_stamp(stamp, url=client.url, token=client.token or None)
         return int(answer["job"]["id"])
-    from youthlab.stamp.queue import PrintQueue, default_queue_file
 
     owner = owner or time.strftime("kiosk-%H%M%S")
     folder = data_dir() / "stamp" / "kiosk"

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from youthlab.errors import ConfigError, YouthLabError, error_body
+from youthlab.hub.accounts import load_plan
 from youthlab.paths import accounts_file, data_dir
 from youthlab.service_answer import JsonAnswers, not_found_handler
 from youthlab.stamp.model_check import check_in_subprocess
@@ -314,8 +315,6 @@ def serve(port: int, ip: str = "127.0.0.1", folder: Path | None = None) -> None:
     from jupyterhub.services.auth import HubAuth
     from tornado.httpserver import HTTPServer
     from tornado.ioloop import IOLoop
-
-    from youthlab.hub.accounts import load_plan
 
     if not (os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_SERVICE_NAME")):
         raise ConfigError(detail="the print service runs as a hub service (no JUPYTERHUB_API_TOKEN)")

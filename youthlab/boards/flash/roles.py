@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from youthlab.boards.flash.errors import FlashRefused
 from youthlab.errors import ConfigError, HubError
+from youthlab.hub.accounts import load_plan
 
 FLASH_SCOPE = "custom:youthlab:flash"
 MENTOR_GROUP = "club-mentors"
@@ -66,8 +67,6 @@ def configure_mentor_role(c: Any, accounts_file: Path) -> list[str]:
     """Hub config for the mentor role: the custom scope, the ``club-mentors`` group and
     ``club-mentor`` role, and the scope in mentors' server tokens (a teacher's token
     already inherits all their rights). Returns the mentors."""
-    from youthlab.hub.accounts import load_plan
-
     mentors = mentors_from(accounts_file)
     known = {name for name, _ in load_plan(Path(accounts_file)).all_accounts()}
     unknown = [m for m in mentors if m not in known]

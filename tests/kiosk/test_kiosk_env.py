@@ -71,3 +71,19 @@ def test_visitor_kernels_hold_no_secret():
         assert not {k for k, v in server.environ().items() if v in SECRETS.values() or k in SECRETS}
         config = requests.get(url + "kiosk/config.json", timeout=10).json()
         assert config["exit_enabled"] is True and config["idle_seconds"] == 7  # settings kept
+
+
+@pytest.mark.e2e
+def test_visitor_kernels_keep_no_history(tmp_path):
+    """A kiosk's kernels write no IPython history: nothing a visitor's session ran stays
+    on the kiosk, and the many kernels of a pool do not share one history database (a CI
+    run showed a page with "OperationalError('database is locked') … History will not be
+    written to the database." when a kernel's history thread lost that race)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    with kiosk_server(labs_dir(), "--app", "00-welcome", "--pool-size", "0", env={"HOME": str(home)}) as url:
+        r = requests.get(url + "voila/render/00-welcome/kiosk.ipynb", timeout=180)
+        assert r.status_code == 200 and "application/vnd.jupyter.widget-view+json" in r.text
+        time.sleep(1.5)  # the history thread writes after each cell
+        kept = list(home.rglob("history.sqlite"))
+        assert not kept, f"visitors' kernels kept a history: {kept}"

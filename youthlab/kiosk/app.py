@@ -163,7 +163,9 @@ def make_app(settings: KioskSettings, staff_pin: str = "", root: Path | None = N
     ``staff_pin`` is the staff exit's PIN (empty: no exit button); it is never put in the
     environment, which visitors' kernels inherit.
     """
-    # Our template lives in the package; Voila finds templates on JUPYTER_PATH.
+    # Our template and our kernel spec live in the package; Voila finds both on JUPYTER_PATH.
+    # The kiosk's "python3" kernel keeps no IPython history: nothing a visitor's session
+    # ran stays behind, and a pool's kernels do not share (and lock) one history database.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_DIR), os.environ.get("JUPYTER_PATH")]))
     # Kernels started for a visitor who names no language start in the kiosk's.
     os.environ["YOUTHLAB_LANG"] = settings.language

@@ -70,9 +70,6 @@ try {
 
 // The kiosk runs each chunk inside a function of its own (so it keeps its own "use strict"):
 // that means the same only for a chunk that does nothing but hand its modules to the
-// runtime, so each must be one push of [ids, modules] (no runtime part) and nothing else.
-// The kiosk runs each chunk inside a function of its own (so it keeps its own "use strict"):
-// that means the same only for a chunk that does nothing but hand its modules to the
 // runtime, so each must be one push of [ids, modules] (no runtime part) and nothing else:
 // no global of its own (a var, a function, a write to the global object), no declaration
 // in the page's shared scope (let, const, class: a second run of the chunk in the same

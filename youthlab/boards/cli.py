@@ -14,6 +14,7 @@ from youthlab.boards.bridge import Bridge
 from youthlab.boards.discover import find_port, list_boards, usb_boards
 from youthlab.boards.errors import BoardCodeError, BoardNotFound
 from youthlab.boards.registry import connect
+from youthlab.boards.simulator import make_simulator
 from youthlab.boards.targets import target_for
 from youthlab.boards.virtual import VirtualBoard
 from youthlab.i18n import t
@@ -56,10 +57,16 @@ def _wait_for_stop() -> None:
 @click.option("--baud", type=int, default=0, help="Throttle the link like a UART (e.g. 115200).")
 @click.option("--fs", "fs_dir", type=click.Path(file_okay=False), default=None,
               help="Folder that is the board's filesystem (default: var/boards/virtual/NAME/fs).")
-@click.option("--profile", default=None, help="Board it stands in for: esp32 (default) or rp2040.")
-def virtual(name: str, baud: int, fs_dir: str | None, profile: str | None) -> None:
+@click.option("--profile", default=None,
+              help="Board it stands in for: esp32 (default) or rp2040 (with --sim: the simulator's).")
+@click.option("--sim", "sim_name", default=None, metavar="NAME",
+              help="What is behind its pins: a simulator registered under youthlab.simulators "
+                   "(built in: pins, robot-car).")
+def virtual(name: str, baud: int, fs_dir: str | None, profile: str | None, sim_name: str | None) -> None:
     """Run a virtual MicroPython board until Ctrl-C; prints its port."""
-    vb = VirtualBoard(name, fs_dir=fs_dir, baud=baud or None, profile=profile).start()
+    sim = make_simulator(sim_name) if sim_name else None
+    vb = VirtualBoard(name, fs_dir=fs_dir, baud=baud or None, simulator=sim,
+                      profile=profile or (sim.profile_name if sim else None)).start()
     try:
         click.echo(t("boards.virtual.ready", name=name, port=vb.port), err=True)
         click.echo(vb.port)

@@ -12,6 +12,13 @@ class BoardError(YouthLabError):
     hint_key = "boards.error.hint"
 
 
+class UnknownSimulator(BoardError):
+    """No simulator of that name is registered (or its module cannot be loaded)."""
+
+    key = "boards.simulator.unknown"
+    hint_key = "boards.simulator.unknown.hint"
+
+
 class BoardNotFound(BoardError):
     key = "boards.not_found"
     hint_key = "boards.not_found.hint"

@@ -14,12 +14,13 @@ import sys
 from youthlab.boards import registry
 from youthlab.boards.discover import list_boards
 from youthlab.boards.errors import BoardCodeError
+from youthlab.boards.simulator import make_simulator
 from youthlab.boards.stations import my_station
 from youthlab.boards.widgets import BoardPicker, LivePlot, PixelStrip
 from youthlab.errors import YouthLabError
 from youthlab.i18n import t
 
-USAGE = """%board connect [virtual | virtual:NAME | station[:ID] | id:SERIAL | PORT | URL] [--baud N]
+USAGE = """%board connect [virtual | virtual:NAME | station[:ID] | id:SERIAL | PORT | URL] [--baud N] [--sim NAME]
 %board list | deploy FOLDER [--delete] | reset | stop | plot [COLUMN …] | csv FILE | close
 %board pixels [PIN] [--ring | --line]   (the virtual board's NeoPixel strips, live)
 %%board [--timeout SECONDS]   (run the cell on the board)"""
@@ -60,8 +61,20 @@ def board_line(line: str) -> object:
         if cmd == "connect":
             target = rest[0] if rest and not rest[0].startswith("--") else "auto"
             kw = {}
+            if rest and rest[-1] in ("--baud", "--sim"):  # an option without its value
+                print(USAGE)
+                return None
             if "--baud" in rest:
+                if not rest[rest.index("--baud") + 1].isdigit():
+                    print(USAGE)
+                    return None
                 kw["baud"] = int(rest[rest.index("--baud") + 1])
+            if "--sim" in rest:
+                if not (target == "virtual" or target.startswith("virtual:")):
+                    print(t("boards.simulator.virtual_only"), file=sys.stderr)
+                    return None
+                kw["simulator"] = make_simulator(rest[rest.index("--sim") + 1])
+                kw["profile"] = kw["simulator"].profile_name
             return registry.connect(target, **kw) and None
         if cmd == "list":
             for b in list_boards():

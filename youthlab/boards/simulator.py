@@ -24,6 +24,13 @@ or a sensor, subclass and override what you need::
 
     board = VirtualBoard("demo", simulator=LightSensorSim())
 
+A centre's simulator is one file plus one line under the ``youthlab.simulators`` entry
+point (``light = "my_sims:LightSensorSim"``): then ``youthlab board virtual --sim light``
+and ``%board connect virtual --sim light`` start a board with it behind the pins
+(:func:`make_simulator`). Built in: ``pins`` (this class) and ``robot-car``
+(:class:`youthlab.robot.car.RobotBoardSim`). A board started so plays the simulator's
+board profile unless told another.
+
 The default simulator remembers pin levels, PWM settings, NeoPixel strips, UART bytes
 (``pins``, ``pwms``, ``strips``, ``uart_tx``); reads come from values a notebook can set
 (``adc_values``, ``dht_values``, ``uart_rx``, ``i2c_devices[addr]`` objects with
@@ -45,8 +52,10 @@ from typing import Any, Callable, Protocol
 
 import yaml
 
+from youthlab.boards.errors import UnknownSimulator
 from youthlab.i18n import t
 from youthlab.paths import hardware_dir
+from youthlab.plugins import PluginNotFound, plugin_class, plugin_names
 
 #: The board side of the seam: MicroPython's modules for boards off real hardware.
 MPY_DIR = Path(__file__).with_name("virtual") / "mpy"
@@ -321,6 +330,24 @@ class BoardSimulator:
 
     def reset_cause(self) -> int:
         return _RESET_KINDS.get(self.resets[-1], SOFT_RESET) if self.resets else PWRON_RESET
+
+
+SIMULATORS = "youthlab.simulators"
+
+
+def simulator_names() -> list[str]:
+    """The names of every registered simulator, sorted."""
+    return plugin_names(SIMULATORS)
+
+
+def make_simulator(name: str) -> BoardSimulator:
+    """A new simulator of the kind registered as ``name`` (its defaults);
+    :class:`~youthlab.boards.errors.UnknownSimulator` (ko/en) if none loads."""
+    try:
+        cls = plugin_class(SIMULATORS, name, BoardSimulator)
+    except PluginNotFound as exc:
+        raise UnknownSimulator(name=name, names=exc.detail) from exc
+    return cls()
 
 
 class SimServer:

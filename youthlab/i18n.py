@@ -27,6 +27,8 @@ import yaml
 
 LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "ko"
+#: The hall's language (``ko``/``en``), also listed by ``youthlab config --area project``.
+LANGUAGE_VAR = "YOUTHLAB_LANG"
 _MESSAGES_DIR = Path(__file__).with_name("messages")
 _override: str | None = None
 
@@ -72,7 +74,7 @@ def current_language() -> str:
     kiosk = _kiosk_visitor_language()
     if kiosk:
         return kiosk
-    env = normalize_language(os.environ.get("YOUTHLAB_LANG"))
+    env = normalize_language(os.environ.get(LANGUAGE_VAR))
     if env:
         return env
     lab = _jupyterlab_language()

@@ -15,15 +15,19 @@ from traitlets import Unicode
 
 from youthlab.config import EnvConfigurable, knob
 from youthlab.hub.settings import HubSettings
+from youthlab.i18n import LANGUAGE_VAR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 class ProjectSettings(EnvConfigurable):
-    """Where the project's files are, when not in this checkout."""
+    """Where the project's files are, when not in this checkout; the language spoken."""
 
     root = knob(Unicode(""), "YOUTHLAB_ROOT")
     labs_dir = knob(Unicode(""), "YOUTHLAB_LABS_DIR")
+    # Listed here for `youthlab config`; youthlab.i18n reads it at each lookup (a kernel's
+    # language follows its environment of the moment), and it imports no settings.
+    language = knob(Unicode(""), LANGUAGE_VAR)
 
 
 def project_root() -> Path:

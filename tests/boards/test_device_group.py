@@ -100,8 +100,7 @@ print("OPENED")
 
 
 def test_only_a_user_in_the_device_group_opens_the_board(users, board):
-    from youthlab.boards.device_access import device_groups
-    from youthlab.hub.groups import add_to_groups
+    from youthlab.hub.groups import add_to_groups, device_groups
 
     master, path = board
     s1, s2 = users + "student1", users + "student2"

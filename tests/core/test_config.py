@@ -175,10 +175,11 @@ def test_one_knob_is_read_where_it_is_needed_checked_like_the_whole_class():
 
 def test_folders_mode_stations_and_flight_url_come_from_their_settings(monkeypatch, tmp_path):
     from youthlab import paths
-    from youthlab.boards import device_access, stations
+    from youthlab.boards import stations
     from youthlab.boards.flash import catalog
     from youthlab.drone.flight_url import configured_url
     from youthlab.hub import identity
+    from youthlab.hub.groups import device_groups
 
     for var, value in {"YOUTHLAB_ROOT": tmp_path / "checkout", "YOUTHLAB_LABS_DIR": tmp_path / "labs",
                        "YOUTHLAB_DATA_DIR": tmp_path / "data", "YOUTHLAB_ACCOUNTS": tmp_path / "a.yaml",
@@ -193,7 +194,7 @@ def test_folders_mode_stations_and_flight_url_come_from_their_settings(monkeypat
     assert paths.labs_dir() == tmp_path / "labs" and paths.data_dir() == tmp_path / "data"
     assert paths.accounts_file() == tmp_path / "a.yaml"
     assert stations.registry_path() == tmp_path / "st.json" and stations.my_station() == "7"
-    assert catalog.cache_dir() == tmp_path / "fw" and device_access.device_groups() == ["dialout", "plugdev"]
+    assert catalog.cache_dir() == tmp_path / "fw" and device_groups() == ["dialout", "plugdev"]
     assert configured_url() == "http://127.0.0.1:1/services/flight/"
     assert identity.spawner_mode() == identity.DEMO and identity.system_user_for("Kim") == "ylt9-kim"
     monkeypatch.setenv("YOUTHLAB_SPAWNER", "everyone")
@@ -204,7 +205,7 @@ def test_folders_mode_stations_and_flight_url_come_from_their_settings(monkeypat
         monkeypatch.delenv(var)
     assert paths.project_root() == Path(paths.__file__).resolve().parents[1]
     assert paths.accounts_file() == paths.project_root() / "hub_config" / "accounts.yaml"
-    assert stations.my_station() is None and configured_url() is None and device_access.device_groups() == ["dialout"]
+    assert stations.my_station() is None and configured_url() is None and device_groups() == ["dialout"]
 
 
 def test_stamp_budget_knobs_are_settings_and_a_bad_one_is_named(monkeypatch):
@@ -223,7 +224,8 @@ def test_stamp_budget_knobs_are_settings_and_a_bad_one_is_named(monkeypatch):
 # process's, or a mapping named like one: env, environ, environment). The list may only
 # shrink; each entry says why the read is still there.
 DIRECT_READS_LEFT = {
-    "youthlab/i18n.py": "language of the moment (YOUTHLAB_LANG): the i18n module stays a leaf",
+    "youthlab/i18n.py": "language of the moment (YOUTHLAB_LANG, listed as youthlab.paths.ProjectSettings.language): "
+                        "read at each lookup, and the i18n module stays a leaf",
     "youthlab/hub/spawner.py": "the data folder in the environment dict the spawner gives the account's server: "
                                "a process boundary",
     "youthlab/hub/recovery.py": "the data folder in the environment of a process left by an earlier hub "

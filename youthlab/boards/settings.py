@@ -16,6 +16,5 @@ class BoardSettings(EnvConfigurable):
 
     stations_file = knob(Unicode(""), "YOUTHLAB_STATIONS")
     station = knob(Unicode(""), "YOUTHLAB_STATION")
-    device_groups = knob(Unicode("dialout"), "YOUTHLAB_DEVICE_GROUPS")
     firmware_catalog = knob(Unicode(""), "YOUTHLAB_FIRMWARE_CATALOG")
     firmware_cache = knob(Unicode(""), "YOUTHLAB_FIRMWARE_CACHE")

@@ -10,6 +10,15 @@ have a system user, so a teacher taken off a class loses its folders at their ne
 The spawner calls :func:`ensure_account_groups` before it starts a server (the server's
 process takes its groups at that moment); ``youthlab course create`` calls
 :func:`sync_class_groups` for its class. Needs root (``groupadd``, ``gpasswd``).
+
+Serial devices: a USB board shows up as ``/dev/ttyUSB0`` / ``/dev/ttyACM0`` owned by
+``root:dialout``, mode 0660 (Debian, Ubuntu). When each account is its own system user, a
+student's kernel can open the station's board only if that user is in ``dialout``: the
+spawner adds it (:func:`add_to_groups` with :func:`device_groups`) before the server
+starts, and the server process takes its supplementary groups from the group database
+(``initgroups``) when it drops root. Which groups: ``YOUTHLAB_DEVICE_GROUPS``
+(comma-separated, default ``dialout``; empty for none). Groups the machine does not have
+are skipped.
 """
 
 from __future__ import annotations
@@ -23,10 +32,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from youthlab.hub.accounts import AccountPlan, load_plan
 from youthlab.hub.identity import class_group_for, system_user_for, teachers_group_for
+from youthlab.hub.settings import HubSettings
 from youthlab.paths import accounts_file
 
 _LOCK = threading.Lock()
@@ -70,11 +80,17 @@ def run_account_tool(args: list[str]) -> subprocess.CompletedProcess:
     return r
 
 
+def device_groups(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The groups for serial devices from ``YOUTHLAB_DEVICE_GROUPS`` (default ``dialout``)."""
+    value = HubSettings.setting("device_groups", environ)
+    return [g.strip() for g in value.split(",") if g.strip()]
+
+
 def add_to_groups(user: str, groups: Iterable[str]) -> list[str]:
     """Make system user ``user`` a member of each existing group in ``groups`` (``usermod
     --append``); returns the groups it was added to now (already a member, or no such
     group: nothing to do). The spawner gives each account the station's device groups
-    this way (youthlab/boards/device_access.py)."""
+    (:func:`device_groups`) this way."""
     added = []
     for name in groups:
         try:

@@ -28,6 +28,7 @@ class HubSettings(EnvConfigurable):
                    "YOUTHLAB_SPAWNER")
     demo_runs_students_as_root = knob(Unicode(""), "YOUTHLAB_DEMO_RUNS_STUDENTS_AS_ROOT")
     system_user_prefix = knob(Unicode("yl-"), "YOUTHLAB_SYSTEM_USER_PREFIX")
+    device_groups = knob(Unicode("dialout"), "YOUTHLAB_DEVICE_GROUPS")
     mem_limit = knob(Unicode("1G"), "YOUTHLAB_MEM_LIMIT")
     pids_limit = knob(Int(256, min=1), "YOUTHLAB_PIDS_LIMIT")
     cpu_weight = knob(Int(100, min=1, max=10000), "YOUTHLAB_CPU_WEIGHT")

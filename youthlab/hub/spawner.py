@@ -34,7 +34,7 @@ from traitlets import Bool, Integer, List, Unicode, default
 from youthlab.errors import YouthLabError
 from youthlab.hub import identity
 from youthlab.hub.datadir import prepare_data_dir
-from youthlab.hub.groups import add_to_groups, ensure_groups_for_spawn, run_account_tool
+from youthlab.hub.groups import add_to_groups, device_groups, ensure_groups_for_spawn, run_account_tool
 from youthlab.hub.limits import AccountLimits, LimitsBackend, make_backend
 from youthlab.hub.settings import HubSettings
 from youthlab.hub.student_home import HomeReport, prepare_home
@@ -299,8 +299,6 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
 
     @default("device_groups")
     def _default_device_groups(self) -> list[str]:
-        from youthlab.boards.device_access import device_groups
-
         return device_groups()
 
     @default("system_user_prefix")
@@ -355,7 +353,7 @@ class YouthLabSystemUserSpawner(_YouthLabSpawnerMixin):
             ensure_groups_for_spawn(self.user.name, self.system_user_prefix)
         except Exception:  # noqa: BLE001 — the server still starts; grading says what is missing
             self.log.exception("YouthLab: could not set the class groups of %s", self.user.name)
-        try:  # a student's kernel may open the station's board (youthlab/boards/device_access.py)
+        try:  # a student's kernel may open the station's board (youthlab.hub.groups.device_groups)
             add_to_groups(self.system_user, self.device_groups)
         except Exception:  # noqa: BLE001 — the server still starts; `%board connect` says what is missing
             self.log.exception("YouthLab: could not add %s to %s", self.system_user, self.device_groups)

@@ -95,11 +95,6 @@ FILE_SUFFIXES = {"yaml", "yml", "py", "ipynb", "stl", "3mf", "json", "png", "gco
                  "j2", "js", "css", "ini", "csv", "bin", "uf2", "hex", "mpy", "toml", "md"}
 KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 PREFIX_SHAPE = re.compile(r"^[a-z][a-z0-9_.]*\.$")
-# Keys nobody uses yet, each its area's to use or remove (issue 15). The list may only shrink:
-# a key not listed here that no code uses fails the test.
-KNOWN_UNUSED = {
-    "kiosk.postcard.stamp", "kiosk.security.malformed_pin",  # kiosk
-}
 
 
 def _code() -> dict[Path, ast.Module]:
@@ -185,9 +180,8 @@ def test_every_key_the_code_asks_for_exists():
 
 
 def test_every_catalogue_key_is_used():
-    unused = set(catalogue()) - keys_in_use()
-    new = sorted(unused - KNOWN_UNUSED)
-    assert new == [], f"catalogue keys no code uses (use or remove them): {new}"
+    unused = sorted(set(catalogue()) - keys_in_use())
+    assert unused == [], f"catalogue keys no code uses (use or remove them): {unused}"
 
 
 def test_the_key_finder_sees_lookups_and_misses(tmp_path, monkeypatch):

@@ -92,6 +92,8 @@ def test_class_course_release_fetch_submit_collect_autograde_export(hub):
     sources = "".join("".join(c["source"]) for c in nb["cells"])
     assert "BEGIN SOLUTION" not in sources and "HIDDEN TESTS" not in sources
     assert "assert stamp_price(51)" not in sources  # hidden tests never reach the student
+    # where a solution was, the student reads where to write, in both languages
+    assert "# 여기에 코드를 쓰세요 · write your code here\nraise NotImplementedError()" in sources
 
     # The student answers in their notebook (saved through their server) and runs the
     # mission check in their own kernel: the checker works there too.

@@ -31,7 +31,7 @@ from youthlab.hub.accounts import AccountPlan
 from youthlab.hub.groups import sync_class_groups
 from youthlab.hub.identity import isolated_mode, system_user_prefix
 from youthlab.i18n import t
-from youthlab.hub.labs import is_private
+from youthlab.hub.labs import is_private, solution_stub
 from youthlab.paths import labs_dir
 
 COURSE_FILE = "course.yaml"
@@ -59,7 +59,7 @@ c.ExecutePreprocessor.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
 # A deleted test cell is put back (and flagged by `youthlab course autograde`).
 c.OverwriteCells.add_missing_cells = True
-c.ClearSolutions.code_stub = {{"python": "# 여기에 코드를 쓰세요 · write your code here\\nraise NotImplementedError()"}}
+c.ClearSolutions.code_stub = {code_stub!r}
 # Feedback must not show hidden tests (nbgrader#917): strip them and their tracebacks.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
@@ -268,10 +268,10 @@ def _fill_course(curriculum: Curriculum, cls: str, plan: AccountPlan, root: Path
 
     (root / "nbgrader_config.py").write_text(COURSE_CONFIG.format(
         course=cls, root=str(root), exchange=str(exchange), timeout=curriculum.timeout, plugins=PLUGINS,
-        isolation=ISOLATED_CONFIG if isolated else ""), encoding="utf-8")
+        isolation=ISOLATED_CONFIG if isolated else "", code_stub=solution_stub()), encoding="utf-8")
 
-    present = [lab for lab in curriculum.labs if any((labs_root / lab).glob("*.ipynb"))]
-    skipped = [lab for lab in curriculum.labs if lab not in present]
+    skipped = curriculum.missing_labs(labs_root)
+    present = [lab for lab in curriculum.labs if lab not in skipped]
     teachers = sorted(t for t, classes in plan.teachers.items() if cls in classes)
     info = {
         "class": cls, "curriculum": curriculum.id, "curriculum_file": str(curriculum.path),

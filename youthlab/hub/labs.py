@@ -27,6 +27,13 @@ def _has_nbgrader_cells(nb: nbformat.NotebookNode) -> bool:
     return any("nbgrader" in cell.get("metadata", {}) for cell in nb.cells)
 
 
+def solution_stub() -> dict[str, str]:
+    """What replaces a solution in a student's copy (nbgrader's ``code_stub``), in both
+    languages at once: it is written into the notebook, which any student may open."""
+    comment = " · ".join(both("lab.stub.write_code").values())
+    return {"python": f"# {comment}\nraise NotImplementedError()"}
+
+
 def student_version(source: Path) -> nbformat.NotebookNode:
     """The notebook as a student should get it: solutions and hidden tests stripped."""
     nb = nbformat.read(source, as_version=4)
@@ -34,9 +41,7 @@ def student_version(source: Path) -> nbformat.NotebookNode:
         from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
         resources: dict = {}
-        comment = " · ".join(both("lab.stub.write_code").values())
-        stub = {"python": f"# {comment}\nraise NotImplementedError()"}
-        nb, resources = ClearSolutions(enforce_metadata=False, code_stub=stub).preprocess(nb, resources)
+        nb, resources = ClearSolutions(enforce_metadata=False, code_stub=solution_stub()).preprocess(nb, resources)
         nb, resources = ClearHiddenTests(enforce_metadata=False).preprocess(nb, resources)
         for cell in nb.cells:  # grading metadata stays, but no instructor leftovers
             cell.get("metadata", {}).pop("solution", None)

@@ -4,8 +4,9 @@ The pinned subset in ``../shared/data/micropython-tests`` (MIT; see its SOURCE.m
 with its own runner, ``tests/run-tests.py -t port:/dev/pts/N``, exactly as against a
 board on a USB port, for the hardware-free directories; then the same subset against
 the bare unix port (the venv's ``micropython``). The virtual board must pass at least
-as many tests. The board runs unthrottled here (no ``baud``): its UART rate limit is
-lifted, its warm spare interpreter halves each of the ~1000 soft resets (~30 ms), and the
+as many tests (a test that failed on the board alone gets one more run, on a fresh
+board). The board runs unthrottled here (no ``baud``): its UART rate limit is lifted,
+its warm spare interpreter halves each of the ~1000 soft resets (~30 ms), and the
 expected outputs come from this CPython (not a slow ``python3`` shim), so both halves,
 run at once, take ~2 minutes (``RUN_SECONDS`` bounds a hang).
 """
@@ -48,15 +49,20 @@ EXCLUDE = [
 RUN_SECONDS = 900  # one half's bound: a hang fails within 15 min (~3 min on a quiet 2-core machine)
 
 
-def run_suite(suite: Path, result_dir: Path, *instance: str, env: dict | None = None) -> dict:
-    """Run the runner in ``suite``; return its counts, its failures and the seconds it took."""
+def run_suite(suite: Path, result_dir: Path, *instance: str, env: dict | None = None,
+              files: list[str] | None = None) -> dict:
+    """Run the runner in ``suite`` (on ``files``, or on the whole subset); return its
+    counts, its failures and the seconds it took."""
     wiring = result_dir / "target_wiring_none.py"  # hardware-free tests need no wiring
     result_dir.mkdir(parents=True, exist_ok=True)
     wiring.write_text("")
-    cmd = [sys.executable, "run-tests.py", *instance, "-r", str(result_dir),
-           "--target-wiring", str(wiring), "-d", *DIRS]
-    for pattern in EXCLUDE:
-        cmd += ["-e", pattern]
+    cmd = [sys.executable, "run-tests.py", *instance, "-r", str(result_dir), "--target-wiring", str(wiring)]
+    if files:
+        cmd += files
+    else:
+        cmd += ["-d", *DIRS]
+        for pattern in EXCLUDE:
+            cmd += ["-e", pattern]
     t0 = time.monotonic()
     # The expected output of a test without a .exp file comes from CPython: this very
     # interpreter (`-BS`, no site), not a `python3` found on PATH (maybe a slow shim).
@@ -89,11 +95,11 @@ def board_with_the_tests_files(fs: Path) -> Path:
     return fs
 
 
-def run_on_board(suite: Path, tmp_path: Path) -> dict:
+def run_on_board(suite: Path, tmp_path: Path, files: list[str] | None = None) -> dict:
     board = VirtualBoard("mpy-suite", fs_dir=board_with_the_tests_files(tmp_path / "fs"),
                          publish=False).start()
     try:
-        return run_suite(suite, tmp_path / "board", "-t", f"port:{board.port}")
+        return run_suite(suite, tmp_path / "board", "-t", f"port:{board.port}", files=files)
     finally:
         board.stop()
 
@@ -119,5 +125,15 @@ def test_virtual_board_passes_micropythons_own_tests_like_the_unix_port(tmp_path
         print(f"{name}: {r['passed']} of {r['performed']} passed, {r['skipped']} skipped, "
               f"{r['failed']} failed in {r['seconds']:.0f} s; failed: {' '.join(r['failures'])}")
     assert on_unix["passed"] > 700, on_unix["output"][-2000:]  # the run itself worked
-    assert on_board["passed"] >= on_unix["passed"], (
-        sorted(set(on_board["failures"]) - set(on_unix["failures"])))
+    # A few tests order tasks by sleeps of 0.1-0.2 s (extmod/asyncio_*): on a loaded
+    # machine one can lose its timing on the board. What failed on the board alone runs
+    # once more, on a fresh board; what passes then counts, what fails again decides.
+    board_only = sorted(set(on_board["failures"]) - set(on_unix["failures"]))
+    passed_on_board = on_board["passed"]
+    if board_only:
+        again = run_on_board(suite, tmp_path / "again", files=board_only)
+        print(f"failed on the board alone, run again: {' '.join(board_only)}; "
+              f"failed again: {' '.join(again['failures']) or 'none'}")
+        passed_on_board += again["passed"]
+        board_only = sorted(set(board_only) & set(again["failures"]))
+    assert passed_on_board >= on_unix["passed"], board_only

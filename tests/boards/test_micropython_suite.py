@@ -105,7 +105,7 @@ def run_on_board(suite: Path, tmp_path: Path, files: list[str] | None = None) ->
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(RUN_SECONDS + 120)
+@pytest.mark.timeout(2 * RUN_SECONDS + 120)  # both halves at once, then maybe the board's rerun
 def test_virtual_board_passes_micropythons_own_tests_like_the_unix_port(tmp_path):
     if not (SUITE / "tests" / "run-tests.py").exists():
         pytest.skip(f"MicroPython's test suite not found at {SUITE} (../shared/ is absent)")

@@ -78,7 +78,7 @@ def test_the_magic_starts_a_robot_car_behind_the_pins(capsys):
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "youthlab.boards")
     try:
-        shell.run_line_magic("board", "connect virtual:ylt-car --sim robot-car")
+        shell.run_line_magic("board", "connect virtual:ylt-car --sim=robot-car")
         car = registry.virtual_board("ylt-car").simulator
         assert isinstance(car, RobotBoardSim)
         x0, y0 = car.body.x, car.body.y
@@ -92,6 +92,17 @@ def test_the_magic_starts_a_robot_car_behind_the_pins(capsys):
         assert "scan [87]" in capsys.readouterr().out
         car.sync()
         assert abs(car.body.x - x0) + abs(car.body.y - y0) > 5  # cm: the car drove
+        # a board already running keeps what is behind its pins, and the student is told so
+        shell.run_line_magic("board", "connect virtual:ylt-plain")
+        with use_language("en"):
+            shell.run_line_magic("board", "connect virtual:ylt-plain --sim robot-car")
+        told = capsys.readouterr()
+        assert "already running with another simulator" in told.err
+        assert "%board connect virtual:robot-car --sim robot-car" in told.err
+        assert type(registry.virtual_board("ylt-plain").simulator) is BoardSimulator
+        assert registry.current().name == "virtual:ylt-plain"
+        shell.run_line_magic("board", "connect virtual:ylt-car --sim robot-car")  # the same kind: reconnects
+        assert registry.current().name == "virtual:ylt-car" and registry.virtual_board("ylt-car").simulator is car
     finally:
         registry.disconnect_all()
 
@@ -128,6 +139,6 @@ def test_the_cli_names_an_unknown_simulator_without_a_traceback(tmp_path):
                           "--fs", str(tmp_path / "fs")], capture_output=True, text=True, timeout=60,
                          env={**os.environ, "YOUTHLAB_LANG": "ko"})
     assert run.returncode != 0
-    assert "'helicopter' 라는 시뮬레이터가 없어요" in run.stderr and "pins" in run.stderr
+    assert "'helicopter'라는 시뮬레이터가 없어요" in run.stderr and "pins" in run.stderr
     assert "Traceback" not in run.stdout + run.stderr
     assert not run.stdout.strip()  # nothing was started: no port printed

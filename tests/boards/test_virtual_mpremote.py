@@ -126,9 +126,10 @@ def test_virtual_board_dies_with_the_kernel_that_owns_it(tmp_path, hangup):
     code = ("import sys, time\nfrom youthlab.boards.virtual import VirtualBoard\n"
             f"vb = VirtualBoard('owner', fs_dir={str(tmp_path / 'fs')!r}).start()\n"
             "import serial\ns = serial.Serial(vb.port, timeout=1)\n"
-            "s.write(b'\\r\\x01')\nseen = b''\n"  # into the raw REPL: wait for its prompt
-            "while not seen.endswith(b'CTRL-B to exit\\r\\n>'):\n"
-            "    c = s.read(1)\n    assert c, seen\n    seen += c\n"
+            "from youthlab.boards.repl import RAW_PROMPT\n"
+            "s.write(b'\\r\\x01')\nseen = b''\ndeadline = time.monotonic() + 30\n"  # into the raw REPL: its prompt
+            "while not seen.endswith(RAW_PROMPT):\n"
+            "    assert time.monotonic() < deadline, seen\n    seen += s.read(1)\n"
             "s.write(b'while True: pass\\x04')\n"
             "print(vb.pid, flush=True)\ntime.sleep(60)\n")
     ignore = (lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if hangup == "ignored" else None

@@ -179,6 +179,22 @@ def test_every_key_the_code_asks_for_exists():
         f"{key} ({where})" for key, where in sorted(missing.items()))
 
 
+def test_every_key_the_tests_name_exists():
+    """A test that labels a widget or looks up a text by a key the catalogue no longer has
+    gets the key back as its text, and checks nothing of what it meant to."""
+    namespaces = {key.split(".")[0] for key in catalogue()}
+    not_keys = FILE_SUFFIXES | {"log", "pem", "key", "exe", "gz", "sqlite"}  # file names in tests
+    missing = {}
+    for path in (PROJECT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                word = node.value
+                if (KEY_SHAPE.match(word) and word.split(".")[0] in namespaces and "no_such" not in word
+                        and word.rsplit(".", 1)[1] not in not_keys and word not in catalogue()):
+                    missing[word] = f"{path.relative_to(PROJECT)}:{node.lineno}"
+    assert missing == {}, f"keys the tests name that the catalogue lacks: {missing}"
+
+
 def test_every_catalogue_key_is_used():
     unused = sorted(set(catalogue()) - keys_in_use())
     assert unused == [], f"catalogue keys no code uses (use or remove them): {unused}"

@@ -194,7 +194,7 @@ def test_the_stage_speaks_one_language_and_has_no_language_toggle(monkeypatch):
         ui = _ui(lang)
         scene = w.HTML("scene")
         ui.stage(scene, [ui.button("kiosk.postcard.make", on_click=lambda: None),
-                         ui.stepper("kiosk.postcard.stamp", 0, 3)], help_key="kiosk.postcard.help")
+                         ui.stepper("stamp.kiosk.postage.price", 0, 3)], help_key="kiosk.postcard.help")
         assert shown[-1] is ui.app and "youthlab-kiosk-stage" in ui.app._dom_classes
         text = "\n".join(_texts(ui.app))
         assert t("kiosk.postcard.title", lang) in text and t("kiosk.postcard.help", lang) in text
@@ -207,7 +207,7 @@ def test_the_stage_speaks_one_language_and_has_no_language_toggle(monkeypatch):
 def test_stepper_stays_in_its_range_and_reports_each_press():
     ui = _ui()
     seen = []
-    stepper = ui.stepper("kiosk.postcard.stamp", 1, 3, step=1, value=2, on_change=seen.append)
+    stepper = ui.stepper("stamp.kiosk.postage.price", 1, 3, step=1, value=2, on_change=seen.append)
     minus, plus = stepper.children[1].children[0], stepper.children[1].children[2]
     plus.click()
     assert stepper.value == 3 and plus.disabled and not minus.disabled
@@ -277,7 +277,7 @@ def test_kiosk_plots_draw_every_glyph_of_both_languages():
         fig, ax = kiosk_figure(lang)
         title = t("kiosk.postcard.title", lang) + " → ⬆ ➡ −3 m ✈"
         ax.set_title(title)
-        ax.set_xlabel(t("kiosk.postcard.stamp", lang))
+        ax.set_xlabel(t("stamp.kiosk.postage.price", lang))
         assert missing_glyphs(title + ax.get_xlabel()) == ""
         png = figure_png(fig)
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000

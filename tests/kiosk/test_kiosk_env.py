@@ -74,14 +74,18 @@ def test_visitor_kernels_hold_no_secret():
 
 
 @pytest.mark.e2e
-def test_visitor_kernels_keep_no_history(tmp_path):
+def test_visitor_kernels_keep_no_history_and_find_the_font_cache_built(tmp_path):
     """A kiosk's kernels write no IPython history: nothing a visitor's session ran stays
     on the kiosk, and the many kernels of a pool do not share one history database (a CI
     run showed a page with "OperationalError('database is locked') … History will not be
     written to the database." when a kernel's history thread lost that race)."""
     home = tmp_path / "home"
     home.mkdir()
-    with kiosk_server(labs_dir(), "--app", "00-welcome", "--pool-size", "0", env={"HOME": str(home)}) as url:
+    env = {"HOME": str(home), "MPLCONFIGDIR": str(home / "mpl")}
+    with kiosk_server(labs_dir(), "--app", "00-welcome", "--pool-size", "0", env=env) as url:
+        # matplotlib's font list is built by the server before any kernel (the pool's first
+        # kernels would each build it, and past 5 s say so in a visitor's page)
+        assert list((home / "mpl").glob("fontlist-v*.json"))
         r = requests.get(url + "voila/render/00-welcome/kiosk.ipynb", timeout=180)
         assert r.status_code == 200 and "application/vnd.jupyter.widget-view+json" in r.text
         time.sleep(1.5)  # the history thread writes after each cell

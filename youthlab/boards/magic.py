@@ -59,6 +59,7 @@ def board_line(line: str) -> object:
     cmd, rest = args[0], args[1:]
     try:
         if cmd == "connect":
+            rest = [part for arg in rest for part in (arg.split("=", 1) if arg.startswith("--") else [arg])]
             target = rest[0] if rest and not rest[0].startswith("--") else "auto"
             kw = {}
             if rest and rest[-1] in ("--baud", "--sim"):  # an option without its value
@@ -73,8 +74,14 @@ def board_line(line: str) -> object:
                 if not (target == "virtual" or target.startswith("virtual:")):
                     print(t("boards.simulator.virtual_only"), file=sys.stderr)
                     return None
-                kw["simulator"] = make_simulator(rest[rest.index("--sim") + 1])
+                sim_name = rest[rest.index("--sim") + 1]
+                kw["simulator"] = make_simulator(sim_name)
                 kw["profile"] = kw["simulator"].profile_name
+                running = registry.virtual_board(target.split(":", 1)[1] if ":" in target else "virtual")
+                if running is not None and running.running and type(running.simulator) is not type(kw["simulator"]):
+                    # the running board keeps what is behind its pins: say so, not connect as if
+                    print(t("boards.simulator.running", name=running.name, sim=sim_name), file=sys.stderr)
+                    return None
             return registry.connect(target, **kw) and None
         if cmd == "list":
             for b in list_boards():

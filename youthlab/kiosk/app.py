@@ -31,6 +31,7 @@ from youthlab.kiosk.typesetting import typesetter_hook
 from youthlab.kiosk.voila_config import TEMPLATE, voila_config
 from youthlab.kiosk.voila_handlers import (SWAPPED, asset_build_id, build_stamped_handlers,
                                            build_stamped_page_config)
+from youthlab.i18n import LANGUAGE_VAR
 from youthlab.paths import labs_dir
 
 SHARE_DIR = Path(__file__).with_name("share")
@@ -157,6 +158,18 @@ class KioskVoila(Voila):
         return kiosk_handlers(self.server_url) + assets + stamped + handlers
 
 
+def warm_font_cache() -> None:
+    """Build matplotlib's font list here, once, if its cache has none.
+
+    Otherwise the pool's first kernels each build it at once, racing on one cache file, and
+    past 5 s matplotlib logs "building the font cache" to the cell's stderr: a visitor's
+    page would show it."""
+    import matplotlib
+
+    if not any(Path(matplotlib.get_cachedir()).glob("fontlist-v*.json")):
+        import matplotlib.font_manager  # noqa: F401  (builds the list and saves it)
+
+
 def make_app(settings: KioskSettings, staff_pin: str = "", root: Path | None = None) -> KioskVoila:
     """A configured, initialised kiosk server (call ``.start()`` to serve; it blocks).
 
@@ -168,7 +181,8 @@ def make_app(settings: KioskSettings, staff_pin: str = "", root: Path | None = N
     # ran stays behind, and a pool's kernels do not share (and lock) one history database.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(SHARE_DIR), os.environ.get("JUPYTER_PATH")]))
     # Kernels started for a visitor who names no language start in the kiosk's.
-    os.environ["YOUTHLAB_LANG"] = settings.language
+    os.environ[LANGUAGE_VAR] = settings.language
+    warm_font_cache()
     app = KioskVoila(settings, staff_pin, config=voila_config(settings))
     app.initialize([str(root or labs_dir())])
     return app

@@ -3,8 +3,10 @@
 Drone backends, printer kinds, flash methods and hall games are each a small interface
 (a base class) whose implementations are registered under an entry-point group, as
 JupyterHub finds spawners and authenticators. A name nobody registered, a module that
-does not load, or a class of the wrong kind raises :class:`PluginNotFound`; each area
-turns it into its own ko/en error (protocol code raises, the face translates).
+does not load, or a class of the wrong kind raises :class:`PluginNotFound` (the last two:
+its subclass :class:`PluginBroken`); each area turns it into its own ko/en error
+(protocol code raises, the face translates), a broken one with the shared message
+``plugin.broken``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,15 @@ class PluginNotFound(LookupError):
         self.detail = detail
 
 
+class PluginBroken(PluginNotFound):
+    """The name is registered, but what it names does not load or is not of the right kind;
+    ``detail``: the entry point and why."""
+
+
+#: The message and hint an area gives for a :class:`PluginBroken` (params: name, group, detail).
+BROKEN_KEY, BROKEN_HINT_KEY = "plugin.broken", "plugin.broken.hint"
+
+
 def plugin_names(group: str) -> list[str]:
     """Every name registered under ``group``, sorted."""
     return sorted({ep.name for ep in entry_points(group=group)})
@@ -36,7 +47,7 @@ def plugin_class(group: str, name: str, base: type[T]) -> type[T]:
     try:
         cls = found[0].load()
     except (ImportError, AttributeError) as exc:  # a registered plug-in must fail loudly
-        raise PluginNotFound(f"{found[0].value}: {exc}") from exc
+        raise PluginBroken(f"{found[0].value}: {exc}") from exc
     if not (isinstance(cls, type) and issubclass(cls, base)):
-        raise PluginNotFound(f"{found[0].value} is not a {base.__name__}")
+        raise PluginBroken(f"{found[0].value} is not a {base.__name__}")
     return cls

@@ -101,3 +101,21 @@ def test_bench_deploy_from_the_terminal(tmp_path):
     assert sorted(r["name"] for r in rows) == sorted(names)
     assert all(r["state"] == "ok" and r["selftest"] == "PASS" for r in rows)
     assert "PASS" in out.stdout, (out.stdout, out.stderr, listed.stdout)  # the live table's last frame
+
+
+def test_an_unknown_flash_method_is_named_with_the_known_ones_in_ko_and_en():
+    """A firmware entry naming a method nobody registered says so, not "flashing failed,
+    hold BOOT and press EN" (which sends a club member to the board for nothing)."""
+    import pytest
+
+    from youthlab.boards.flash.base import method_class
+    from youthlab.boards.flash.errors import FlashFailed
+    from youthlab.boards.flash.esp import EspFlash
+
+    assert method_class("esptool") is EspFlash
+    with pytest.raises(FlashFailed) as unknown:
+        method_class("teleport")
+    en, ko = unknown.value.message("en"), unknown.value.message("ko")
+    assert "'teleport'" in en and all(name in en for name in ("esptool", "uf2", "daplink"))
+    assert "'teleport'라는 펌웨어 설치 방법이 없어요" in ko
+    assert "firmware.yaml" in unknown.value.hint("en") and "BOOT" not in unknown.value.hint("en")

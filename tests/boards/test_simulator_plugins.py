@@ -117,7 +117,9 @@ def test_an_unknown_or_broken_simulator_fails_loudly_in_ko_and_en(light_sensor_i
         assert "light" in message and "robot-car" in message and "pins" in message
     with pytest.raises(UnknownSimulator) as broken:
         make_simulator("broken")
-    assert "ylt_no_such_module" in broken.value.message("en")
+    # registered but not loading: said so (not "there is no simulator called …"), with the reason
+    assert broken.value.message("en").startswith("'broken' is registered under youthlab.simulators but does not load")
+    assert "ylt_no_such_module" in broken.value.message("en") and "등록돼 있지만" in broken.value.message("ko")
     # in a notebook: the message, no Python traceback, no board started
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "youthlab.boards")

@@ -128,4 +128,6 @@ def test_an_unknown_or_broken_backend_fails_loudly_in_ko_and_en(paper_drone_inst
         assert "paper" in unknown.value.message() and "sim" in unknown.value.message()
     with pytest.raises(UnknownBackend) as broken:
         make_backend("broken")
-    assert "ylt_no_such_module" in broken.value.message("en")
+    # registered but not loading: said so (not "there is no backend called …"), with the reason
+    assert broken.value.message("en").startswith("'broken' is registered under youthlab.drone_backends but does not load")
+    assert "ylt_no_such_module" in broken.value.message("en") and "등록돼 있지만" in broken.value.message("ko")

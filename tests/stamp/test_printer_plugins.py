@@ -146,7 +146,9 @@ def test_an_unknown_or_broken_kind_fails_loudly_in_ko_and_en(drop_folder_install
         assert "'bambu'" in text and "octoprint" in text and "dropfolder" in text
     with pytest.raises(UnknownPrinterKind) as broken:
         printer_class("broken")
-    assert "ylt_no_such_printer_module" in broken.value.message("en")
+    # registered but not loading: said so (not "no printer kind …"), with the reason
+    assert broken.value.message("en").startswith("'broken' is registered under youthlab.printers but does not load")
+    assert "ylt_no_such_printer_module" in broken.value.message("en") and "등록돼 있지만" in broken.value.message("ko")
 
 
 def test_the_print_service_refuses_to_start_with_an_unknown_kind(tmp_path):

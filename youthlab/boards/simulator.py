@@ -55,7 +55,7 @@ import yaml
 from youthlab.boards.errors import UnknownSimulator
 from youthlab.i18n import t
 from youthlab.paths import hardware_dir
-from youthlab.plugins import PluginNotFound, plugin_class, plugin_names
+from youthlab.plugins import BROKEN_HINT_KEY, BROKEN_KEY, PluginBroken, PluginNotFound, plugin_class, plugin_names
 
 #: The board side of the seam: MicroPython's modules for boards off real hardware.
 MPY_DIR = Path(__file__).with_name("virtual") / "mpy"
@@ -345,6 +345,8 @@ def make_simulator(name: str) -> BoardSimulator:
     :class:`~youthlab.boards.errors.UnknownSimulator` (ko/en) if none loads."""
     try:
         cls = plugin_class(SIMULATORS, name, BoardSimulator)
+    except PluginBroken as exc:
+        raise UnknownSimulator(BROKEN_KEY, BROKEN_HINT_KEY, name=name, group=SIMULATORS, detail=exc.detail) from exc
     except PluginNotFound as exc:
         raise UnknownSimulator(name=name, names=exc.detail) from exc
     return cls()

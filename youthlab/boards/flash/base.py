@@ -15,7 +15,7 @@ from traitlets.config import LoggingConfigurable
 
 from youthlab.boards.flash.catalog import Firmware
 from youthlab.boards.flash.errors import FlashFailed
-from youthlab.plugins import PluginNotFound, plugin_class
+from youthlab.plugins import BROKEN_HINT_KEY, BROKEN_KEY, PluginBroken, PluginNotFound, plugin_class
 
 # progress(stage, done, total): stage is a message key suffix (connect, erase, write, …)
 Progress = Callable[[str, int, int], None]
@@ -46,6 +46,8 @@ def method_class(name: str) -> type[FlashMethod]:
     """The flash method registered under ``name`` in ``youthlab.flash_methods``."""
     try:
         return plugin_class(ENTRY_POINT_GROUP, name, FlashMethod)
+    except PluginBroken as exc:
+        raise FlashFailed(BROKEN_KEY, BROKEN_HINT_KEY, name=name, group=ENTRY_POINT_GROUP, detail=exc.detail) from exc
     except PluginNotFound as exc:
-        raise FlashFailed(detail=f"no flash method {name!r} (known: {exc.detail})") from exc
+        raise FlashFailed("flash.method.unknown", "flash.method.unknown.hint", name=name, names=exc.detail) from exc
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from youthlab.drone.backends.base import FlightBackend, Telemetry
 from youthlab.drone.errors import DroneError
-from youthlab.plugins import PluginNotFound, plugin_class, plugin_names
+from youthlab.plugins import BROKEN_HINT_KEY, BROKEN_KEY, PluginBroken, PluginNotFound, plugin_class, plugin_names
 
 GROUP = "youthlab.drone_backends"
 
@@ -37,6 +37,8 @@ def backend_class(name: str) -> type[FlightBackend]:
     """The backend class registered as ``name``; :class:`UnknownBackend` (ko/en) if none."""
     try:
         return plugin_class(GROUP, name, FlightBackend)
+    except PluginBroken as exc:
+        raise UnknownBackend(BROKEN_KEY, BROKEN_HINT_KEY, name=name, group=GROUP, detail=exc.detail) from exc
     except PluginNotFound as exc:
         raise UnknownBackend(name=name, names=exc.detail) from exc
 

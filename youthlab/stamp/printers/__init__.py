@@ -13,7 +13,7 @@ Built in: ``octoprint``.
 
 from __future__ import annotations
 
-from youthlab.plugins import PluginNotFound, plugin_class, plugin_names
+from youthlab.plugins import BROKEN_HINT_KEY, BROKEN_KEY, PluginBroken, PluginNotFound, plugin_class, plugin_names
 from youthlab.stamp.errors import StampError
 from youthlab.stamp.printers.base import JobProgress, Printer, PrinterConfig, PrinterLike
 
@@ -36,6 +36,8 @@ def printer_class(kind: str) -> type[Printer]:
     """The class registered as ``kind``; :class:`UnknownPrinterKind` (ko/en) if none or broken."""
     try:
         return plugin_class(GROUP, kind, Printer)
+    except PluginBroken as exc:
+        raise UnknownPrinterKind(BROKEN_KEY, BROKEN_HINT_KEY, name=kind, group=GROUP, detail=exc.detail) from exc
     except PluginNotFound as exc:
         raise UnknownPrinterKind(kind=kind, kinds=exc.detail) from exc
 
